@@ -1,0 +1,1 @@
+//! bbb-sim (stub)
