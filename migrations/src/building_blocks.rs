@@ -48,9 +48,7 @@ pub fn positive_or_null(name: &str, column: &str) -> Check {
 pub fn digits_or_null(backend: DbBackend, name: &str, column: &str, max: u32) -> Check {
     let expr = match backend {
         DbBackend::Postgres => format!("{column} ~ '^[0-9]{{1,{max}}}$'"),
-        _ => format!(
-            "length({column}) BETWEEN 1 AND {max} AND {column} NOT GLOB '*[^0-9]*'"
-        ),
+        _ => format!("length({column}) BETWEEN 1 AND {max} AND {column} NOT GLOB '*[^0-9]*'"),
     };
     Check::named(name.to_owned(), Expr::cust(expr))
 }

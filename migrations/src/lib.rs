@@ -4,6 +4,7 @@
 //! on the conference PIN, foreign keys with cascades, and indexes for the gateway's hot lookups.
 //! Each migration can be reverted.
 
+pub use sea_orm_migration::migrator::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
 
 mod building_blocks;

@@ -50,7 +50,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ux_site_domain", Site::Table, [Site::Domain]).unique().to_owned())
+            .create_index(
+                index("ux_site_domain", Site::Table, [Site::Domain])
+                    .unique()
+                    .to_owned(),
+            )
             .await?;
         // A partial unique index: any number of ordinary sites, at most one default.
         manager
@@ -104,9 +108,13 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("ux_user_site_username", User::Table, [User::SiteId, User::Username])
-                    .unique()
-                    .to_owned(),
+                index(
+                    "ux_user_site_username",
+                    User::Table,
+                    [User::SiteId, User::Username],
+                )
+                .unique()
+                .to_owned(),
             )
             .await?;
         manager

@@ -3,8 +3,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use crate::m20250101_000001_sites_and_users::{Site, User};
 use crate::building_blocks::{foreign_key, index, not_empty, one_of};
+use crate::m20250101_000001_sites_and_users::{Site, User};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -117,7 +117,11 @@ impl MigrationTrait for Migration {
                 index(
                     "ux_group_grant_triple",
                     GroupGrant::Table,
-                    [GroupGrant::GroupId, GroupGrant::UserId, GroupGrant::Permission],
+                    [
+                        GroupGrant::GroupId,
+                        GroupGrant::UserId,
+                        GroupGrant::Permission,
+                    ],
                 )
                 .unique()
                 .to_owned(),
@@ -126,7 +130,12 @@ impl MigrationTrait for Migration {
         // "Which groups may this user act on" and the user-deletion cascade.
         manager
             .create_index(
-                index("ix_group_grant_user", GroupGrant::Table, [GroupGrant::UserId]).to_owned(),
+                index(
+                    "ix_group_grant_user",
+                    GroupGrant::Table,
+                    [GroupGrant::UserId],
+                )
+                .to_owned(),
             )
             .await?;
 
@@ -175,9 +184,13 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("ux_server_group_name", Server::Table, [Server::GroupId, Server::Name])
-                    .unique()
-                    .to_owned(),
+                index(
+                    "ux_server_group_name",
+                    Server::Table,
+                    [Server::GroupId, Server::Name],
+                )
+                .unique()
+                .to_owned(),
             )
             .await
     }

@@ -3,9 +3,11 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::building_blocks::{
+    digits_or_null, foreign_key, index, not_empty, one_of, positive_or_null,
+};
 use crate::m20250101_000001_sites_and_users::{Site, User};
 use crate::m20250101_000002_server_groups_and_servers::ServerGroup;
-use crate::building_blocks::{digits_or_null, foreign_key, index, not_empty, one_of, positive_or_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -72,7 +74,8 @@ impl MigrationTrait for Migration {
                     .col(string_len(Meeting::Name, 60))
                     .col(text(Meeting::WelcomeMessage).default(""))
                     .col(text(Meeting::ModeratorMessage).default(""))
-                    .col(string_len_null(Meeting::ConferencePin, 10))
+                    // Unbounded text: the CHECK alone decides, the same way on both databases.
+                    .col(text_null(Meeting::ConferencePin))
                     .col(boolean(Meeting::Record).default(false))
                     .col(boolean(Meeting::AutoStartRecording).default(false))
                     .col(boolean(Meeting::AllowStartStopRecording).default(true))
@@ -129,8 +132,12 @@ impl MigrationTrait for Migration {
         // Listing a group's meetings in id order (keyset pagination) and an owner's meetings.
         manager
             .create_index(
-                index("ix_meeting_group", Meeting::Table, [Meeting::GroupId, Meeting::Id])
-                    .to_owned(),
+                index(
+                    "ix_meeting_group",
+                    Meeting::Table,
+                    [Meeting::GroupId, Meeting::Id],
+                )
+                .to_owned(),
             )
             .await?;
         manager
@@ -192,8 +199,12 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("ix_meeting_grant_user", MeetingGrant::Table, [MeetingGrant::UserId])
-                    .to_owned(),
+                index(
+                    "ix_meeting_grant_user",
+                    MeetingGrant::Table,
+                    [MeetingGrant::UserId],
+                )
+                .to_owned(),
             )
             .await?;
 
@@ -238,8 +249,12 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("ix_meeting_url_meeting", MeetingUrl::Table, [MeetingUrl::MeetingId])
-                    .to_owned(),
+                index(
+                    "ix_meeting_url_meeting",
+                    MeetingUrl::Table,
+                    [MeetingUrl::MeetingId],
+                )
+                .to_owned(),
             )
             .await
     }

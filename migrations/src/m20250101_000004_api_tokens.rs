@@ -4,9 +4,9 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::building_blocks::{foreign_key, index, not_empty, one_of, positive_or_null};
 use crate::m20250101_000001_sites_and_users::User;
 use crate::m20250101_000002_server_groups_and_servers::ServerGroup;
-use crate::building_blocks::{foreign_key, index, not_empty, one_of, positive_or_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -44,7 +44,9 @@ impl MigrationTrait for Migration {
                     .col(string_len(ApiToken::SecretHash, 64))
                     .col(text_null(ApiToken::PreviousSecretCiphertext))
                     .col(string_len_null(ApiToken::PreviousSecretHash, 64))
-                    .col(timestamp_with_time_zone_null(ApiToken::PreviousSecretExpiresAt))
+                    .col(timestamp_with_time_zone_null(
+                        ApiToken::PreviousSecretExpiresAt,
+                    ))
                     .col(big_integer(ApiToken::GroupId))
                     .col(big_integer_null(ApiToken::UserId))
                     .col(string_len(ApiToken::Scope, 16).default("token"))
@@ -85,7 +87,10 @@ impl MigrationTrait for Migration {
                             "(previous_secret_ciphertext IS NULL) = (previous_secret_hash IS NULL)",
                         ),
                     ))
-                    .check(positive_or_null("ck_api_token_max_meetings", "max_meetings"))
+                    .check(positive_or_null(
+                        "ck_api_token_max_meetings",
+                        "max_meetings",
+                    ))
                     .check(positive_or_null(
                         "ck_api_token_max_attendees",
                         "max_attendees",
@@ -96,7 +101,10 @@ impl MigrationTrait for Migration {
         for (name, column) in [
             ("ux_api_token_name", ApiToken::Name),
             ("ux_api_token_secret_hash", ApiToken::SecretHash),
-            ("ux_api_token_previous_secret_hash", ApiToken::PreviousSecretHash),
+            (
+                "ux_api_token_previous_secret_hash",
+                ApiToken::PreviousSecretHash,
+            ),
             ("ux_api_token_guid", ApiToken::Guid),
         ] {
             manager

@@ -4,10 +4,10 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::building_blocks::{foreign_key, index, not_empty};
 use crate::m20250101_000002_server_groups_and_servers::{Server, ServerGroup};
 use crate::m20250101_000003_meetings::Meeting;
 use crate::m20250101_000004_api_tokens::ApiToken;
-use crate::building_blocks::{foreign_key, index, not_empty};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -79,7 +79,10 @@ impl MigrationTrait for Migration {
                         Meeting::Id,
                         ForeignKeyAction::SetNull,
                     ))
-                    .check(not_empty("ck_placement_client_meeting_id", "client_meeting_id"))
+                    .check(not_empty(
+                        "ck_placement_client_meeting_id",
+                        "client_meeting_id",
+                    ))
                     .check(not_empty("ck_placement_bbb_meeting_id", "bbb_meeting_id"))
                     .to_owned(),
             )

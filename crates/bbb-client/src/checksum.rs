@@ -153,7 +153,10 @@ mod tests {
     #[test]
     fn spec_vectors_for_every_algorithm() {
         let vectors = [
-            (ChecksumAlgorithm::Sha1, "1fcbb0c4fc1f039f73aa6d697d2db9ba7f803f17"),
+            (
+                ChecksumAlgorithm::Sha1,
+                "1fcbb0c4fc1f039f73aa6d697d2db9ba7f803f17",
+            ),
             (
                 ChecksumAlgorithm::Sha256,
                 "da9185f7f333cfdfcd6eeac32dca3777510c4c436020d8b887ba5515bd1d189e",
@@ -170,7 +173,10 @@ mod tests {
         for (algorithm, expected) in vectors {
             assert_eq!(checksum(algorithm, "create", QUERY, SECRET), expected);
             assert_eq!(expected.len(), algorithm.hex_len());
-            assert_eq!(ChecksumAlgorithm::from_hex_len(expected.len()), Some(algorithm));
+            assert_eq!(
+                ChecksumAlgorithm::from_hex_len(expected.len()),
+                Some(algorithm)
+            );
             assert!(verify("create", QUERY, SECRET, expected));
             assert!(verify("create", QUERY, SECRET, &expected.to_uppercase()));
             assert!(!verify("create", QUERY, "other-secret", expected));
@@ -215,21 +221,33 @@ mod tests {
     fn missing_and_duplicate_checksums_are_refused() {
         assert_eq!(split_checksum("a=1"), Err(ChecksumParamError::Missing));
         assert_eq!(split_checksum(""), Err(ChecksumParamError::Missing));
-        assert_eq!(split_checksum("a=1&checksum="), Err(ChecksumParamError::Missing));
+        assert_eq!(
+            split_checksum("a=1&checksum="),
+            Err(ChecksumParamError::Missing)
+        );
         assert_eq!(
             split_checksum("checksum=abc&a=1&checksum=def"),
             Err(ChecksumParamError::Duplicate)
         );
         // `xchecksum=` is another parameter, not the checksum.
-        assert_eq!(split_checksum("xchecksum=abc"), Err(ChecksumParamError::Missing));
+        assert_eq!(
+            split_checksum("xchecksum=abc"),
+            Err(ChecksumParamError::Missing)
+        );
     }
 
     #[test]
     fn algorithm_names_round_trip() {
         for algorithm in ChecksumAlgorithm::ALL {
-            assert_eq!(ChecksumAlgorithm::from_name(algorithm.name()), Some(algorithm));
+            assert_eq!(
+                ChecksumAlgorithm::from_name(algorithm.name()),
+                Some(algorithm)
+            );
         }
-        assert_eq!(ChecksumAlgorithm::from_name("SHA256"), Some(ChecksumAlgorithm::Sha256));
+        assert_eq!(
+            ChecksumAlgorithm::from_name("SHA256"),
+            Some(ChecksumAlgorithm::Sha256)
+        );
         assert_eq!(ChecksumAlgorithm::from_name("md5"), None);
     }
 }

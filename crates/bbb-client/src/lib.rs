@@ -1,7 +1,52 @@
 //! The BigBlueButton HTTP API as a typed async Rust library: checksums, every call of the
 //! third-party API, tolerant XML/JSON parsing and one error type. Knows nothing of databases
 //! or GraphQL.
+//!
+//! A [`Client`] holds one pooled HTTP client; a [`Server`] is one BBB endpoint (URL, secret,
+//! checksum algorithm). Typed calls take the server per call, so one client serves a whole
+//! fleet:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), bbb_client::Error> {
+//! use bbb_client::{Client, CreateMeeting, JoinMeeting, Role, Server};
+//!
+//! let client = Client::new()?;
+//! let server = Server::new("https://bbb.example.com/bigbluebutton/api/", "secret")?;
+//! client.create(&server, &CreateMeeting::new("room-1", "Room 1").record(true)).await?;
+//! let url = client.join_url(&server, &JoinMeeting::new("room-1", "Ann").role(Role::Moderator));
+//! # let _ = url;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`Client::call_raw`] signs and sends any call and returns the answer untouched, for
+//! forwarding.
 
+mod api;
 pub mod checksum;
+mod client;
+mod create;
+mod documents;
+mod error;
+mod hooks;
+mod join;
 pub mod model;
+mod params;
+mod recordings;
+pub mod response;
+mod server;
+mod vocab;
 pub mod xml;
+
+pub use checksum::ChecksumAlgorithm;
+pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, RawBody};
+pub use create::CreateMeeting;
+pub use documents::{Document, MODULES_CONTENT_TYPE, modules_xml};
+pub use error::Error;
+pub use hooks::HookRegistration;
+pub use join::JoinMeeting;
+pub use params::Params;
+pub use recordings::{RecordingUpdate, RecordingsPage, RecordingsQuery, TextTrackUpload};
+pub use response::RawResponse;
+pub use server::Server;
+pub use vocab::{Feature, GuestPolicy, MeetingLayout, RecordingState, Role, TrackKind};

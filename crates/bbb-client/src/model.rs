@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// `<returncode>`: anything but `SUCCESS` is a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -21,6 +21,28 @@ pub enum ReturnCode {
 
 /// Element-name → text maps: `<metadata>` and an attendee's `<customdata>`.
 pub type XmlMap = BTreeMap<String, String>;
+
+// Text around a CDATA section survives XML parsing (`<name>\n  <![CDATA[x]]></name>` reads as
+// "\n  x"), and real servers indent such elements, so these CDATA-prone values are trimmed.
+
+fn trimmed<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    Ok(text.trim().to_owned())
+}
+
+fn trimmed_map<'de, D: Deserializer<'de>>(deserializer: D) -> Result<XmlMap, D::Error> {
+    let map = XmlMap::deserialize(deserializer)?;
+    Ok(map
+        .into_iter()
+        .map(|(name, value)| (name, value.trim().to_owned()))
+        .collect())
+}
+
+fn trimmed_optional_map<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<XmlMap>, D::Error> {
+    trimmed_map(deserializer).map(Some)
+}
 
 /// The plain envelope: end, insertDocument, sendChatMessage and every `FAILED` answer.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -42,7 +64,7 @@ pub struct ErrorList {
     pub error: Vec<ErrorItem>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ErrorItem {
     #[serde(default)]
     pub key: String,
@@ -61,6 +83,9 @@ pub struct VersionResponse {
     pub api_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bbb_version: Option<String>,
+    /// Later 3.0.x servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html5_plugin_sdk_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub graphql_websocket_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -78,9 +103,17 @@ pub struct CreateResponse {
     pub internal_meeting_id: String,
     #[serde(rename = "parentMeetingID", default)]
     pub parent_meeting_id: String,
-    #[serde(rename = "attendeePW", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "attendeePW",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub attendee_pw: Option<String>,
-    #[serde(rename = "moderatorPW", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "moderatorPW",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub moderator_pw: Option<String>,
     #[serde(default)]
     pub create_time: u64,
@@ -157,9 +190,17 @@ pub struct MeetingInfo {
     pub voice_bridge: String,
     #[serde(default)]
     pub dial_number: String,
-    #[serde(rename = "attendeePW", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "attendeePW",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub attendee_pw: Option<String>,
-    #[serde(rename = "moderatorPW", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "moderatorPW",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub moderator_pw: Option<String>,
     #[serde(default)]
     pub running: bool,
@@ -189,12 +230,16 @@ pub struct MeetingInfo {
     pub moderator_count: u32,
     #[serde(default)]
     pub attendees: Attendees,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "trimmed_map")]
     pub metadata: XmlMap,
     #[serde(default)]
     pub is_breakout: bool,
     /// Breakout rooms only: direct children of the meeting, as the template emits them.
-    #[serde(rename = "parentMeetingID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "parentMeetingID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub parent_meeting_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence: Option<u32>,
@@ -234,7 +279,11 @@ pub struct Attendee {
     pub has_video: bool,
     #[serde(default)]
     pub client_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "trimmed_optional_map"
+    )]
     pub customdata: Option<XmlMap>,
 }
 
@@ -324,9 +373,13 @@ pub struct Recording {
     /// The *external* meeting id.
     #[serde(rename = "meetingID", default)]
     pub meeting_id: String,
-    #[serde(rename = "internalMeetingID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "internalMeetingID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub internal_meeting_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "trimmed")]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_breakout: Option<bool>,
@@ -343,7 +396,7 @@ pub struct Recording {
     pub participants: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw_size: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "trimmed_map")]
     pub metadata: XmlMap,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakout: Option<RecordingBreakout>,

@@ -1,1 +1,17 @@
-fn main() {}
+//! The `bbb-gateway` binary: see `bbb-gateway --help`.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use gateway::cli::{Cli, run};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("bbb-gateway: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! One BBB server as the client sees it: API base URL, shared secret and checksum algorithm,
+//! and the signing of call URLs.
+
+use std::fmt;
+
+use crate::checksum::{ChecksumAlgorithm, checksum};
+use crate::error::Error;
+use crate::params::Params;
+
+/// A BBB API endpoint: `https://host/bigbluebutton/api/`, its secret and the checksum
+/// algorithm to sign with (sha256 unless configured; sha1 for servers older than 2.5 that
+/// are configured without sha256, sha384/sha512 where policy demands them).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Server {
+    /// Always ends with `/`, so `base + call` is the call's URL.
+    base: String,
+    secret: String,
+    algorithm: ChecksumAlgorithm,
+}
+
+impl Server {
+    /// `api_url` is the API base, with or without the trailing slash
+    /// (`https://bbb.example.com/bigbluebutton/api`). It must be an absolute `http`/`https`
+    /// URL without query or fragment.
+    pub fn new(api_url: &str, secret: impl Into<String>) -> Result<Self, Error> {
+        let parsed = url::Url::parse(api_url.trim())
+            .map_err(|e| Error::InvalidInput(format!("server URL {api_url:?}: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::InvalidInput(format!(
+                "server URL {api_url:?} is not http or https"
+            )));
+        }
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(Error::InvalidInput(format!(
+                "server URL {api_url:?} must not carry a query or fragment"
+            )));
+        }
+        let mut base = parsed.to_string();
+        if !base.ends_with('/') {
+            base.push('/');
+        }
+        Ok(Server {
+            base,
+            secret: secret.into(),
+            algorithm: ChecksumAlgorithm::default(),
+        })
+    }
+
+    /// The same server, signing with `algorithm`.
+    pub fn with_algorithm(mut self, algorithm: ChecksumAlgorithm) -> Self {
+        self.algorithm = algorithm;
+        self
+    }
+
+    /// The normalised API base URL, ending with `/`.
+    pub fn api_url(&self) -> &str {
+        &self.base
+    }
+
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+
+    pub fn algorithm(&self) -> ChecksumAlgorithm {
+        self.algorithm
+    }
+
+    /// The URL of `GET /bigbluebutton/api` (the version document): the base without its slash,
+    /// as bbb-web routes it.
+    pub fn index_url(&self) -> &str {
+        self.base.trim_end_matches('/')
+    }
+
+    /// The query string of a call with the checksum appended. The checksum covers exactly the
+    /// encoded bytes that precede it.
+    pub fn signed_query(&self, call: &str, params: &Params) -> String {
+        let query = params.to_query();
+        let checksum = checksum(self.algorithm, call, &query, &self.secret);
+        if query.is_empty() {
+            format!("checksum={checksum}")
+        } else {
+            format!("{query}&checksum={checksum}")
+        }
+    }
+
+    /// The full signed URL of a call, e.g. `…/api/join?meetingID=…&checksum=…`. Hooks calls
+    /// use `hooks/create` etc. as `call`, which is both their path and their checksum name.
+    pub fn signed_url(&self, call: &str, params: &Params) -> String {
+        format!("{}{call}?{}", self.base, self.signed_query(call, params))
+    }
+}
+
+/// Leaves the secret out: servers end up in logs and error reports.
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("api_url", &self.base)
+            .field("secret", &"<redacted>")
+            .field("algorithm", &self.algorithm)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checksum::{split_checksum, verify};
+
+    const SECRET: &str = "639259d4-9dd8-4b25-bf01-95f9567eaf4b";
+
+    fn server() -> Server {
+        Server::new("https://bbb.example.com/bigbluebutton/api", SECRET).unwrap()
+    }
+
+    #[test]
+    fn base_url_is_normalised_with_one_trailing_slash() {
+        for url in [
+            "https://bbb.example.com/bigbluebutton/api",
+            "https://bbb.example.com/bigbluebutton/api/",
+            " https://bbb.example.com/bigbluebutton/api/ ",
+        ] {
+            let server = Server::new(url, SECRET).unwrap();
+            assert_eq!(
+                server.api_url(),
+                "https://bbb.example.com/bigbluebutton/api/"
+            );
+            assert_eq!(
+                server.index_url(),
+                "https://bbb.example.com/bigbluebutton/api"
+            );
+        }
+    }
+
+    #[test]
+    fn unusable_urls_are_refused() {
+        for url in [
+            "bbb.example.com/bigbluebutton/api",
+            "ftp://bbb.example.com/api/",
+            "https://bbb.example.com/api/?x=1",
+            "https://bbb.example.com/api/#top",
+        ] {
+            assert!(
+                matches!(Server::new(url, SECRET), Err(Error::InvalidInput(_))),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn signs_the_spec_vector_with_each_algorithm() {
+        let params: Params = [
+            ("name", "Test Meeting"),
+            ("meetingID", "abc123"),
+            ("attendeePW", "111222"),
+            ("moderatorPW", "333444"),
+        ]
+        .into_iter()
+        .collect();
+        let sha1 = server()
+            .with_algorithm(ChecksumAlgorithm::Sha1)
+            .signed_url("create", &params);
+        assert_eq!(
+            sha1,
+            "https://bbb.example.com/bigbluebutton/api/create?name=Test+Meeting&meetingID=abc123\
+             &attendeePW=111222&moderatorPW=333444&checksum=1fcbb0c4fc1f039f73aa6d697d2db9ba7f803f17"
+        );
+        let sha256 = server().signed_query("create", &params);
+        assert!(sha256.ends_with(
+            "&checksum=da9185f7f333cfdfcd6eeac32dca3777510c4c436020d8b887ba5515bd1d189e"
+        ));
+    }
+
+    #[test]
+    fn what_is_sent_is_what_verifies() {
+        for algorithm in ChecksumAlgorithm::ALL {
+            let params: Params = [("meetingID", "a b&c"), ("fullName", "Zoë")]
+                .into_iter()
+                .collect();
+            let query = server()
+                .with_algorithm(algorithm)
+                .signed_query("join", &params);
+            let split = split_checksum(&query).unwrap();
+            assert_eq!(split.checksum.len(), algorithm.hex_len());
+            assert!(verify("join", &split.signed, SECRET, split.checksum));
+        }
+    }
+
+    #[test]
+    fn empty_params_sign_the_empty_query() {
+        let url = server()
+            .with_algorithm(ChecksumAlgorithm::Sha1)
+            .signed_url("getMeetings", &Params::new());
+        assert_eq!(
+            url,
+            "https://bbb.example.com/bigbluebutton/api/getMeetings?checksum=2027baa7771026e9e93392f55031535d1444c41f"
+        );
+    }
+
+    #[test]
+    fn hooks_calls_sign_their_path() {
+        let params: Params = [("callbackURL", "https://cb.example/x")]
+            .into_iter()
+            .collect();
+        let url = server().signed_url("hooks/create", &params);
+        let query = url
+            .strip_prefix("https://bbb.example.com/bigbluebutton/api/hooks/create?")
+            .unwrap();
+        let split = split_checksum(query).unwrap();
+        assert!(verify(
+            "hooks/create",
+            &split.signed,
+            SECRET,
+            split.checksum
+        ));
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let shown = format!("{:?}", server());
+        assert!(!shown.contains(SECRET), "{shown}");
+        assert!(shown.contains("bbb.example.com"));
+    }
+}

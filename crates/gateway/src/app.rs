@@ -1,0 +1,50 @@
+//! The application state: everything a request needs, built once at start and shared by all
+//! workers (every field is cheap to clone).
+
+use std::sync::Arc;
+
+use store::Store;
+
+use crate::{
+    auth::{TokenIssuer, TokenVerifier},
+    config::Config,
+    error::GatewayError,
+    graphql::{self, GatewaySchema},
+};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    /// One pooled HTTP client for every BBB server.
+    pub bbb: bbb_client::Client,
+    /// Issues tokens to local users.
+    pub tokens: Arc<TokenIssuer>,
+    /// Verifies bearer tokens of every accepted issuer.
+    pub verifier: Arc<TokenVerifier>,
+}
+
+impl AppState {
+    /// Builds the state from a validated configuration and a connected store.
+    pub fn new(config: Config, store: Store) -> Result<Self, GatewayError> {
+        let bbb = bbb_client::Client::builder()
+            .timeout(config.bbb.request_timeout)
+            .connect_timeout(config.bbb.connect_timeout)
+            .user_agent(concat!("bbb-gateway/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(AppState {
+            tokens: Arc::new(TokenIssuer::from_config(&config)?),
+            verifier: Arc::new(TokenVerifier::from_config(&config)?),
+            config: Arc::new(config),
+            store,
+            bbb,
+        })
+    }
+
+    /// The executable schema, with this state as its data.
+    pub fn schema(&self) -> GatewaySchema {
+        graphql::schema_builder(&self.config.graphql)
+            .data(self.clone())
+            .finish()
+    }
+}

@@ -1,0 +1,10 @@
+//! Who is calling: password hashing for local users, issuing and verifying JWTs, and turning a
+//! request's bearer token into its [`Viewer`].
+
+mod password;
+mod token;
+mod viewer;
+
+pub use password::{hash_password, verify_against_nothing, verify_password};
+pub use token::{IssuedToken, ProfileClaims, TokenIssuer, TokenSubject, TokenVerifier};
+pub use viewer::{Viewer, authenticate};

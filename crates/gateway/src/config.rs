@@ -1,0 +1,536 @@
+//! The gateway's configuration: defaults < TOML file (`--config PATH`) < `BBB_GATEWAY_*`
+//! environment variables (nested keys joined with `__`, e.g. `BBB_GATEWAY_JWT__SECRET`).
+//! Loaded and validated once at start; every error names the key and the expected form.
+
+use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+    value::{Dict, Value},
+};
+use jsonwebtoken::{Algorithm, AlgorithmFamily};
+use serde::{Deserialize, Serialize, Serializer};
+use url::Url;
+
+use crate::error::GatewayError;
+
+/// Prefix of the environment variables that override the configuration.
+pub const ENV_PREFIX: &str = "BBB_GATEWAY_";
+/// Database used when `database_url` is absent: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://bbb-gateway.sqlite?mode=rwc";
+/// Database of `serve --dev` when `database_url` is absent.
+pub const DEV_DATABASE_URL: &str = "sqlite://bbb-gateway-dev.sqlite?mode=rwc";
+/// HS256 keys shorter than this are guessable; RFC 7518 asks for at least the hash size.
+pub const MIN_JWT_SECRET_LEN: usize = 32;
+
+/// A configuration value that must never be shown: `Debug`, `Display` and `Serialize` all
+/// print `***`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub fn new(value: T) -> Self {
+        Secret(value)
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl<T> fmt::Display for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl<T> Serialize for Secret<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("***")
+    }
+}
+
+/// The whole configuration. See the README section "Running bbb-gateway" for each key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Address the HTTP server binds to.
+    pub listen: SocketAddr,
+    /// The URL clients reach the gateway at, used to build links (callbacks, GraphiQL).
+    pub public_url: Option<Url>,
+    /// sea-orm database URL (`sqlite://…` or `postgres://…`); may hold a password.
+    pub database_url: Option<Secret<String>>,
+    /// Base64 of the 32-byte key that encrypts secrets at rest (BBB server secrets, API tokens).
+    pub secret_key: Option<Secret<String>>,
+    pub jwt: JwtConfig,
+    /// External identity providers whose tokens are accepted.
+    pub issuers: Vec<IssuerConfig>,
+    pub bbb: BbbConfig,
+    pub poller: PollerConfig,
+    pub graphql: GraphqlConfig,
+    pub http: HttpConfig,
+    pub log: LogConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            database_url: None,
+            secret_key: None,
+            jwt: JwtConfig::default(),
+            issuers: Vec::new(),
+            bbb: BbbConfig::default(),
+            poller: PollerConfig::default(),
+            graphql: GraphqlConfig::default(),
+            http: HttpConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+/// Tokens the gateway issues to its local users (HS256).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JwtConfig {
+    /// The HS256 key, at least 32 bytes.
+    pub secret: Option<Secret<String>>,
+    pub issuer: String,
+    pub audience: String,
+    /// Lifetime of an issued token, e.g. `12h`.
+    #[serde(with = "humantime_serde")]
+    pub ttl: Duration,
+}
+
+impl Default for JwtConfig {
+    fn default() -> Self {
+        JwtConfig {
+            secret: None,
+            issuer: "bbb-gateway".to_owned(),
+            audience: "bbb-gateway".to_owned(),
+            ttl: Duration::from_secs(12 * 3600),
+        }
+    }
+}
+
+/// An external identity provider whose tokens (RS256/ES256/EdDSA…) the gateway accepts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IssuerConfig {
+    /// A short name for logs and errors.
+    pub name: String,
+    /// The exact `iss` claim of its tokens.
+    pub issuer: String,
+    /// The `aud` claim its tokens must carry.
+    pub audience: String,
+    /// Accepted signature algorithms, all of one family (RSA, EC or EdDSA).
+    pub algorithms: Vec<Algorithm>,
+    /// The verification key as PEM text (exclusive with `jwks_file`).
+    #[serde(default)]
+    pub public_key_pem: Option<String>,
+    /// A JWKS document whose keys are picked by the token's `kid` (exclusive with
+    /// `public_key_pem`).
+    #[serde(default)]
+    pub jwks_file: Option<PathBuf>,
+    /// Whether an unknown subject becomes a new user on first sight.
+    #[serde(default)]
+    pub create_users: bool,
+    /// Domain of the site its users belong to; the request's site when absent.
+    #[serde(default)]
+    pub site: Option<String>,
+}
+
+/// Limits of calls to BBB servers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BbbConfig {
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+    #[serde(with = "humantime_serde")]
+    pub connect_timeout: Duration,
+}
+
+impl Default for BbbConfig {
+    fn default() -> Self {
+        BbbConfig {
+            request_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+/// The health poller of BBB servers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PollerConfig {
+    #[serde(with = "humantime_serde")]
+    pub interval: Duration,
+    /// Consecutive failed polls after which a server is unhealthy.
+    pub unhealthy_after: u32,
+    /// Consecutive good polls after which an unhealthy server is healthy again.
+    pub healthy_after: u32,
+}
+
+impl Default for PollerConfig {
+    fn default() -> Self {
+        PollerConfig {
+            interval: Duration::from_secs(10),
+            unhealthy_after: 3,
+            healthy_after: 2,
+        }
+    }
+}
+
+/// Limits of GraphQL queries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GraphqlConfig {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+}
+
+impl Default for GraphqlConfig {
+    fn default() -> Self {
+        // GraphiQL's introspection query is 13 levels deep; leave room above it.
+        GraphqlConfig {
+            max_depth: 16,
+            max_complexity: 1000,
+        }
+    }
+}
+
+/// Limits of the HTTP server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HttpConfig {
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            max_body_bytes: 256 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// A `tracing` filter, e.g. `info` or `gateway=debug,sea_orm=warn`.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: LogFormat::Pretty,
+            level: "info".to_owned(),
+        }
+    }
+}
+
+/// Where the configuration comes from, besides defaults and the environment.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// The TOML file given with `--config`; it must exist.
+    pub file: Option<PathBuf>,
+    /// In `serve --dev`: the generated secrets file, layered below the TOML file.
+    pub dev_secrets: Option<PathBuf>,
+}
+
+/// A loaded configuration and the keys it did not recognise (to be warned about once logging
+/// is set up).
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    pub unknown_keys: Vec<String>,
+}
+
+impl Config {
+    /// Reads the configuration from its sources without validating it.
+    pub fn load(sources: &Sources) -> Result<Loaded, GatewayError> {
+        let figment = Self::figment(sources)?;
+        let config: Config = figment.extract().map_err(figment_error)?;
+        let given: Dict = figment.extract().map_err(figment_error)?;
+        let known = serde_json::to_value(&config).map_err(GatewayError::internal)?;
+        let mut unknown_keys = Vec::new();
+        collect_unknown_keys(&given, &known, "", &mut unknown_keys);
+        Ok(Loaded {
+            config,
+            unknown_keys,
+        })
+    }
+
+    fn figment(sources: &Sources) -> Result<Figment, GatewayError> {
+        let mut figment = Figment::new();
+        if let Some(dev_secrets) = &sources.dev_secrets {
+            figment = figment
+                .merge(Serialized::default("database_url", DEV_DATABASE_URL))
+                .merge(Toml::file_exact(dev_secrets));
+        }
+        if let Some(file) = &sources.file {
+            if !file.is_file() {
+                return Err(GatewayError::config(
+                    "--config",
+                    format!("a readable TOML file, but {} is not a file", file.display()),
+                ));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        Ok(figment.merge(Env::prefixed(ENV_PREFIX).split("__")))
+    }
+
+    /// Checks everything that deserialization cannot: ranges, key lengths, exclusive options.
+    pub fn validate(&self) -> Result<(), GatewayError> {
+        if let Some(url) = &self.public_url
+            && !matches!(url.scheme(), "http" | "https")
+        {
+            return Err(GatewayError::config(
+                "public_url",
+                "an http:// or https:// URL",
+            ));
+        }
+        self.secret_key()?;
+        self.jwt_secret()?;
+        if self.jwt.ttl.is_zero() {
+            return Err(GatewayError::config(
+                "jwt.ttl",
+                "a positive duration such as `12h`",
+            ));
+        }
+        for (key, value) in [
+            ("jwt.issuer", &self.jwt.issuer),
+            ("jwt.audience", &self.jwt.audience),
+        ] {
+            if value.trim().is_empty() {
+                return Err(GatewayError::config(key, "a non-empty string"));
+            }
+        }
+        for (index, issuer) in self.issuers.iter().enumerate() {
+            issuer.validate(&format!("issuers[{index}]"), &self.jwt.issuer)?;
+            if self.issuers[..index]
+                .iter()
+                .any(|other| other.issuer == issuer.issuer)
+            {
+                return Err(GatewayError::config(
+                    format!("issuers[{index}].issuer"),
+                    "an issuer not configured twice",
+                ));
+            }
+        }
+        for (key, value) in [
+            ("bbb.request_timeout", self.bbb.request_timeout),
+            ("bbb.connect_timeout", self.bbb.connect_timeout),
+            ("poller.interval", self.poller.interval),
+        ] {
+            if value.is_zero() {
+                return Err(GatewayError::config(
+                    key,
+                    "a positive duration such as `10s`",
+                ));
+            }
+        }
+        for (key, value) in [
+            (
+                "poller.unhealthy_after",
+                self.poller.unhealthy_after as usize,
+            ),
+            ("poller.healthy_after", self.poller.healthy_after as usize),
+            ("graphql.max_depth", self.graphql.max_depth),
+            ("graphql.max_complexity", self.graphql.max_complexity),
+            ("http.max_body_bytes", self.http.max_body_bytes),
+        ] {
+            if value == 0 {
+                return Err(GatewayError::config(key, "a positive integer"));
+            }
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return Err(GatewayError::config(
+                "log.level",
+                "a tracing filter such as `info` or `gateway=debug,sea_orm=warn`",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The key for secrets at rest (base64 or hex of 32 bytes).
+    pub fn secret_key(&self) -> Result<store::SecretKey, GatewayError> {
+        let expected =
+            "32 random bytes as base64 (e.g. from `openssl rand -base64 32`) or 64 hex digits";
+        let encoded = self
+            .secret_key
+            .as_ref()
+            .ok_or_else(|| GatewayError::config("secret_key", format!("required: {expected}")))?;
+        store::SecretKey::parse(encoded.expose())
+            .map_err(|_| GatewayError::config("secret_key", expected))
+    }
+
+    /// The HS256 key of locally issued tokens.
+    pub fn jwt_secret(&self) -> Result<&str, GatewayError> {
+        let expected = format!(
+            "a random string of at least {MIN_JWT_SECRET_LEN} bytes (e.g. from `openssl rand -base64 48`)"
+        );
+        match &self.jwt.secret {
+            Some(secret) if secret.expose().len() >= MIN_JWT_SECRET_LEN => Ok(secret.expose()),
+            Some(_) => Err(GatewayError::config("jwt.secret", expected)),
+            None => Err(GatewayError::config(
+                "jwt.secret",
+                format!("required: {expected}"),
+            )),
+        }
+    }
+
+    /// The database to connect to.
+    pub fn database_url(&self) -> &str {
+        self.database_url
+            .as_ref()
+            .map_or(DEFAULT_DATABASE_URL, |url| url.expose())
+    }
+
+    /// The effective configuration as TOML, secrets masked.
+    pub fn to_masked_toml(&self) -> Result<String, GatewayError> {
+        toml::to_string_pretty(self).map_err(GatewayError::internal)
+    }
+}
+
+impl IssuerConfig {
+    fn validate(&self, key: &str, local_issuer: &str) -> Result<(), GatewayError> {
+        if self.name.trim().is_empty() {
+            return Err(GatewayError::config(
+                format!("{key}.name"),
+                "a non-empty string",
+            ));
+        }
+        if self.issuer.trim().is_empty() || self.issuer == local_issuer {
+            return Err(GatewayError::config(
+                format!("{key}.issuer"),
+                "the non-empty `iss` claim of the provider's tokens, different from `jwt.issuer`",
+            ));
+        }
+        if self.audience.trim().is_empty() {
+            return Err(GatewayError::config(
+                format!("{key}.audience"),
+                "a non-empty string",
+            ));
+        }
+        let family = self.algorithm_family().ok_or_else(|| {
+            GatewayError::config(
+                format!("{key}.algorithms"),
+                "a non-empty list of asymmetric algorithms of one family, \
+                 e.g. [\"RS256\"], [\"ES256\"] or [\"EdDSA\"]",
+            )
+        })?;
+        if family == AlgorithmFamily::Hmac {
+            return Err(GatewayError::config(
+                format!("{key}.algorithms"),
+                "asymmetric algorithms (RS*, PS*, ES*, EdDSA); shared-secret HS* is only for \
+                 tokens the gateway issues itself",
+            ));
+        }
+        match (&self.public_key_pem, &self.jwks_file) {
+            (Some(_), None) | (None, Some(_)) => Ok(()),
+            _ => Err(GatewayError::config(
+                format!("{key}.public_key_pem"),
+                "exactly one of `public_key_pem` (PEM text) and `jwks_file` (path)",
+            )),
+        }
+    }
+
+    /// The one family all configured algorithms belong to, if they do.
+    pub fn algorithm_family(&self) -> Option<AlgorithmFamily> {
+        let family = family_of(*self.algorithms.first()?);
+        self.algorithms
+            .iter()
+            .all(|algorithm| family_of(*algorithm) == family)
+            .then_some(family)
+    }
+}
+
+/// The family of an algorithm (jsonwebtoken only maps the other way).
+pub fn family_of(algorithm: Algorithm) -> AlgorithmFamily {
+    [
+        AlgorithmFamily::Hmac,
+        AlgorithmFamily::Rsa,
+        AlgorithmFamily::Ec,
+        AlgorithmFamily::Ed,
+    ]
+    .into_iter()
+    .find(|family| family.algorithms().contains(&algorithm))
+    .unwrap_or(AlgorithmFamily::Hmac)
+}
+
+fn figment_error(error: figment::Error) -> GatewayError {
+    let key = if error.path.is_empty() {
+        "(top level)".to_owned()
+    } else {
+        error.path.join(".")
+    };
+    let origin = error
+        .metadata
+        .as_ref()
+        .map(|metadata| match &metadata.source {
+            Some(source) => format!(" (from {} {source})", metadata.name),
+            None => format!(" (from {})", metadata.name),
+        })
+        .unwrap_or_default();
+    GatewayError::config(key, format!("{}{origin}", error.kind))
+}
+
+/// Walks the given keys along the configuration that was extracted from them: a given key
+/// without a counterpart was ignored, most likely a typo.
+fn collect_unknown_keys(
+    given: &Dict,
+    known: &serde_json::Value,
+    prefix: &str,
+    out: &mut Vec<String>,
+) {
+    for (key, value) in given {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match known.get(key) {
+            None => out.push(path),
+            Some(known) => collect_unknown_in_value(value, known, &path, out),
+        }
+    }
+}
+
+fn collect_unknown_in_value(
+    given: &Value,
+    known: &serde_json::Value,
+    path: &str,
+    out: &mut Vec<String>,
+) {
+    match (given, known) {
+        (Value::Dict(_, dict), known) if known.is_object() => {
+            collect_unknown_keys(dict, known, path, out);
+        }
+        (Value::Array(_, items), serde_json::Value::Array(known_items)) => {
+            for (index, (item, known_item)) in items.iter().zip(known_items).enumerate() {
+                collect_unknown_in_value(item, known_item, &format!("{path}[{index}]"), out);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,240 @@
+//! The one place where failures become what a client sees: every error of the gateway is a
+//! [`GatewayError`], and every GraphQL error leaves with one of the stable
+//! `extensions.code` values below.
+//!
+//! Resolvers may simply use `?` on a `GatewayError` (or on anything that converts into one,
+//! such as `store::StoreError`): the [`ErrorCodes`] schema extension finds the `GatewayError`
+//! behind each GraphQL error and applies its code and client-safe message, so no error can
+//! leave without a code. `.extend()` (from [`ErrorExtensions`]) gives the same result for code
+//! that builds `async_graphql::Error`s by hand.
+
+use std::sync::Arc;
+
+use async_graphql::{
+    ErrorExtensionValues, ErrorExtensions, Response, ServerError,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest},
+};
+
+/// The stable `extensions.code` values of the GraphQL API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    BadUserInput,
+    BbbUnavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::BbbUnavailable => "BBB_UNAVAILABLE",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// Every failure of the gateway. The `Display` text of the client-facing variants is what the
+/// client reads; the detail of `BbbUnavailable`, `Config` and `Internal` goes to the log only.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum GatewayError {
+    /// No valid credentials: missing or refused bearer token, wrong password.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Authenticated, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The thing asked for does not exist (or is not visible to the caller).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The input cannot be used; `field` names the offending argument or input field.
+    #[error("{message}")]
+    BadUserInput {
+        field: Option<String>,
+        message: String,
+    },
+    /// A BBB server failed or could not be reached.
+    #[error("BigBlueButton is unavailable: {0}")]
+    BbbUnavailable(String),
+    /// The configuration is unusable; names the key and the expected form.
+    #[error("invalid configuration `{key}`: {expected}")]
+    Config { key: String, expected: String },
+    /// Anything else: a bug, the database, the file system. Detail is for the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl GatewayError {
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        GatewayError::Unauthenticated(message.into())
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        GatewayError::Forbidden(message.into())
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        GatewayError::NotFound(what.into())
+    }
+
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        GatewayError::BadUserInput {
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        GatewayError::BadUserInput {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    pub fn config(key: impl Into<String>, expected: impl Into<String>) -> Self {
+        GatewayError::Config {
+            key: key.into(),
+            expected: expected.into(),
+        }
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        GatewayError::Internal(detail.to_string())
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            GatewayError::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            GatewayError::Forbidden(_) => ErrorCode::Forbidden,
+            GatewayError::NotFound(_) => ErrorCode::NotFound,
+            GatewayError::BadUserInput { .. } => ErrorCode::BadUserInput,
+            GatewayError::BbbUnavailable(_) => ErrorCode::BbbUnavailable,
+            GatewayError::Config { .. } | GatewayError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// What the client may read. Logs the detail of errors whose text stays on the server.
+    pub fn client_message(&self) -> String {
+        match self {
+            GatewayError::BbbUnavailable(detail) => {
+                tracing::warn!(%detail, "BBB call failed");
+                "BigBlueButton is unavailable; try again later".to_owned()
+            }
+            GatewayError::Config { .. } | GatewayError::Internal(_) => {
+                tracing::error!(error = %self, "internal error");
+                "internal server error".to_owned()
+            }
+            client_facing => client_facing.to_string(),
+        }
+    }
+
+    fn set_extensions(&self, extensions: &mut ErrorExtensionValues) {
+        extensions.set("code", self.code().as_str());
+        if let GatewayError::BadUserInput {
+            field: Some(field), ..
+        } = self
+        {
+            extensions.set("field", field.as_str());
+        }
+    }
+
+    /// The error as a GraphQL response error (for failures outside of query execution, such as
+    /// an unreadable HTTP request).
+    pub fn to_server_error(&self) -> ServerError {
+        let mut error = ServerError::new(self.client_message(), None);
+        self.set_extensions(error.extensions.get_or_insert_with(Default::default));
+        error
+    }
+}
+
+impl ErrorExtensions for GatewayError {
+    fn extend(&self) -> async_graphql::Error {
+        async_graphql::Error::new(self.client_message())
+            .extend_with(|_, extensions| self.set_extensions(extensions))
+    }
+}
+
+impl From<store::StoreError> for GatewayError {
+    fn from(error: store::StoreError) -> Self {
+        use store::StoreError;
+        match error {
+            StoreError::Duplicate { entity, field } => GatewayError::bad_field(
+                field,
+                format!("a {entity} with this {field} already exists"),
+            ),
+            StoreError::Validation { field, message } => {
+                GatewayError::bad_field(field, format!("invalid {field}: {message}"))
+            }
+            StoreError::NotFound { entity } => GatewayError::not_found(entity),
+            // The caller named something that does not exist (e.g. a deleted group).
+            StoreError::InvalidReference { field } => GatewayError::BadUserInput {
+                field: field.map(str::to_owned),
+                message: "a referenced object does not exist".to_owned(),
+            },
+            other => GatewayError::internal(other),
+        }
+    }
+}
+
+impl From<bbb_client::Error> for GatewayError {
+    fn from(error: bbb_client::Error) -> Self {
+        GatewayError::BbbUnavailable(error.to_string())
+    }
+}
+
+/// Schema extension that gives every GraphQL error of a response its code:
+/// - errors already carrying a `code` (built with `.extend()`) are left alone;
+/// - errors caused by a [`GatewayError`] get its code and client message;
+/// - errors caused by anything else come from a bug (a resolver used `?` on a foreign error):
+///   `INTERNAL`, with the detail logged and a generic message;
+/// - errors without a cause are async-graphql's own parse, validation and input-coercion
+///   errors, which are all about the request: `BAD_USER_INPUT`.
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodes)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ErrorCodes {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        for error in &mut response.errors {
+            assign_code(error);
+        }
+        response
+    }
+}
+
+fn assign_code(error: &mut ServerError) {
+    let has_code = error
+        .extensions
+        .as_ref()
+        .is_some_and(|extensions| extensions.get("code").is_some());
+    if has_code {
+        return;
+    }
+    let source = error.source.clone();
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    match source.as_deref() {
+        Some(source) => match source.downcast_ref::<GatewayError>() {
+            Some(gateway_error) => {
+                gateway_error.set_extensions(extensions);
+                error.message = gateway_error.client_message();
+            }
+            None => {
+                tracing::error!(error = %error.message, "resolver failed with an unclassified error");
+                extensions.set("code", ErrorCode::Internal.as_str());
+                error.message = "internal server error".to_owned();
+            }
+        },
+        None => extensions.set("code", ErrorCode::BadUserInput.as_str()),
+    }
+}

@@ -1,0 +1,36 @@
+//! The GraphQL schema. `Query` and `Mutation` are merged from parts, one per feature, each in
+//! its own module: to add one, write `#[derive(Default)] pub struct MeetingQueries;` with an
+//! `#[Object] impl`, and list it in `Query` (or `Mutation`) below.
+
+mod context;
+mod login;
+pub mod relay;
+mod user;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+pub use context::{GatewayContext, RequestContext};
+pub use user::UserNode;
+
+use crate::{config::GraphqlConfig, error::ErrorCodes};
+
+#[derive(MergedObject, Default)]
+pub struct Query(relay::NodeQueries, user::ViewerQueries);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(login::LoginMutations);
+
+pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema with its limits and error codes; the caller adds the `AppState` as data.
+pub fn schema_builder(limits: &GraphqlConfig) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .extension(ErrorCodes)
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    schema_builder(&GraphqlConfig::default()).finish().sdl()
+}

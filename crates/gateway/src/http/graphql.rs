@@ -1,0 +1,196 @@
+//! `/graphql` (POST and GET) and `/graphiql`.
+
+use actix_web::{
+    Either, HttpMessage, HttpRequest, HttpResponse, Responder, http::StatusCode, http::header, web,
+};
+use async_graphql::{
+    BatchRequest,
+    http::GraphiQLSource,
+    parser::types::{DocumentOperations, OperationType},
+};
+use async_graphql_actix_web::GraphQLResponse;
+
+use super::errors;
+use crate::{
+    app::AppState,
+    auth,
+    error::GatewayError,
+    graphql::{GatewaySchema, RequestContext},
+};
+
+/// Most operations a client may send in one batch.
+const MAX_BATCH_SIZE: usize = 10;
+
+type Answer = Either<GraphQLResponse, HttpResponse>;
+
+pub async fn post(
+    request: HttpRequest,
+    payload: web::Payload,
+    app: web::Data<AppState>,
+    schema: web::Data<GatewaySchema>,
+) -> Answer {
+    match read_post(&request, payload, app.config.http.max_body_bytes).await {
+        Ok(batch) => execute(&request, &app, &schema, batch).await,
+        Err((status, error)) => Either::Right(errors::response(status, &error)),
+    }
+}
+
+pub async fn get(
+    request: HttpRequest,
+    app: web::Data<AppState>,
+    schema: web::Data<GatewaySchema>,
+) -> Answer {
+    let mut graphql_request = match async_graphql::http::parse_query_string(request.query_string())
+    {
+        Ok(graphql_request) => graphql_request,
+        Err(error) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                GatewayError::bad_input(format!("unreadable GraphQL request: {error}")),
+            );
+        }
+    };
+    if !is_query(&mut graphql_request) {
+        // GET must be safe: a link or a prefetch must never change anything.
+        return Either::Right(
+            errors::response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                &GatewayError::bad_input("only queries may be sent with GET; use POST"),
+            )
+            .customize()
+            .insert_header((header::ALLOW, "POST"))
+            .respond_to(&request)
+            .map_into_boxed_body(),
+        );
+    }
+    execute(
+        &request,
+        &app,
+        &schema,
+        BatchRequest::Single(graphql_request),
+    )
+    .await
+}
+
+pub async fn graphiql() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("bbb-gateway GraphiQL")
+                .finish(),
+        )
+}
+
+fn refuse(status: StatusCode, error: GatewayError) -> Answer {
+    Either::Right(errors::response(status, &error))
+}
+
+/// Resolves the site and viewer, then runs the operations.
+async fn execute(
+    request: &HttpRequest,
+    app: &AppState,
+    schema: &GatewaySchema,
+    batch: BatchRequest,
+) -> Answer {
+    match request_context(request, app).await {
+        Ok(context) => Either::Left(schema.execute_batch(batch.data(context)).await.into()),
+        Err(error) => refuse(errors::status_of(&error), error),
+    }
+}
+
+async fn request_context(
+    request: &HttpRequest,
+    app: &AppState,
+) -> Result<RequestContext, GatewayError> {
+    let host = request.connection_info().host().to_owned();
+    let site = app.store.sites().for_host(&host).await?;
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|value| {
+            value
+                .to_str()
+                .map_err(|_| GatewayError::unauthenticated("the Authorization header is not ASCII"))
+        })
+        .transpose()?;
+    let viewer = auth::authenticate(&app.store, &app.verifier, &site, authorization).await?;
+    Ok(RequestContext { site, viewer })
+}
+
+/// Reads a POST body: `application/json`, at most `limit` bytes, a request or a batch.
+async fn read_post(
+    request: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<BatchRequest, (StatusCode, GatewayError)> {
+    let is_json = matches!(
+        request.mime_type(),
+        Ok(Some(mime)) if mime.essence_str() == "application/json"
+    );
+    if !is_json {
+        return Err((
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            GatewayError::bad_input("send the GraphQL request as Content-Type: application/json"),
+        ));
+    }
+    let too_large = || {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            GatewayError::bad_input(format!("the request body exceeds {limit} bytes")),
+        )
+    };
+    let body = payload
+        .to_bytes_limited(limit)
+        .await
+        .map_err(|_| too_large())?
+        .map_err(|error| {
+            (
+                StatusCode::BAD_REQUEST,
+                GatewayError::bad_input(format!("the request body could not be read: {error}")),
+            )
+        })?;
+    let batch: BatchRequest = serde_json::from_slice(&body).map_err(|error| {
+        (
+            StatusCode::BAD_REQUEST,
+            GatewayError::bad_input(format!(
+                "the request body is not a GraphQL request: {error}"
+            )),
+        )
+    })?;
+    if let BatchRequest::Batch(requests) = &batch
+        && !(1..=MAX_BATCH_SIZE).contains(&requests.len())
+    {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            GatewayError::bad_input(format!("a batch holds 1 to {MAX_BATCH_SIZE} operations")),
+        ));
+    }
+    Ok(batch)
+}
+
+/// Whether the operation to run is a query. Unparsable documents count as queries: execution
+/// reports their syntax errors.
+fn is_query(request: &mut async_graphql::Request) -> bool {
+    let operation_name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return true;
+    };
+    let operation_type = match &document.operations {
+        DocumentOperations::Single(operation) => Some(operation.node.ty),
+        DocumentOperations::Multiple(operations) => match operation_name {
+            Some(name) => operations
+                .iter()
+                .find(|(candidate, _)| candidate.as_str() == name)
+                .map(|(_, operation)| operation.node.ty),
+            // Execution refuses several operations without a name.
+            None if operations.len() > 1 => None,
+            None => operations
+                .values()
+                .next()
+                .map(|operation| operation.node.ty),
+        },
+    };
+    operation_type.is_none_or(|ty| ty == OperationType::Query)
+}

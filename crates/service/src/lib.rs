@@ -1,0 +1,12 @@
+//! bbb-gateway's domain logic, shared by every front door (GraphQL, the BBB-compatible endpoint,
+//! the admin CLI): who may do what ([`permissions`]), the services that read and change meetings,
+//! grants, URLs, tokens, groups and servers on behalf of an [`Actor`], and the orchestration of
+//! BBB servers ([`bbb`]): server selection, placements, live meeting state and recordings.
+//! Knows nothing of HTTP or GraphQL.
+
+mod actor;
+pub mod bbb;
+mod error;
+
+pub use actor::Actor;
+pub use error::{ErrorCode, ServiceError};

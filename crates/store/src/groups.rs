@@ -1,0 +1,144 @@
+//! Server groups and the permissions users hold on them.
+
+use entity::{group_grant, server_group};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+
+use crate::{GroupGrant, GroupPermission, ServerGroup, Store, StoreError, now, validate};
+
+pub struct Groups<'s> {
+    store: &'s Store,
+}
+
+impl<'s> Groups<'s> {
+    pub(crate) fn new(store: &'s Store) -> Self {
+        Groups { store }
+    }
+
+    pub async fn create(&self, site_id: i64, name: &str) -> Result<ServerGroup, StoreError> {
+        Ok(server_group::ActiveModel {
+            site_id: Set(site_id),
+            name: Set(validate::name("name", name, 60)?),
+            created_at: Set(now()),
+            ..Default::default()
+        }
+        .insert(self.store.connection())
+        .await?)
+    }
+
+    pub async fn get(&self, id: i64) -> Result<ServerGroup, StoreError> {
+        server_group::Entity::find_by_id(id)
+            .one(self.store.connection())
+            .await?
+            .ok_or(StoreError::not_found("server group"))
+    }
+
+    pub async fn find_by_name(
+        &self,
+        site_id: i64,
+        name: &str,
+    ) -> Result<Option<ServerGroup>, StoreError> {
+        Ok(server_group::Entity::find()
+            .filter(server_group::Column::SiteId.eq(site_id))
+            .filter(server_group::Column::Name.eq(name.trim()))
+            .one(self.store.connection())
+            .await?)
+    }
+
+    pub async fn list(&self, site_id: i64) -> Result<Vec<ServerGroup>, StoreError> {
+        Ok(server_group::Entity::find()
+            .filter(server_group::Column::SiteId.eq(site_id))
+            .order_by_asc(server_group::Column::Id)
+            .all(self.store.connection())
+            .await?)
+    }
+
+    pub async fn rename(&self, id: i64, name: &str) -> Result<ServerGroup, StoreError> {
+        let mut group: server_group::ActiveModel = self.get(id).await?.into();
+        group.name = Set(validate::name("name", name, 60)?);
+        Ok(group.update(self.store.connection()).await?)
+    }
+
+    /// Deletes a group with its servers, meetings, API tokens, grants and placements.
+    pub async fn delete(&self, id: i64) -> Result<(), StoreError> {
+        let deleted = server_group::Entity::delete_by_id(id)
+            .exec(self.store.connection())
+            .await?;
+        if deleted.rows_affected == 0 {
+            return Err(StoreError::not_found("server group"));
+        }
+        Ok(())
+    }
+
+    /// Grants a permission; `false` if the user already held it.
+    pub async fn grant(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        permission: GroupPermission,
+    ) -> Result<bool, StoreError> {
+        let inserted = group_grant::ActiveModel {
+            group_id: Set(group_id),
+            user_id: Set(user_id),
+            permission: Set(permission),
+            ..Default::default()
+        }
+        .insert(self.store.connection())
+        .await;
+        match inserted.map_err(StoreError::from) {
+            Ok(_) => Ok(true),
+            Err(err) if err.is_duplicate() => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Revokes a permission; `false` if the user did not hold it.
+    pub async fn revoke(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        permission: GroupPermission,
+    ) -> Result<bool, StoreError> {
+        let deleted = group_grant::Entity::delete_many()
+            .filter(group_grant::Column::GroupId.eq(group_id))
+            .filter(group_grant::Column::UserId.eq(user_id))
+            .filter(group_grant::Column::Permission.eq(permission))
+            .exec(self.store.connection())
+            .await?;
+        Ok(deleted.rows_affected > 0)
+    }
+
+    pub async fn has(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        permission: GroupPermission,
+    ) -> Result<bool, StoreError> {
+        let count = group_grant::Entity::find()
+            .filter(group_grant::Column::GroupId.eq(group_id))
+            .filter(group_grant::Column::UserId.eq(user_id))
+            .filter(group_grant::Column::Permission.eq(permission))
+            .count(self.store.connection())
+            .await?;
+        Ok(count > 0)
+    }
+
+    /// Every grant on a group.
+    pub async fn grants(&self, group_id: i64) -> Result<Vec<GroupGrant>, StoreError> {
+        Ok(group_grant::Entity::find()
+            .filter(group_grant::Column::GroupId.eq(group_id))
+            .order_by_asc(group_grant::Column::Id)
+            .all(self.store.connection())
+            .await?)
+    }
+
+    /// Every group grant a user holds.
+    pub async fn grants_of_user(&self, user_id: i64) -> Result<Vec<GroupGrant>, StoreError> {
+        Ok(group_grant::Entity::find()
+            .filter(group_grant::Column::UserId.eq(user_id))
+            .order_by_asc(group_grant::Column::Id)
+            .all(self.store.connection())
+            .await?)
+    }
+}

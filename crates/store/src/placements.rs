@@ -1,0 +1,256 @@
+//! Placements: which BBB server hosts a live meeting, under which backend meetingID. Written
+//! when a meeting is created, read on every call of the BBB-compatible endpoint.
+
+use entity::{api_token, placement};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Select, Set,
+};
+
+use crate::{Placement, Store, StoreError, now, validate};
+
+pub struct NewPlacement {
+    pub group_id: i64,
+    pub server_id: i64,
+    /// Keeps different clients' meetingIDs apart, e.g. the API token's guid.
+    pub namespace: String,
+    pub client_meeting_id: String,
+    pub bbb_meeting_id: String,
+    pub token_id: Option<i64>,
+    pub meeting_id: Option<i64>,
+}
+
+/// Which placements to list; every given criterion must hold.
+#[derive(Debug, Clone, Default)]
+pub struct PlacementFilter {
+    pub group_id: Option<i64>,
+    pub server_id: Option<i64>,
+    pub token_id: Option<i64>,
+    /// Placements created through any API token of this user.
+    pub user_id: Option<i64>,
+    pub meeting_id: Option<i64>,
+    /// Only meetings that have not ended.
+    pub live_only: bool,
+}
+
+/// How often `create_or_get` retries when a concurrent writer keeps winning; each retry means
+/// a placement appeared and ended in between, so more than a couple never happen.
+const CREATE_ATTEMPTS: usize = 3;
+
+pub struct Placements<'s> {
+    store: &'s Store,
+}
+
+impl<'s> Placements<'s> {
+    pub(crate) fn new(store: &'s Store) -> Self {
+        Placements { store }
+    }
+
+    /// The live placement of `new`'s client meetingID, created if there is none. Returns
+    /// whether it was created. Concurrent calls for the same meetingID agree on one placement:
+    /// a partial unique index admits one live row, and the losers read the winner's.
+    pub async fn create_or_get(&self, new: NewPlacement) -> Result<(Placement, bool), StoreError> {
+        let namespace = validate::text("namespace", &new.namespace, 100)?;
+        let client_meeting_id = validate::name("client_meeting_id", &new.client_meeting_id, 256)?;
+        let bbb_meeting_id = validate::name("bbb_meeting_id", &new.bbb_meeting_id, 256)?;
+        let mut attempt = 1;
+        loop {
+            if let Some(existing) = self
+                .find_live(new.group_id, &namespace, &client_meeting_id)
+                .await?
+            {
+                return Ok((existing, false));
+            }
+            let inserted = placement::ActiveModel {
+                group_id: Set(new.group_id),
+                server_id: Set(new.server_id),
+                namespace: Set(namespace.clone()),
+                client_meeting_id: Set(client_meeting_id.clone()),
+                bbb_meeting_id: Set(bbb_meeting_id.clone()),
+                token_id: Set(new.token_id),
+                meeting_id: Set(new.meeting_id),
+                internal_meeting_id: Set(None),
+                create_time: Set(None),
+                created_at: Set(now()),
+                ended_at: Set(None),
+                ..Default::default()
+            }
+            .insert(self.store.connection())
+            .await
+            .map_err(StoreError::from);
+            match inserted {
+                Ok(placement) => return Ok((placement, true)),
+                // Lost a race: read the winner's row on the next round. Where both unique
+                // indexes are violated SQLite may name either, so both count.
+                Err(StoreError::Duplicate { .. }) if attempt < CREATE_ATTEMPTS => attempt += 1,
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    pub async fn get(&self, id: i64) -> Result<Placement, StoreError> {
+        placement::Entity::find_by_id(id)
+            .one(self.store.connection())
+            .await?
+            .ok_or(StoreError::not_found("placement"))
+    }
+
+    /// The live placement of a client's meetingID.
+    pub async fn find_live(
+        &self,
+        group_id: i64,
+        namespace: &str,
+        client_meeting_id: &str,
+    ) -> Result<Option<Placement>, StoreError> {
+        Ok(placement::Entity::find()
+            .filter(placement::Column::GroupId.eq(group_id))
+            .filter(placement::Column::Namespace.eq(namespace))
+            .filter(placement::Column::ClientMeetingId.eq(client_meeting_id))
+            .filter(placement::Column::EndedAt.is_null())
+            .one(self.store.connection())
+            .await?)
+    }
+
+    /// The most recent placement of a client's meetingID, live or ended.
+    pub async fn find_latest(
+        &self,
+        group_id: i64,
+        namespace: &str,
+        client_meeting_id: &str,
+    ) -> Result<Option<Placement>, StoreError> {
+        Ok(placement::Entity::find()
+            .filter(placement::Column::GroupId.eq(group_id))
+            .filter(placement::Column::Namespace.eq(namespace))
+            .filter(placement::Column::ClientMeetingId.eq(client_meeting_id))
+            .order_by_desc(placement::Column::Id)
+            .one(self.store.connection())
+            .await?)
+    }
+
+    /// The live placement behind a backend meetingID on a server (e.g. for BBB callbacks).
+    pub async fn find_live_by_backend_id(
+        &self,
+        server_id: i64,
+        bbb_meeting_id: &str,
+    ) -> Result<Option<Placement>, StoreError> {
+        Ok(placement::Entity::find()
+            .filter(placement::Column::ServerId.eq(server_id))
+            .filter(placement::Column::BbbMeetingId.eq(bbb_meeting_id))
+            .filter(placement::Column::EndedAt.is_null())
+            .one(self.store.connection())
+            .await?)
+    }
+
+    /// The placement with BBB's internalMeetingID, which is also its recording's recordID.
+    pub async fn find_by_internal_id(
+        &self,
+        internal_meeting_id: &str,
+    ) -> Result<Option<Placement>, StoreError> {
+        Ok(placement::Entity::find()
+            .filter(placement::Column::InternalMeetingId.eq(internal_meeting_id))
+            .order_by_desc(placement::Column::Id)
+            .one(self.store.connection())
+            .await?)
+    }
+
+    pub async fn list(&self, filter: &PlacementFilter) -> Result<Vec<Placement>, StoreError> {
+        Ok(filtered(filter)
+            .order_by_asc(placement::Column::Id)
+            .all(self.store.connection())
+            .await?)
+    }
+
+    /// How many placements match, e.g. a token's live meetings against its quota.
+    pub async fn count(&self, filter: &PlacementFilter) -> Result<u64, StoreError> {
+        Ok(filtered(filter).count(self.store.connection()).await?)
+    }
+
+    /// Stores what BBB answered to create: its internalMeetingID and createTime.
+    pub async fn set_backend_info(
+        &self,
+        id: i64,
+        internal_meeting_id: &str,
+        create_time: i64,
+    ) -> Result<Placement, StoreError> {
+        let mut placement: placement::ActiveModel = self.get(id).await?.into();
+        placement.internal_meeting_id = Set(Some(validate::name(
+            "internal_meeting_id",
+            internal_meeting_id,
+            256,
+        )?));
+        placement.create_time = Set(Some(create_time));
+        Ok(placement.update(self.store.connection()).await?)
+    }
+
+    /// Marks a meeting as ended; `false` if it already was.
+    pub async fn mark_ended(&self, id: i64) -> Result<bool, StoreError> {
+        let updated = placement::Entity::update_many()
+            .col_expr(placement::Column::EndedAt, Expr::value(Some(now())))
+            .filter(placement::Column::Id.eq(id))
+            .filter(placement::Column::EndedAt.is_null())
+            .exec(self.store.connection())
+            .await?;
+        if updated.rows_affected == 0 {
+            // Tell "already ended" from "no such placement".
+            self.get(id).await?;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// Moves a live placement to another server (its old server died), to be created there
+    /// anew: what the old server's BBB said about it no longer holds.
+    pub async fn reassign(&self, id: i64, server_id: i64) -> Result<Placement, StoreError> {
+        let updated = placement::Entity::update_many()
+            .col_expr(placement::Column::ServerId, Expr::value(server_id))
+            .col_expr(
+                placement::Column::InternalMeetingId,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                placement::Column::CreateTime,
+                Expr::value(Option::<i64>::None),
+            )
+            .filter(placement::Column::Id.eq(id))
+            .filter(placement::Column::EndedAt.is_null())
+            .exec(self.store.connection())
+            .await?;
+        if updated.rows_affected == 0 {
+            return Err(StoreError::not_found("live placement"));
+        }
+        self.get(id).await
+    }
+}
+
+fn filtered(filter: &PlacementFilter) -> Select<placement::Entity> {
+    use placement::Column as C;
+    let mut condition = Condition::all();
+    if let Some(group_id) = filter.group_id {
+        condition = condition.add(C::GroupId.eq(group_id));
+    }
+    if let Some(server_id) = filter.server_id {
+        condition = condition.add(C::ServerId.eq(server_id));
+    }
+    if let Some(token_id) = filter.token_id {
+        condition = condition.add(C::TokenId.eq(token_id));
+    }
+    if let Some(user_id) = filter.user_id {
+        condition = condition.add(
+            C::TokenId.in_subquery(
+                Query::select()
+                    .column(api_token::Column::Id)
+                    .from(api_token::Entity)
+                    .and_where(api_token::Column::UserId.eq(user_id))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(meeting_id) = filter.meeting_id {
+        condition = condition.add(C::MeetingId.eq(meeting_id));
+    }
+    if filter.live_only {
+        condition = condition.add(C::EndedAt.is_null());
+    }
+    placement::Entity::find().filter(condition)
+}
