@@ -12,7 +12,9 @@ pub enum Error {
     /// The connection or the whole request took longer than the configured timeout.
     #[error("the BBB server did not answer in time")]
     Timeout,
-    /// Any other failure while sending the request or reading the answer.
+    /// Any other failure while sending the request or reading the answer, e.g. a kept-alive
+    /// connection the server closed or reset (a server going down often shows this way
+    /// first). Not retried: several BBB GET calls (join, end) are not idempotent.
     #[error("HTTP transport error: {0}")]
     Transport(String),
     /// The server answered with a status BBB never uses for API answers (BBB sends 200 for

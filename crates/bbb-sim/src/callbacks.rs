@@ -104,7 +104,9 @@ impl Sender {
             Delivery::Webhook { .. } => return,
         };
         match request.timeout(REQUEST_TIMEOUT).send().await {
-            Ok(response) => tracing::debug!(status = %response.status(), ?delivery, "callback sent"),
+            Ok(response) => {
+                tracing::debug!(status = %response.status(), ?delivery, "callback sent")
+            }
             Err(error) => tracing::warn!(%error, ?delivery, "callback failed"),
         }
     }
@@ -133,7 +135,12 @@ impl Sender {
 
 /// The URL and form body of a webhook POST: `checksum = sha1(callbackURL + body + secret)`
 /// appended to the callback URL; the body is `domain=…&event=[…]&timestamp=…`.
-pub fn webhook_request(callback_url: &str, event: &Value, domain: &str, secret: &str) -> (String, String) {
+pub fn webhook_request(
+    callback_url: &str,
+    event: &Value,
+    domain: &str,
+    secret: &str,
+) -> (String, String) {
     let body = form_urlencoded::Serializer::new(String::new())
         .append_pair("domain", domain)
         .append_pair("event", &Value::Array(vec![event.clone()]).to_string())
@@ -145,7 +152,10 @@ pub fn webhook_request(callback_url: &str, event: &Value, domain: &str, secret: 
         secret.as_bytes(),
     ]);
     let separator = if callback_url.contains('?') { '&' } else { '?' };
-    (format!("{callback_url}{separator}checksum={checksum}"), body)
+    (
+        format!("{callback_url}{separator}checksum={checksum}"),
+        body,
+    )
 }
 
 /// The HS256 JWT `signed_parameters` of the recording-ready callback, signed with the
@@ -192,19 +202,28 @@ mod tests {
         assert_eq!(claims, json!({"meeting_id": "m1", "record_id": "r1"}));
         let mut mac = Hmac::<Sha256>::new_from_slice(b"secret").unwrap();
         mac.update(format!("{}.{}", parts[0], parts[1]).as_bytes());
-        assert_eq!(URL_SAFE_NO_PAD.decode(parts[2]).unwrap(), mac.finalize().into_bytes().to_vec());
+        assert_eq!(
+            URL_SAFE_NO_PAD.decode(parts[2]).unwrap(),
+            mac.finalize().into_bytes().to_vec()
+        );
         assert_ne!(token, recording_ready_token("m1", "r1", "other"));
     }
 
     #[test]
     fn webhook_checksum_covers_url_body_and_secret() {
-        let ev = event("meeting-ended", json!({"meeting": {"external-meeting-id": "m"}}));
+        let ev = event(
+            "meeting-ended",
+            json!({"meeting": {"external-meeting-id": "m"}}),
+        );
         let (url, body) = webhook_request("http://h/cb?x=1", &ev, "sim.local", "s");
         let (base, sum) = url.split_once("&checksum=").unwrap();
         assert_eq!(base, "http://h/cb?x=1");
-        let expected = ChecksumAlgorithm::Sha1.hex_digest(&[base.as_bytes(), body.as_bytes(), b"s"]);
+        let expected =
+            ChecksumAlgorithm::Sha1.hex_digest(&[base.as_bytes(), body.as_bytes(), b"s"]);
         assert_eq!(sum, expected);
-        let fields: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+        let fields: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
         let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["domain", "event", "timestamp"]);
         let events: Value = serde_json::from_str(&fields[1].1).unwrap();

@@ -19,21 +19,22 @@ pub fn parse_presentations(xml: &str) -> Option<Vec<Document>> {
             Event::Start(element) => {
                 depth += 1;
                 match element.local_name().as_ref() {
-                    "module" => in_presentation = attribute(&element, "name").as_deref() == Some("presentation"),
+                    "module" => {
+                        in_presentation =
+                            attribute(&element, "name").as_deref() == Some("presentation")
+                    }
                     "document" if in_presentation => documents.push(document(&element, true)),
                     _ => {}
                 }
             }
-            Event::Empty(element) => {
-                if element.local_name().as_ref() == "document" && in_presentation {
-                    documents.push(document(&element, false));
-                }
+            Event::Empty(element)
+                if in_presentation && element.local_name().as_ref() == "document" =>
+            {
+                documents.push(document(&element, false));
             }
             Event::End(element) => {
                 depth = depth.checked_sub(1)?;
-                if element.local_name().as_ref() == "module" {
-                    in_presentation = false;
-                }
+                in_presentation &= element.local_name().as_ref() != "module";
             }
             Event::Eof => break,
             _ => {}

@@ -41,8 +41,13 @@ impl Knobs {
 
     /// Clamped to 0..=1; NaN counts as 0.
     pub fn set_error_rate(&self, rate: f64) {
-        let rate = if rate.is_nan() { 0.0 } else { rate.clamp(0.0, 1.0) };
-        self.error_rate_bits.store(rate.to_bits(), Ordering::Relaxed);
+        let rate = if rate.is_nan() {
+            0.0
+        } else {
+            rate.clamp(0.0, 1.0)
+        };
+        self.error_rate_bits
+            .store(rate.to_bits(), Ordering::Relaxed);
     }
 
     /// Whether this request should fail, drawn against the error rate.

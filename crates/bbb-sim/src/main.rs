@@ -37,7 +37,11 @@ struct Args {
     #[arg(long = "public-url")]
     public_urls: Vec<String>,
     /// Accepted checksum algorithms.
-    #[arg(long, value_delimiter = ',', default_value = "sha1,sha256,sha384,sha512")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "sha1,sha256,sha384,sha512"
+    )]
     algorithms: Vec<String>,
     /// HTTP worker threads per server.
     #[arg(long, default_value_t = 2)]
@@ -53,7 +57,9 @@ struct Args {
 fn configs(args: &Args) -> Result<Vec<SimConfig>, String> {
     let n = args.ports.len();
     if args.secrets.len() != n && args.secrets.len() != 1 {
-        return Err(format!("give one --secret per --port ({n}) or a single one"));
+        return Err(format!(
+            "give one --secret per --port ({n}) or a single one"
+        ));
     }
     if !args.public_urls.is_empty() && args.public_urls.len() != n {
         return Err(format!("give one --public-url per --port ({n}) or none"));
@@ -156,8 +162,14 @@ mod tests {
     fn ports_pair_with_secrets() {
         let configs = configs(&args("bbb-sim --port 1 --secret a --port 2 --secret b")).unwrap();
         assert_eq!(configs.len(), 2);
-        assert_eq!((configs[0].bind.port(), configs[0].secret.as_str()), (1, "a"));
-        assert_eq!((configs[1].bind.port(), configs[1].secret.as_str()), (2, "b"));
+        assert_eq!(
+            (configs[0].bind.port(), configs[0].secret.as_str()),
+            (1, "a")
+        );
+        assert_eq!(
+            (configs[1].bind.port(), configs[1].secret.as_str()),
+            (2, "b")
+        );
         let shared = configs_of("bbb-sim --port 1 --port 2 --secret s");
         assert!(shared.iter().all(|c| c.secret == "s"));
     }
@@ -168,7 +180,12 @@ mod tests {
 
     #[test]
     fn bad_combinations_are_refused() {
-        assert!(configs(&args("bbb-sim --port 1 --port 2 --port 3 --secret a --secret b")).is_err());
+        assert!(
+            configs(&args(
+                "bbb-sim --port 1 --port 2 --port 3 --secret a --secret b"
+            ))
+            .is_err()
+        );
         assert!(configs(&args("bbb-sim --port 1 --secret a --algorithms md5")).is_err());
         assert!(Args::try_parse_from(["bbb-sim", "--secret", "a"]).is_err());
     }
@@ -176,7 +193,10 @@ mod tests {
     #[test]
     fn algorithms_and_host_are_applied() {
         let c = configs_of("bbb-sim --port 9 --secret a --host 0.0.0.0 --algorithms sha256,SHA512");
-        assert_eq!(c[0].supported_algorithms, [ChecksumAlgorithm::Sha256, ChecksumAlgorithm::Sha512]);
+        assert_eq!(
+            c[0].supported_algorithms,
+            [ChecksumAlgorithm::Sha256, ChecksumAlgorithm::Sha512]
+        );
         assert!(c[0].bind.ip().is_unspecified());
     }
 }

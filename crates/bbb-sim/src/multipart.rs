@@ -92,8 +92,17 @@ mod tests {
     fn rejects_malformed_bodies() {
         assert_eq!(parse("multipart/form-data", b"--XyZ--"), None);
         assert_eq!(parse(TYPE, b"no delimiter"), None);
-        assert_eq!(parse(TYPE, b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunterminated"), None);
-        assert_eq!(parse(TYPE, b"--XyZ\r\nX: y\r\n\r\nno name\r\n--XyZ--"), None);
+        assert_eq!(
+            parse(
+                TYPE,
+                b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunterminated"
+            ),
+            None
+        );
+        assert_eq!(
+            parse(TYPE, b"--XyZ\r\nX: y\r\n\r\nno name\r\n--XyZ--"),
+            None
+        );
         assert_eq!(parse(TYPE, b"--XyZ--").unwrap(), []);
     }
 }

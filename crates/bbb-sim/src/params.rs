@@ -42,10 +42,13 @@ impl Params {
 
     /// Every distinct name with its first value, in request order.
     pub fn first_values(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.pairs.iter().enumerate().filter_map(|(i, (name, value))| {
-            let first = !self.pairs[..i].iter().any(|(n, _)| n == name);
-            first.then_some((name.as_str(), value.as_str()))
-        })
+        self.pairs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (name, value))| {
+                let first = !self.pairs[..i].iter().any(|(n, _)| n == name);
+                first.then_some((name.as_str(), value.as_str()))
+            })
     }
 
     /// Names and first values of parameters starting with `prefix`, the prefix cut off.
@@ -97,7 +100,10 @@ fn decode(component: &str) -> Option<String> {
 
 /// Removes ASCII control characters (0x00–0x1F), as bbb-web's `stripControlChars` does.
 pub fn strip_control_chars(value: &str) -> String {
-    value.chars().filter(|c| !matches!(c, '\0'..='\x1f')).collect()
+    value
+        .chars()
+        .filter(|c| !matches!(c, '\0'..='\x1f'))
+        .collect()
 }
 
 #[cfg(test)]
@@ -116,7 +122,10 @@ mod tests {
     fn first_value_wins_for_repeated_names() {
         let params = Params::parse("a=1&b=2&a=3");
         assert_eq!(params.get("a"), Some("1"));
-        assert_eq!(params.first_values().collect::<Vec<_>>(), [("a", "1"), ("b", "2")]);
+        assert_eq!(
+            params.first_values().collect::<Vec<_>>(),
+            [("a", "1"), ("b", "2")]
+        );
         assert_eq!(params.pairs().len(), 3);
     }
 
@@ -149,7 +158,10 @@ mod tests {
     #[test]
     fn prefixed_names_are_listed_once() {
         let params = Params::parse("meta_A=1&x=2&meta_b=3&meta_A=4");
-        assert_eq!(params.with_prefix("meta_").collect::<Vec<_>>(), [("A", "1"), ("b", "3")]);
+        assert_eq!(
+            params.with_prefix("meta_").collect::<Vec<_>>(),
+            [("A", "1"), ("b", "3")]
+        );
     }
 
     #[test]

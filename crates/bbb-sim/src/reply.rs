@@ -33,7 +33,10 @@ pub enum Reply {
     Xml(String),
     Json(String),
     /// HTTP 302 to this URL, with the session cookie a join sets.
-    Redirect { location: String, cookie: Option<String> },
+    Redirect {
+        location: String,
+        cookie: Option<String>,
+    },
     /// A non-200 status carrying a BBB error document (routing failures).
     XmlWithStatus(StatusCode, String, Option<&'static str>),
 }
@@ -46,7 +49,10 @@ impl Reply {
             Ok(body) => Self::Xml(body),
             Err(error) => {
                 tracing::error!(%error, "cannot serialize a response");
-                Self::failed(&Failure::new("internalError", "The response could not be built."))
+                Self::failed(&Failure::new(
+                    "internalError",
+                    "The response could not be built.",
+                ))
             }
         }
     }
@@ -56,7 +62,10 @@ impl Reply {
             Ok(body) => Self::Json(body),
             Err(error) => {
                 tracing::error!(%error, "cannot serialize a JSON response");
-                Self::failed(&Failure::new("internalError", "The response could not be built."))
+                Self::failed(&Failure::new(
+                    "internalError",
+                    "The response could not be built.",
+                ))
             }
         }
     }
@@ -90,9 +99,7 @@ impl Reply {
 
     pub fn into_response(self) -> HttpResponse {
         match self {
-            Self::Xml(body) => HttpResponse::Ok()
-                .content_type(XML_CONTENT_TYPE)
-                .body(body),
+            Self::Xml(body) => HttpResponse::Ok().content_type(XML_CONTENT_TYPE).body(body),
             Self::Json(body) => HttpResponse::Ok()
                 .content_type(JSON_CONTENT_TYPE)
                 .body(body),

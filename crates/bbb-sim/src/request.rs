@@ -231,7 +231,11 @@ pub fn admit(
 
     check_checksum(call, raw.query, &url_params, &body_params, policy)?;
 
-    if has_body && !mime.as_deref().is_some_and(|m| call.body_types().contains(&m)) {
+    if has_body
+        && !mime
+            .as_deref()
+            .is_some_and(|m| call.body_types().contains(&m))
+    {
         return Err(Rejection::Failed(Failure::new(
             "unsupportedContentType",
             "POST request Content-Type is missing or unsupported",
@@ -272,14 +276,10 @@ fn check_checksum(
     let style = call.checksum_style();
     let mismatch = || Rejection::Failed(mismatch_failure(style));
     let (submitted, signed) = match checksum::split_checksum(query) {
-        Ok(split) if !body_params.contains("checksum") => {
-            (split.checksum.to_owned(), split.signed)
-        }
+        Ok(split) if !body_params.contains("checksum") => (split.checksum.to_owned(), split.signed),
         Ok(_) | Err(ChecksumParamError::Duplicate) => return Err(mismatch()),
         Err(ChecksumParamError::Missing) => match body_params.non_empty("checksum") {
-            Some(value) if !url_params.contains("checksum") => {
-                (value.to_owned(), query.to_owned())
-            }
+            Some(value) if !url_params.contains("checksum") => (value.to_owned(), query.to_owned()),
             _ => return Err(missing(style)),
         },
     };
@@ -287,8 +287,8 @@ fn check_checksum(
     if body_params.names().any(|name| url_params.contains(name)) {
         return Err(mismatch());
     }
-    let Some(algorithm) = ChecksumAlgorithm::from_hex_len(submitted.len())
-        .filter(|a| policy.algorithms.contains(a))
+    let Some(algorithm) =
+        ChecksumAlgorithm::from_hex_len(submitted.len()).filter(|a| policy.algorithms.contains(a))
     else {
         return Err(mismatch());
     };
@@ -399,7 +399,10 @@ mod tests {
             content_type: None,
             body: b"",
         };
-        assert!(matches!(admit(Call::GetMeetings, &raw, &policy), Err(Rejection::Failed(_))));
+        assert!(matches!(
+            admit(Call::GetMeetings, &raw, &policy),
+            Err(Rejection::Failed(_))
+        ));
     }
 
     #[test]
@@ -414,15 +417,26 @@ mod tests {
         );
         assert_eq!(
             key(get(Call::GetRecordings, "")),
-            ("checksumError", "You did not pass the checksum security check".into())
+            (
+                "checksumError",
+                "You did not pass the checksum security check".into()
+            )
         );
         assert_eq!(
             key(get(Call::HooksList, "")),
-            ("checksumError", "You did not pass the checksum security check.".into())
+            (
+                "checksumError",
+                "You did not pass the checksum security check.".into()
+            )
         );
         assert_eq!(
-            post(Call::PutRecordingTextTrack, "recordID=x", "multipart/form-data; boundary=b", b"")
-                .unwrap_err(),
+            post(
+                Call::PutRecordingTextTrack,
+                "recordID=x",
+                "multipart/form-data; boundary=b",
+                b""
+            )
+            .unwrap_err(),
             Rejection::JsonFailed(Failure::new("paramError", "Missing param checksum."))
         );
     }
@@ -435,14 +449,26 @@ mod tests {
         };
         assert!(get(Call::GetMeetings, &upper(Call::GetMeetings)).is_ok());
         assert!(get(Call::HooksList, &upper(Call::HooksList)).is_err());
-        assert!(get(Call::HooksList, &signed(Call::HooksList, "", ChecksumAlgorithm::Sha1)).is_ok());
+        assert!(
+            get(
+                Call::HooksList,
+                &signed(Call::HooksList, "", ChecksumAlgorithm::Sha1)
+            )
+            .is_ok()
+        );
     }
 
     #[test]
     fn duplicate_checksums_and_wrong_lengths_fail() {
         let good = signed(Call::GetMeetings, "", ChecksumAlgorithm::Sha1);
-        assert_eq!(key(get(Call::GetMeetings, &format!("{good}&{good}"))).0, "checksumError");
-        assert_eq!(key(get(Call::GetMeetings, &good[..good.len() - 1])).0, "checksumError");
+        assert_eq!(
+            key(get(Call::GetMeetings, &format!("{good}&{good}"))).0,
+            "checksumError"
+        );
+        assert_eq!(
+            key(get(Call::GetMeetings, &good[..good.len() - 1])).0,
+            "checksumError"
+        );
     }
 
     #[test]
@@ -452,7 +478,10 @@ mod tests {
             post(Call::Join, &query, "application/x-www-form-urlencoded", b"").unwrap_err(),
             Rejection::WrongMethod("GET")
         );
-        assert_eq!(get(Call::InsertDocument, "").unwrap_err(), Rejection::WrongMethod("POST"));
+        assert_eq!(
+            get(Call::InsertDocument, "").unwrap_err(),
+            Rejection::WrongMethod("POST")
+        );
     }
 
     #[test]
@@ -480,10 +509,22 @@ mod tests {
             key(post(Call::GetMeetings, &query, "application/json", b"{}")).0,
             "unsupportedContentType"
         );
-        let query = signed(Call::InsertDocument, "meetingID=m1", ChecksumAlgorithm::Sha1);
+        let query = signed(
+            Call::InsertDocument,
+            "meetingID=m1",
+            ChecksumAlgorithm::Sha1,
+        );
         let form = "application/x-www-form-urlencoded";
-        assert_eq!(key(post(Call::InsertDocument, &query, form, b"a=1")).0, "unsupportedContentType");
-        let xml = post(Call::InsertDocument, &query, "text/xml; charset=utf-8", b"<modules/>");
+        assert_eq!(
+            key(post(Call::InsertDocument, &query, form, b"a=1")).0,
+            "unsupportedContentType"
+        );
+        let xml = post(
+            Call::InsertDocument,
+            &query,
+            "text/xml; charset=utf-8",
+            b"<modules/>",
+        );
         assert_eq!(xml.unwrap().xml_body.as_deref(), Some("<modules/>"));
         // An empty body needs no Content-Type.
         assert!(post(Call::GetMeetings, &query_for(Call::GetMeetings), "", b"").is_ok());
@@ -510,7 +551,12 @@ mod tests {
 
     #[test]
     fn call_names_round_trip() {
-        for path in ["create", "hooks/list", "getRecordingTextTracks", "sendChatMessage"] {
+        for path in [
+            "create",
+            "hooks/list",
+            "getRecordingTextTracks",
+            "sendChatMessage",
+        ] {
             assert_eq!(Call::from_path(path).unwrap().name(), path);
         }
         assert_eq!(Call::from_path("Create"), None);

@@ -14,6 +14,11 @@ use crate::sim::Sim;
 use crate::state::{Meeting, Recording};
 use crate::{api, control, pages};
 
+/// How long a stopped server's workers get to drop their open connections. actix-web does not
+/// report when a non-graceful stop has reached the workers, and callers of `set_down(true)`
+/// rely on pooled keep-alive connections being gone when it returns.
+const SETTLE: Duration = Duration::from_millis(100);
+
 /// Request bodies up to this size are read (pre-upload XML with inline documents can be big).
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
@@ -85,6 +90,7 @@ impl SimServer {
         let running = self.handle.listener.lock().await.running.take();
         if let Some(running) = running {
             running.stop(true).await;
+            tokio::time::sleep(SETTLE).await;
         }
     }
 }
@@ -159,6 +165,7 @@ impl SimHandle {
             if let Some(running) = listener.running.take() {
                 tracing::info!("knob: down");
                 running.stop(false).await;
+                tokio::time::sleep(SETTLE).await;
             }
         } else if listener.running.is_none() {
             tracing::info!("knob: up");
@@ -184,10 +191,13 @@ impl SimHandle {
             .ok_or_else(|| SimError::UnknownMeeting(meeting_id.to_owned()))?;
         let mut room = count;
         if meeting.max_participants > 0 {
-            room = room.min((meeting.max_participants as usize).saturating_sub(meeting.attendees.len()));
+            room = room
+                .min((meeting.max_participants as usize).saturating_sub(meeting.attendees.len()));
         }
         if let Some(capacity) = self.sim.knobs.capacity() {
-            let free = usize::try_from(capacity).unwrap_or(usize::MAX).saturating_sub(state.total_attendees());
+            let free = usize::try_from(capacity)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(state.total_attendees());
             room = room.min(free);
         }
         let first_number = state.meetings[meeting_id].attendees.len() + 1;
@@ -301,5 +311,7 @@ fn routes(config: &mut web::ServiceConfig) {
             "/sim/meetings/{meeting_id}/attendees",
             web::delete().to(control::remove_attendees),
         )
-        .default_service(web::to(|| async { HttpResponse::NotFound().body("not found") }));
+        .default_service(web::to(|| async {
+            HttpResponse::NotFound().body("not found")
+        }));
 }

@@ -32,6 +32,9 @@ impl Sim {
             .and_then(|rest| rest.split(['/', ':']).next())
             .unwrap_or("localhost")
             .to_owned();
+        // reqwest is built without a default TLS provider; callbacks may go to https URLs.
+        // Installing fails only if another provider is already installed, which is as good.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let outbox = Outbox::start(
             &runtime,
             callbacks::Sender {
@@ -54,7 +57,9 @@ impl Sim {
     /// The state lock. A panic while holding it cannot leave the state half-changed in a
     /// way that matters to a simulator, so a poisoned lock is simply taken over.
     pub fn lock(&self) -> MutexGuard<'_, SimState> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn runtime(&self) -> &tokio::runtime::Handle {
@@ -158,9 +163,12 @@ impl Sim {
                 recording_marks: recording.is_some(),
             });
         }
-        self.emit(state, meeting_id, "meeting-ended", || {
-            json!({"meeting": meeting_ids(&meeting)})
-        });
+        self.emit(
+            state,
+            meeting_id,
+            "meeting-ended",
+            || json!({"meeting": meeting_ids(&meeting)}),
+        );
         if let Some(recording) = recording {
             if let Some(url) = meeting.metadata.get("bbb-recording-ready-url") {
                 self.outbox.send(Delivery::RecordingReady {
@@ -241,10 +249,7 @@ impl Sim {
         metadata.insert("meetingId".into(), meeting.meeting_id.clone());
         metadata.insert("meetingName".into(), meeting.name.clone());
         let length_ms = now.saturating_sub(meeting.start_time);
-        let breakout = meeting
-            .parent_meeting_id
-            .clone()
-            .zip(meeting.sequence);
+        let breakout = meeting.parent_meeting_id.clone().zip(meeting.sequence);
         Recording {
             record_id: meeting.internal_meeting_id.clone(),
             meeting_id: meeting.meeting_id.clone(),

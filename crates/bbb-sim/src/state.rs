@@ -173,9 +173,7 @@ impl Meeting {
         }
         let left_limit = self.expire_when_last_user_left_minutes;
         match self.emptied_at {
-            Some(at) if left_limit > 0 && now >= at + left_limit * MINUTE => {
-                Some("last user left")
-            }
+            Some(at) if left_limit > 0 && now >= at + left_limit * MINUTE => Some("last user left"),
             _ => None,
         }
     }

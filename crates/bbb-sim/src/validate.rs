@@ -157,25 +157,54 @@ mod tests {
         assert_eq!(key("meetingID=+++"), "missingParamMeetingID");
         assert_eq!(key("meetingID=%FF"), "missingParamMeetingID");
         assert_eq!(key("meetingID=a"), VALIDATION_ERROR);
-        assert_eq!(key(&format!("meetingID={}", "x".repeat(257))), VALIDATION_ERROR);
+        assert_eq!(
+            key(&format!("meetingID={}", "x".repeat(257))),
+            VALIDATION_ERROR
+        );
         assert_eq!(key("meetingID=a,b"), VALIDATION_ERROR);
         assert_eq!(key("meetingID=a%00b"), VALIDATION_ERROR);
-        assert_eq!(ok(&format!("meetingID={}", "é".repeat(256))).chars().count(), 256);
+        assert_eq!(
+            ok(&format!("meetingID={}", "é".repeat(256)))
+                .chars()
+                .count(),
+            256
+        );
     }
 
     #[test]
     fn name_and_password_rules() {
-        assert_eq!(meeting_name(&Params::parse("name=My+Room")).unwrap(), "My Room");
-        assert_eq!(failure_key(meeting_name(&Params::parse(""))), VALIDATION_ERROR);
-        assert_eq!(failure_key(meeting_name(&Params::parse("name=x"))), VALIDATION_ERROR);
+        assert_eq!(
+            meeting_name(&Params::parse("name=My+Room")).unwrap(),
+            "My Room"
+        );
+        assert_eq!(
+            failure_key(meeting_name(&Params::parse(""))),
+            VALIDATION_ERROR
+        );
+        assert_eq!(
+            failure_key(meeting_name(&Params::parse("name=x"))),
+            VALIDATION_ERROR
+        );
         let long = format!("name={}", "n".repeat(257));
-        assert_eq!(failure_key(meeting_name(&Params::parse(&long))), VALIDATION_ERROR);
+        assert_eq!(
+            failure_key(meeting_name(&Params::parse(&long))),
+            VALIDATION_ERROR
+        );
 
         assert_eq!(password(&Params::parse("pw="), "pw").unwrap(), None);
-        assert_eq!(password(&Params::parse("pw=ab"), "pw").unwrap().as_deref(), Some("ab"));
-        assert_eq!(failure_key(password(&Params::parse("pw=a"), "pw")), "invalidPassword");
+        assert_eq!(
+            password(&Params::parse("pw=ab"), "pw").unwrap().as_deref(),
+            Some("ab")
+        );
+        assert_eq!(
+            failure_key(password(&Params::parse("pw=a"), "pw")),
+            "invalidPassword"
+        );
         let long = format!("pw={}", "p".repeat(65));
-        assert_eq!(failure_key(password(&Params::parse(&long), "pw")), "invalidPassword");
+        assert_eq!(
+            failure_key(password(&Params::parse(&long), "pw")),
+            "invalidPassword"
+        );
     }
 
     #[test]
@@ -195,7 +224,10 @@ mod tests {
 
     #[test]
     fn meta_names_are_checked_and_lower_cased() {
-        assert_eq!(meta_name("endCallbackUrl").as_deref(), Some("endcallbackurl"));
+        assert_eq!(
+            meta_name("endCallbackUrl").as_deref(),
+            Some("endcallbackurl")
+        );
         assert_eq!(meta_name("bbb-origin").as_deref(), Some("bbb-origin"));
         assert_eq!(meta_name("bad_name"), None);
         assert_eq!(meta_name("1abc"), None);
@@ -203,7 +235,10 @@ mod tests {
         let p = Params::parse("meta_A=1&meta_a=2&meta_x_y=3&meta_ok=%01v");
         assert_eq!(
             metadata(&p),
-            [("a".to_owned(), "1".to_owned()), ("ok".to_owned(), "v".to_owned())]
+            [
+                ("a".to_owned(), "1".to_owned()),
+                ("ok".to_owned(), "v".to_owned())
+            ]
         );
     }
 

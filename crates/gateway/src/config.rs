@@ -534,3 +534,283 @@ fn collect_unknown_in_value(
         _ => {}
     }
 }
+
+#[cfg(test)]
+// figment's `Jail` closures return its (large) error type; that is its API, not ours.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use figment::Jail;
+
+    use super::*;
+
+    const JWT_SECRET: &str = "a-jwt-secret-for-tests-only-0123456789";
+    const SECRET_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+    fn load(jail: &Jail, file: Option<&str>) -> Result<Loaded, GatewayError> {
+        Config::load(&Sources {
+            file: file.map(|name| jail.directory().join(name)),
+            dev_secrets: None,
+        })
+    }
+
+    fn valid_toml() -> String {
+        format!("secret_key = \"{SECRET_KEY}\"\n[jwt]\nsecret = \"{JWT_SECRET}\"\n")
+    }
+
+    fn config_key(result: Result<impl fmt::Debug, GatewayError>) -> String {
+        match result {
+            Err(GatewayError::Config { key, .. }) => key,
+            other => panic!("expected a configuration error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_apply_without_any_source() {
+        Jail::expect_with(|jail| {
+            let config = load(jail, None).unwrap().config;
+            assert_eq!(config.listen, "127.0.0.1:8080".parse().unwrap());
+            assert_eq!(config.jwt.issuer, "bbb-gateway");
+            assert_eq!(config.jwt.ttl, Duration::from_secs(12 * 3600));
+            assert_eq!(config.database_url(), DEFAULT_DATABASE_URL);
+            assert_eq!(config.log.format, LogFormat::Pretty);
+            assert!(config.issuers.is_empty());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn toml_overrides_defaults_and_environment_overrides_toml() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "gateway.toml",
+                &format!(
+                    "listen = \"0.0.0.0:9000\"\n{}[graphql]\nmax_depth = 5\nmax_complexity = 50\n\
+                     [bbb]\nrequest_timeout = \"30s\"\n",
+                    valid_toml().replace("[jwt]", "[log]\nformat = \"json\"\n[jwt]")
+                ),
+            )?;
+            jail.set_env("BBB_GATEWAY_GRAPHQL__MAX_DEPTH", "7");
+            jail.set_env("BBB_GATEWAY_JWT__TTL", "15m");
+            jail.set_env("BBB_GATEWAY_DATABASE_URL", "postgres://gw:pw@db/gw");
+            let loaded = load(jail, Some("gateway.toml")).unwrap();
+            assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
+            let config = loaded.config;
+            config.validate().unwrap();
+            assert_eq!(config.listen, "0.0.0.0:9000".parse().unwrap());
+            assert_eq!(config.graphql.max_depth, 7);
+            assert_eq!(config.graphql.max_complexity, 50);
+            assert_eq!(config.bbb.request_timeout, Duration::from_secs(30));
+            assert_eq!(config.jwt.ttl, Duration::from_secs(15 * 60));
+            assert_eq!(config.jwt.secret.as_ref().unwrap().expose(), JWT_SECRET);
+            assert_eq!(config.log.format, LogFormat::Json);
+            assert_eq!(config.database_url(), "postgres://gw:pw@db/gw");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_reported_with_their_path() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "gateway.toml",
+                "lisen = \"0.0.0.0:1\"\n[jwt]\nsecrte = \"x\"\n\
+                 [[issuers]]\nname = \"idp\"\nissuer = \"https://idp\"\naudience = \"gw\"\n\
+                 algorithms = [\"RS256\"]\njwks_file = \"jwks.json\"\ncreate_user = true\n",
+            )?;
+            jail.set_env("BBB_GATEWAY_POLLER__INTERVALL", "5s");
+            let mut unknown = load(jail, Some("gateway.toml")).unwrap().unknown_keys;
+            unknown.sort();
+            assert_eq!(
+                unknown,
+                [
+                    "issuers[0].create_user",
+                    "jwt.secrte",
+                    "lisen",
+                    "poller.intervall"
+                ]
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn type_errors_name_the_key() {
+        Jail::expect_with(|jail| {
+            jail.create_file("gateway.toml", "[graphql]\nmax_depth = \"deep\"\n")?;
+            assert_eq!(
+                config_key(load(jail, Some("gateway.toml"))),
+                "graphql.max_depth"
+            );
+            jail.create_file("other.toml", "[bbb]\nconnect_timeout = \"soon\"\n")?;
+            assert_eq!(
+                config_key(load(jail, Some("other.toml"))),
+                "bbb.connect_timeout"
+            );
+            jail.set_env("BBB_GATEWAY_LISTEN", "not an address");
+            assert_eq!(config_key(load(jail, None)), "listen");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error() {
+        Jail::expect_with(|jail| {
+            assert_eq!(config_key(load(jail, Some("absent.toml"))), "--config");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn validation_names_the_offending_key() {
+        Jail::expect_with(|jail| {
+            jail.create_file("base.toml", &valid_toml())?;
+            let base = || load(jail, Some("base.toml")).unwrap().config;
+            base().validate().unwrap();
+
+            let mut config = base();
+            config.jwt.secret = None;
+            assert_eq!(config_key(config.validate()), "jwt.secret");
+            config.jwt.secret = Some(Secret::new("short".to_owned()));
+            assert_eq!(config_key(config.validate()), "jwt.secret");
+
+            let mut config = base();
+            config.secret_key = Some(Secret::new("dG9vIHNob3J0".to_owned()));
+            assert_eq!(config_key(config.validate()), "secret_key");
+            config.secret_key = None;
+            assert_eq!(config_key(config.validate()), "secret_key");
+
+            let mut config = base();
+            config.graphql.max_depth = 0;
+            assert_eq!(config_key(config.validate()), "graphql.max_depth");
+
+            let mut config = base();
+            config.poller.interval = Duration::ZERO;
+            assert_eq!(config_key(config.validate()), "poller.interval");
+
+            let mut config = base();
+            config.log.level = "gateway=loud".to_owned();
+            assert_eq!(config_key(config.validate()), "log.level");
+
+            let mut config = base();
+            config.public_url = Some("ftp://example.org".parse().unwrap());
+            assert_eq!(config_key(config.validate()), "public_url");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn issuers_are_validated() {
+        let issuer = || IssuerConfig {
+            name: "idp".to_owned(),
+            issuer: "https://idp.example".to_owned(),
+            audience: "gw".to_owned(),
+            algorithms: vec![Algorithm::RS256],
+            public_key_pem: Some("-----BEGIN PUBLIC KEY-----".to_owned()),
+            jwks_file: None,
+            create_users: false,
+            site: None,
+        };
+        let with = |issuers: Vec<IssuerConfig>| {
+            let mut config = Config {
+                secret_key: Some(Secret::new(SECRET_KEY.to_owned())),
+                issuers,
+                ..Config::default()
+            };
+            config.jwt.secret = Some(Secret::new(JWT_SECRET.to_owned()));
+            config.validate()
+        };
+        with(vec![issuer()]).unwrap();
+
+        let mut both = issuer();
+        both.jwks_file = Some("jwks.json".into());
+        assert_eq!(config_key(with(vec![both])), "issuers[0].public_key_pem");
+        let mut neither = issuer();
+        neither.public_key_pem = None;
+        assert_eq!(config_key(with(vec![neither])), "issuers[0].public_key_pem");
+        let mut shared_secret = issuer();
+        shared_secret.algorithms = vec![Algorithm::HS256];
+        assert_eq!(
+            config_key(with(vec![shared_secret])),
+            "issuers[0].algorithms"
+        );
+        let mut mixed = issuer();
+        mixed.algorithms = vec![Algorithm::RS256, Algorithm::ES256];
+        assert_eq!(config_key(with(vec![mixed])), "issuers[0].algorithms");
+        let mut none = issuer();
+        none.algorithms.clear();
+        assert_eq!(config_key(with(vec![none])), "issuers[0].algorithms");
+        let mut local = issuer();
+        local.issuer = "bbb-gateway".to_owned();
+        assert_eq!(config_key(with(vec![local])), "issuers[0].issuer");
+        assert_eq!(
+            config_key(with(vec![issuer(), issuer()])),
+            "issuers[1].issuer"
+        );
+    }
+
+    #[test]
+    fn secrets_never_show() {
+        Jail::expect_with(|jail| {
+            jail.create_file("gateway.toml", &valid_toml())?;
+            jail.set_env("BBB_GATEWAY_DATABASE_URL", "postgres://gw:hunter2@db/gw");
+            let config = load(jail, Some("gateway.toml")).unwrap().config;
+            let shown = config.to_masked_toml().unwrap();
+            let debugged = format!("{config:?}");
+            for secret in [JWT_SECRET, SECRET_KEY, "hunter2"] {
+                assert!(!shown.contains(secret), "{shown}");
+                assert!(!debugged.contains(secret), "{debugged}");
+            }
+            assert!(shown.contains("secret = \"***\""), "{shown}");
+            assert!(shown.contains("database_url = \"***\""), "{shown}");
+            assert_eq!(Secret::new("x").to_string(), "***");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn shown_configuration_reads_back_as_the_same_configuration() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "gateway.toml",
+                "listen = \"0.0.0.0:9000\"\npublic_url = \"https://gw.example/\"\n\
+                 [[issuers]]\nname = \"idp\"\nissuer = \"https://idp\"\naudience = \"gw\"\n\
+                 algorithms = [\"ES256\"]\njwks_file = \"jwks.json\"\n",
+            )?;
+            let shown = load(jail, Some("gateway.toml"))
+                .unwrap()
+                .config
+                .to_masked_toml()
+                .unwrap();
+            jail.create_file("shown.toml", &shown)?;
+            let reread = load(jail, Some("shown.toml")).unwrap();
+            assert!(reread.unknown_keys.is_empty(), "{:?}", reread.unknown_keys);
+            assert_eq!(reread.config.to_masked_toml().unwrap(), shown);
+            assert_eq!(reread.config.issuers[0].algorithms, [Algorithm::ES256]);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn dev_secrets_sit_below_the_file_and_pick_the_dev_database() {
+        Jail::expect_with(|jail| {
+            jail.create_file("dev.toml", &valid_toml())?;
+            jail.create_file(
+                "gateway.toml",
+                "[jwt]\nsecret = \"from-the-file-0123456789abcdef0123\"\n",
+            )?;
+            let config = Config::load(&Sources {
+                file: Some(jail.directory().join("gateway.toml")),
+                dev_secrets: Some(jail.directory().join("dev.toml")),
+            })
+            .unwrap()
+            .config;
+            assert_eq!(config.database_url(), DEV_DATABASE_URL);
+            assert_eq!(config.secret_key.as_ref().unwrap().expose(), SECRET_KEY);
+            assert_eq!(
+                config.jwt.secret.as_ref().unwrap().expose(),
+                "from-the-file-0123456789abcdef0123"
+            );
+            Ok(())
+        });
+    }
+}

@@ -238,3 +238,124 @@ fn assign_code(error: &mut ServerError) {
         None => extensions.set("code", ErrorCode::BadUserInput.as_str()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+    use serde_json::json;
+
+    use super::*;
+
+    struct Query;
+
+    #[Object]
+    impl Query {
+        async fn forbidden(&self) -> Result<i32, GatewayError> {
+            Err(GatewayError::forbidden("not yours"))
+        }
+        async fn duplicate(&self) -> Result<i32, GatewayError> {
+            Err(store::StoreError::Duplicate {
+                entity: "meeting URL",
+                field: "slug",
+            }
+            .into())
+        }
+        async fn broken(&self) -> Result<i32, GatewayError> {
+            Err(GatewayError::internal("disk on fire at /var/lib/x"))
+        }
+        async fn bbb_down(&self) -> Result<i32, GatewayError> {
+            Err(bbb_client::Error::Timeout.into())
+        }
+        async fn foreign(&self) -> async_graphql::Result<i32> {
+            Err(std::io::Error::other("secret detail").into())
+        }
+        async fn extended(&self) -> async_graphql::Result<i32> {
+            Err(GatewayError::not_found("meeting").extend())
+        }
+    }
+
+    async fn first_error(field: &str) -> serde_json::Value {
+        let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
+            .extension(ErrorCodes)
+            .finish();
+        let response = schema.execute(format!("{{ {field} }}")).await;
+        let json = serde_json::to_value(&response).unwrap();
+        let error = &json["errors"][0];
+        json!({ "message": error["message"], "extensions": error["extensions"] })
+    }
+
+    #[tokio::test]
+    async fn resolver_errors_carry_their_code() {
+        assert_eq!(
+            first_error("forbidden").await,
+            json!({ "message": "not yours", "extensions": { "code": "FORBIDDEN" } })
+        );
+        assert_eq!(
+            first_error("extended").await,
+            json!({ "message": "meeting not found", "extensions": { "code": "NOT_FOUND" } })
+        );
+    }
+
+    #[tokio::test]
+    async fn store_duplicates_name_the_field() {
+        assert_eq!(
+            first_error("duplicate").await,
+            json!({
+                "message": "a meeting URL with this slug already exists",
+                "extensions": { "code": "BAD_USER_INPUT", "field": "slug" },
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn internal_details_stay_on_the_server() {
+        for field in ["broken", "foreign"] {
+            assert_eq!(
+                first_error(field).await,
+                json!({ "message": "internal server error", "extensions": { "code": "INTERNAL" } }),
+                "{field}"
+            );
+        }
+        let bbb = first_error("bbbDown").await;
+        assert_eq!(bbb["extensions"], json!({ "code": "BBB_UNAVAILABLE" }));
+        assert!(
+            !bbb["message"].as_str().unwrap().contains("in time"),
+            "{bbb}"
+        );
+    }
+
+    #[tokio::test]
+    async fn request_errors_are_bad_user_input() {
+        let error = first_error("nonexistent").await;
+        assert_eq!(error["extensions"], json!({ "code": "BAD_USER_INPUT" }));
+    }
+
+    #[test]
+    fn store_errors_map_to_codes() {
+        use store::StoreError;
+        let code = |error: StoreError| GatewayError::from(error).code();
+        assert_eq!(
+            code(StoreError::NotFound { entity: "meeting" }),
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            code(StoreError::Validation {
+                field: "slug",
+                message: "too long".into()
+            }),
+            ErrorCode::BadUserInput
+        );
+        assert_eq!(
+            code(StoreError::InvalidReference { field: None }),
+            ErrorCode::BadUserInput
+        );
+        assert_eq!(
+            code(StoreError::Crypto("bad key".into())),
+            ErrorCode::Internal
+        );
+        assert_eq!(
+            code(StoreError::UnsupportedUrl("mysql://".into())),
+            ErrorCode::Internal
+        );
+    }
+}

@@ -25,7 +25,9 @@ impl Actor {
 
     /// The signed-in user, or [`ServiceError::Unauthenticated`](crate::ServiceError).
     pub fn require_user(&self) -> Result<&User, crate::ServiceError> {
-        self.user.as_ref().ok_or(crate::ServiceError::Unauthenticated)
+        self.user
+            .as_ref()
+            .ok_or(crate::ServiceError::Unauthenticated)
     }
 
     pub fn is_superuser(&self) -> bool {
@@ -33,6 +35,8 @@ impl Actor {
     }
 
     pub fn is_staff(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| u.is_staff || u.is_superuser)
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.is_staff || u.is_superuser)
     }
 }

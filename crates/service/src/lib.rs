@@ -7,6 +7,15 @@
 mod actor;
 pub mod bbb;
 mod error;
+pub mod batch;
+pub mod grants;
+pub mod groups;
+pub mod meetings;
+pub mod permissions;
+pub mod servers;
+pub mod tokens;
+pub mod urls;
+pub mod users;
 
 pub use actor::Actor;
 pub use error::{ErrorCode, ServiceError};

@@ -254,3 +254,52 @@ fn filtered(filter: &PlacementFilter) -> Select<placement::Entity> {
     }
     placement::Entity::find().filter(condition)
 }
+
+/// Batch lookups for the BBB-compatible endpoint, which maps many meetings and recordings back
+/// to their clients per request and must not ask once per item.
+impl Placements<'_> {
+    /// The placements of a client meetingID in any namespace of a group, newest first: a token
+    /// whose scope spans several namespaces (`user`, `global`) finds meetings by their client ID.
+    pub async fn list_by_client_id(
+        &self,
+        group_id: i64,
+        client_meeting_id: &str,
+        live_only: bool,
+    ) -> Result<Vec<Placement>, StoreError> {
+        let mut query = placement::Entity::find()
+            .filter(placement::Column::GroupId.eq(group_id))
+            .filter(placement::Column::ClientMeetingId.eq(client_meeting_id));
+        if live_only {
+            query = query.filter(placement::Column::EndedAt.is_null());
+        }
+        Ok(query
+            .order_by_desc(placement::Column::Id)
+            .all(self.store.connection())
+            .await?)
+    }
+
+    /// Every placement, live or ended, behind any of the backend meetingIDs in a group, newest
+    /// first: recordings name the backend meetingID of their session long after it ended.
+    pub async fn list_by_backend_ids(
+        &self,
+        group_id: i64,
+        bbb_meeting_ids: &[String],
+    ) -> Result<Vec<Placement>, StoreError> {
+        if bbb_meeting_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut found = Vec::new();
+        // Keeps each statement far below SQLite's and PostgreSQL's bound-parameter limits.
+        for chunk in bbb_meeting_ids.chunks(500) {
+            found.extend(
+                placement::Entity::find()
+                    .filter(placement::Column::GroupId.eq(group_id))
+                    .filter(placement::Column::BbbMeetingId.is_in(chunk.iter().cloned()))
+                    .all(self.store.connection())
+                    .await?,
+            );
+        }
+        found.sort_by(|a, b| b.id.cmp(&a.id));
+        Ok(found)
+    }
+}

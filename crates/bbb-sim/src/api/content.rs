@@ -25,8 +25,15 @@ pub fn insert_document(sim: &Sim, request: &ApiRequest) -> Result<Reply, Failure
         .meetings
         .get_mut(&meeting_id)
         .ok_or_else(|| Failure::new("notFound", NOT_FOUND))?;
-    if meeting.disabled_features.iter().any(|f| f == "presentation") {
-        return Ok(message(ReturnCode::Failed, "Presentation feature is disabled, ignoring."));
+    if meeting
+        .disabled_features
+        .iter()
+        .any(|f| f == "presentation")
+    {
+        return Ok(message(
+            ReturnCode::Failed,
+            "Presentation feature is disabled, ignoring.",
+        ));
     }
     if documents.iter().any(|d| d.current) {
         for document in &mut meeting.documents {
@@ -34,7 +41,10 @@ pub fn insert_document(sim: &Sim, request: &ApiRequest) -> Result<Reply, Failure
         }
     }
     meeting.documents.extend(documents);
-    Ok(message(ReturnCode::Success, "Presentation is being uploaded"))
+    Ok(message(
+        ReturnCode::Success,
+        "Presentation is being uploaded",
+    ))
 }
 
 /// `insert-document.ftlx`: returncode, an (empty) messageKey and the message.

@@ -44,7 +44,9 @@ pub fn create(sim: &Sim, request: &ApiRequest) -> Result<Reply, Failure> {
                 .filter(|id| !id.is_empty())
                 .collect()
         }),
-        raw: p.get("getRaw").is_some_and(|v| v.eq_ignore_ascii_case("true")),
+        raw: p
+            .get("getRaw")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true")),
     };
     let response = HookCreateResponse {
         returncode: ReturnCode::Success,

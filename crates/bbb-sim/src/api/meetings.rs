@@ -26,15 +26,20 @@ pub fn create(sim: &Sim, request: &ApiRequest) -> Result<Reply, Failure> {
     let name = validate::meeting_name(p)?;
     let attendee_pw = validate::password(p, "attendeePW")?;
     let moderator_pw = validate::password(p, "moderatorPW")?;
-    let voice_bridge = validate::integral(p, "voiceBridge", "Voice bridge must be an integral value")?;
+    let voice_bridge =
+        validate::integral(p, "voiceBridge", "Voice bridge must be an integral value")?;
     let is_breakout = validate::boolean(
         p,
         "isBreakout",
         "You must provide a boolean value (true or false) for the breakout room",
     )?
     .unwrap_or(false);
-    let record = validate::boolean(p, "record", "Record must be a boolean value (true or false)")?
-        .unwrap_or(false);
+    let record = validate::boolean(
+        p,
+        "record",
+        "Record must be a boolean value (true or false)",
+    )?
+    .unwrap_or(false);
     let documents = match &request.xml_body {
         Some(xml) => documents::parse_presentations(xml).ok_or_else(malformed_xml)?,
         None => Vec::new(),
@@ -87,7 +92,11 @@ pub fn create(sim: &Sim, request: &ApiRequest) -> Result<Reply, Failure> {
                 )
             })?;
         let sequence = u32::try_from(validate::number_or(p, "sequence", 0)).unwrap_or_default();
-        (Some(parent.to_owned()), Some(sequence), Some(validate::parse_boolean(p, "freeJoin", false)))
+        (
+            Some(parent.to_owned()),
+            Some(sequence),
+            Some(validate::parse_boolean(p, "freeJoin", false)),
+        )
     } else {
         (None, None, None)
     };
@@ -108,7 +117,10 @@ pub fn create(sim: &Sim, request: &ApiRequest) -> Result<Reply, Failure> {
         max_participants: u32::try_from(validate::number_or(p, "maxParticipants", 0))
             .unwrap_or(u32::MAX),
         record,
-        guest_policy: p.get("guestPolicy").map(GuestPolicy::parse).unwrap_or_default(),
+        guest_policy: p
+            .get("guestPolicy")
+            .map(GuestPolicy::parse)
+            .unwrap_or_default(),
         logout_url: text("logoutURL"),
         running: false,
         has_user_joined: false,
@@ -125,7 +137,12 @@ pub fn create(sim: &Sim, request: &ApiRequest) -> Result<Reply, Failure> {
         breakout_rooms: Vec::new(),
         disabled_features: p
             .get("disabledFeatures")
-            .map(|csv| csv.split(',').map(|f| f.trim().to_owned()).filter(|f| !f.is_empty()).collect())
+            .map(|csv| {
+                csv.split(',')
+                    .map(|f| f.trim().to_owned())
+                    .filter(|f| !f.is_empty())
+                    .collect()
+            })
             .unwrap_or_default(),
         create_params: p
             .pairs()
@@ -137,8 +154,16 @@ pub fn create(sim: &Sim, request: &ApiRequest) -> Result<Reply, Failure> {
         chat_messages: Vec::new(),
         participants_seen: Default::default(),
         emptied_at: None,
-        expire_if_no_user_joined_minutes: validate::number_or(p, "meetingExpireIfNoUserJoinedInMinutes", 5),
-        expire_when_last_user_left_minutes: validate::number_or(p, "meetingExpireWhenLastUserLeftInMinutes", 1),
+        expire_if_no_user_joined_minutes: validate::number_or(
+            p,
+            "meetingExpireIfNoUserJoinedInMinutes",
+            5,
+        ),
+        expire_when_last_user_left_minutes: validate::number_or(
+            p,
+            "meetingExpireWhenLastUserLeftInMinutes",
+            1,
+        ),
     };
     let response = create_response(&meeting);
     if let Some(parent_id) = &meeting.parent_meeting_id
@@ -147,7 +172,9 @@ pub fn create(sim: &Sim, request: &ApiRequest) -> Result<Reply, Failure> {
             .values_mut()
             .find(|m| &m.internal_meeting_id == parent_id)
     {
-        parent.breakout_rooms.push(meeting.internal_meeting_id.clone());
+        parent
+            .breakout_rooms
+            .push(meeting.internal_meeting_id.clone());
     }
     sim.emit_meeting_created(&state, &meeting);
     state.meetings.insert(meeting_id, meeting);
@@ -192,7 +219,12 @@ fn create_response(meeting: &Meeting) -> CreateResponse {
 
 /// How join reports a failure: a redirect carrying `errors=[…]` unless `redirect=false`
 /// (spec §2.2). Role/password errors never come here: they are always XML.
-pub fn join_failure(sim: &Sim, params: &Params, failure: &Failure, logout_url: Option<&str>) -> Reply {
+pub fn join_failure(
+    sim: &Sim,
+    params: &Params,
+    failure: &Failure,
+    logout_url: Option<&str>,
+) -> Reply {
     if !wants_redirect(params) {
         return Reply::failed(failure);
     }
@@ -259,7 +291,12 @@ fn admit_joiner(sim: &Sim, state: &mut SimState, p: &Params) -> Result<Reply, Jo
         .get("fullName")
         .map(|n| strip_control_chars(n).trim().to_owned())
         .filter(|n| !n.is_empty())
-        .ok_or_else(|| fail(Failure::new("missingParamFullName", "You must provide your name")))?;
+        .ok_or_else(|| {
+            fail(Failure::new(
+                "missingParamFullName",
+                "You must provide your name",
+            ))
+        })?;
     validate::password(p, "password").map_err(fail)?;
     let guest = validate::boolean(p, "guest", "Guest must be a boolean value (true or false)")
         .map_err(fail)?
@@ -267,8 +304,8 @@ fn admit_joiner(sim: &Sim, state: &mut SimState, p: &Params) -> Result<Reply, Jo
     let auth = validate::boolean(p, "auth", "Auth must be a boolean value (true or false)")
         .map_err(fail)?
         .unwrap_or(false);
-    let create_time = validate::integral(p, "createTime", "Value must be an integral number")
-        .map_err(fail)?;
+    let create_time =
+        validate::integral(p, "createTime", "Value must be an integral number").map_err(fail)?;
 
     let role = resolve_role(meeting, p).map_err(JoinError::Xml)?;
 
@@ -329,7 +366,10 @@ fn admit_joiner(sim: &Sim, state: &mut SimState, p: &Params) -> Result<Reply, Jo
         }
         (
             "WAIT",
-            format!("{}/html5client/guestWait?sessionToken={session_token}", sim.base_url),
+            format!(
+                "{}/html5client/guestWait?sessionToken={session_token}",
+                sim.base_url
+            ),
             "guestWait",
             "Guest waiting for approval to join meeting.",
         )
@@ -340,7 +380,10 @@ fn admit_joiner(sim: &Sim, state: &mut SimState, p: &Params) -> Result<Reply, Jo
         sim.add_attendee(state, &meeting_id, attendee);
         (
             "ALLOW",
-            format!("{}/html5client/join?sessionToken={session_token}", sim.base_url),
+            format!(
+                "{}/html5client/join?sessionToken={session_token}",
+                sim.base_url
+            ),
             "successfullyJoined",
             "You have joined successfully.",
         )
@@ -358,7 +401,10 @@ fn admit_joiner(sim: &Sim, state: &mut SimState, p: &Params) -> Result<Reply, Jo
     if wants_redirect(p) {
         return Ok(Reply::Redirect {
             location: url,
-            cookie: Some(format!("JSESSIONID={}; Path=/; HttpOnly", ids::lower_alnum(32))),
+            cookie: Some(format!(
+                "JSESSIONID={}; Path=/; HttpOnly",
+                ids::lower_alnum(32)
+            )),
         });
     }
     Ok(Reply::xml(&JoinResponse {
@@ -382,7 +428,10 @@ fn resolve_role(meeting: &Meeting, p: &Params) -> Result<Role, Failure> {
     match p.non_empty("password") {
         Some(pw) if pw == meeting.moderator_pw => Ok(Role::Moderator),
         Some(pw) if pw == meeting.attendee_pw => Ok(Role::Viewer),
-        Some(_) => Err(Failure::new("Params required", "You must enter a valid password")),
+        Some(_) => Err(Failure::new(
+            "Params required",
+            "You must enter a valid password",
+        )),
         None => Err(Failure::new(
             "Params required",
             "You must either send the valid role of the user, or the password, sould the meeting has one.",
@@ -453,14 +502,20 @@ pub fn get_meeting_info(sim: &Sim, request: &ApiRequest) -> Result<Reply, Failur
         .meetings
         .get(&meeting_id)
         .ok_or_else(|| Failure::new("notFound", NOT_FOUND))?;
-    Ok(Reply::xml(&meeting_info(meeting, Some(ReturnCode::Success))))
+    Ok(Reply::xml(&meeting_info(
+        meeting,
+        Some(ReturnCode::Success),
+    )))
 }
 
 pub fn get_meetings(sim: &Sim) -> Reply {
     let state = sim.lock();
     let mut meetings: Vec<&Meeting> = state.meetings.values().collect();
     meetings.sort_by_key(|m| m.create_time);
-    let meeting = meetings.into_iter().map(|m| meeting_info(m, None)).collect::<Vec<_>>();
+    let meeting = meetings
+        .into_iter()
+        .map(|m| meeting_info(m, None))
+        .collect::<Vec<_>>();
     let empty = meeting.is_empty();
     Reply::xml(&MeetingsResponse {
         returncode: ReturnCode::Success,

@@ -46,11 +46,7 @@ pub async fn handle(req: HttpRequest, body: web::Bytes, sim: web::Data<Sim>) -> 
         }
         _ => match Call::from_path(path) {
             Some(call) => handle_call(&sim, call, &req, &body),
-            None => Reply::XmlWithStatus(
-                StatusCode::NOT_FOUND,
-                unsupported_request_body(),
-                None,
-            ),
+            None => Reply::XmlWithStatus(StatusCode::NOT_FOUND, unsupported_request_body(), None),
         },
     };
     reply.into_response()
@@ -129,7 +125,10 @@ fn index(sim: &Sim) -> Reply {
 /// The body for unknown calls and wrong methods: bbb-web would answer with a servlet error
 /// page; the simulator keeps to BBB's envelope so clients always get a parseable document.
 fn unsupported_request_body() -> String {
-    match Reply::failed(&Failure::new("unsupportedRequest", "This request is not supported.")) {
+    match Reply::failed(&Failure::new(
+        "unsupportedRequest",
+        "This request is not supported.",
+    )) {
         Reply::Xml(body) => body,
         _ => String::new(),
     }

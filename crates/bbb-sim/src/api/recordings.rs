@@ -18,7 +18,11 @@ use crate::validate;
 const MAX_LIMIT: u64 = 100;
 
 fn csv(value: &str) -> Vec<&str> {
-    value.split(',').map(str::trim).filter(|v| !v.is_empty()).collect()
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect()
 }
 
 /// Which recordings a getRecordings request selects.
@@ -41,7 +45,12 @@ impl Filter {
         let states = match p.non_empty("state") {
             None => Some(vec![RecordingState::Published, RecordingState::Unpublished]),
             Some(list) if csv(list).contains(&"any") => None,
-            Some(list) => Some(csv(list).into_iter().filter_map(RecordingState::parse).collect()),
+            Some(list) => Some(
+                csv(list)
+                    .into_iter()
+                    .filter_map(RecordingState::parse)
+                    .collect(),
+            ),
         };
         Self {
             prefixes,
@@ -51,13 +60,13 @@ impl Filter {
     }
 
     fn matches(&self, recording: &Recording) -> bool {
-        self.prefixes
+        self.prefixes.as_ref().is_none_or(|ps| {
+            ps.iter()
+                .any(|prefix| recording.record_id.starts_with(prefix.as_str()))
+        }) && self
+            .states
             .as_ref()
-            .is_none_or(|ps| ps.iter().any(|prefix| recording.record_id.starts_with(prefix.as_str())))
-            && self
-                .states
-                .as_ref()
-                .is_none_or(|states| states.contains(&recording.state))
+            .is_none_or(|states| states.contains(&recording.state))
             && self
                 .metadata
                 .iter()
@@ -83,11 +92,19 @@ fn page(p: &Params) -> Option<(usize, usize)> {
 pub fn get_recordings(sim: &Sim, request: &ApiRequest) -> Reply {
     let filter = Filter::from_params(&request.params);
     let state = sim.lock();
-    let selected: Vec<&Recording> = state.recordings.iter().filter(|r| filter.matches(r)).collect();
+    let selected: Vec<&Recording> = state
+        .recordings
+        .iter()
+        .filter(|r| filter.matches(r))
+        .collect();
     let total = selected.len() as u64;
     let paging = page(&request.params);
     let shown: Vec<RecordingXml> = match paging {
-        Some((offset, limit)) => selected.into_iter().skip(offset).take(limit).collect::<Vec<_>>(),
+        Some((offset, limit)) => selected
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .collect::<Vec<_>>(),
         None => selected,
     }
     .into_iter()
@@ -141,7 +158,11 @@ fn recording_xml(recording: &Recording, base_url: &str) -> RecordingXml {
                 size: Some(recording.size),
                 preview: Some(Preview {
                     images: Images {
-                        image: vec![image(1, "Welcome"), image(2, "Slide 2"), image(3, "Slide 3")],
+                        image: vec![
+                            image(1, "Welcome"),
+                            image(2, "Slide 2"),
+                            image(3, "Slide 3"),
+                        ],
                     },
                 }),
             }],
@@ -168,7 +189,11 @@ fn for_each_recording(
 ) -> Result<(), Failure> {
     let mut state = sim.lock();
     let mut found = false;
-    for recording in state.recordings.iter_mut().filter(|r| ids.contains(&r.record_id)) {
+    for recording in state
+        .recordings
+        .iter_mut()
+        .filter(|r| ids.contains(&r.record_id))
+    {
         found = true;
         change(recording);
     }
@@ -178,7 +203,10 @@ fn for_each_recording(
 pub fn publish_recordings(sim: &Sim, request: &ApiRequest) -> Result<Reply, Failure> {
     let ids = record_ids(&request.params)?;
     let publish = request.params.non_empty("publish").ok_or_else(|| {
-        Failure::new("missingParamPublish", "You must specify a publish value true or false.")
+        Failure::new(
+            "missingParamPublish",
+            "You must specify a publish value true or false.",
+        )
     })?;
     let publish = publish.eq_ignore_ascii_case("true");
     for_each_recording(sim, &ids, |recording| {
@@ -197,7 +225,9 @@ pub fn publish_recordings(sim: &Sim, request: &ApiRequest) -> Result<Reply, Fail
 
 pub fn delete_recordings(sim: &Sim, request: &ApiRequest) -> Result<Reply, Failure> {
     let ids = record_ids(&request.params)?;
-    for_each_recording(sim, &ids, |recording| recording.state = RecordingState::Deleted)?;
+    for_each_recording(sim, &ids, |recording| {
+        recording.state = RecordingState::Deleted
+    })?;
     Ok(Reply::xml(&DeleteResponse {
         returncode: ReturnCode::Success,
         deleted: true,

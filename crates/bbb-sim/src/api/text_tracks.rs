@@ -108,7 +108,10 @@ fn store_text_track(sim: &Sim, request: &ApiRequest) -> Result<String, Failure> 
         .iter_mut()
         .find(|r| r.record_id == record_id)
         .ok_or_else(|| {
-            Failure::new("noRecordings", format!("No recording was found for {record_id}"))
+            Failure::new(
+                "noRecordings",
+                format!("No recording was found for {record_id}"),
+            )
         })?;
     let content = request
         .files
@@ -139,7 +142,8 @@ fn is_language_tag(tag: &str) -> bool {
         matches!(language.len(), 2..=3 | 5..=8) && language.chars().all(|c| c.is_ascii_alphabetic())
     });
     language_ok
-        && subtags.all(|s| (1..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric()))
+        && subtags
+            .all(|s| (1..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]
@@ -151,7 +155,15 @@ mod tests {
         for good in ["en", "en-US", "pt-BR", "zh-Hant-TW", "de-CH-1996"] {
             assert!(is_language_tag(good), "{good}");
         }
-        for bad in ["", "e", "english-", "en_US", "12", "en--US", "en-toolongsubtag"] {
+        for bad in [
+            "",
+            "e",
+            "english-",
+            "en_US",
+            "12",
+            "en--US",
+            "en-toolongsubtag",
+        ] {
             assert!(!is_language_tag(bad), "{bad}");
         }
     }

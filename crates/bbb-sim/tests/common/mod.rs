@@ -28,6 +28,7 @@ pub fn spawn_with(config: SimConfig) -> SimServer {
 
 /// An HTTP client that does not follow redirects, so join's 302 can be inspected.
 pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
@@ -46,7 +47,11 @@ pub fn sign(sim: &SimServer, call: &str, query: &str, algorithm: ChecksumAlgorit
 }
 
 pub fn url(sim: &SimServer, call: &str, query: &str) -> String {
-    format!("{}{call}?{}", sim.api_url(), sign(sim, call, query, ChecksumAlgorithm::Sha1))
+    format!(
+        "{}{call}?{}",
+        sim.api_url(),
+        sign(sim, call, query, ChecksumAlgorithm::Sha1)
+    )
 }
 
 pub fn raw_url(sim: &SimServer, call: &str, raw_query: &str) -> String {
@@ -78,7 +83,12 @@ impl Answer {
     pub fn assert_failed(&self, key: &str) {
         assert_eq!(self.content_type, "text/xml;charset=utf-8", "{}", self.body);
         assert!(!self.body.starts_with("<?xml"), "{}", self.body);
-        assert_eq!(self.returncode().as_deref(), Some("FAILED"), "{}", self.body);
+        assert_eq!(
+            self.returncode().as_deref(),
+            Some("FAILED"),
+            "{}",
+            self.body
+        );
         assert_eq!(self.key().as_deref(), Some(key), "{}", self.body);
     }
 
@@ -86,7 +96,12 @@ impl Answer {
     pub fn assert_success(&self) {
         assert_eq!(self.status, 200, "{}", self.body);
         assert_eq!(self.content_type, "text/xml;charset=utf-8", "{}", self.body);
-        assert_eq!(self.returncode().as_deref(), Some("SUCCESS"), "{}", self.body);
+        assert_eq!(
+            self.returncode().as_deref(),
+            Some("SUCCESS"),
+            "{}",
+            self.body
+        );
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -133,7 +148,12 @@ pub async fn create(sim: &SimServer, id: &str, extra: &str) -> Answer {
 
 /// Joins as a moderator with `redirect=false` and returns the answer.
 pub async fn join(sim: &SimServer, id: &str, extra: &str) -> Answer {
-    call(sim, "join", &format!("meetingID={id}&fullName=Ann&role=MODERATOR&redirect=false{extra}")).await
+    call(
+        sim,
+        "join",
+        &format!("meetingID={id}&fullName=Ann&role=MODERATOR&redirect=false{extra}"),
+    )
+    .await
 }
 
 /// Element paths (`response/meetings/meeting/…`) in document order; values, attributes and
@@ -312,10 +332,14 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Received> {
     let header = |name: &str| {
         head.split("\r\n").skip(1).find_map(|line| {
             let (n, v) = line.split_once(':')?;
-            n.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+            n.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_owned())
         })
     };
-    let length: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let length: usize = header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let mut body = buffer[header_end + 4..].to_vec();
     while body.len() < length {
         let n = stream.read(&mut chunk).await.ok()?;
@@ -334,11 +358,16 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Received> {
 
 /// Form fields of a body or query, decoded.
 pub fn form(raw: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(raw.as_bytes()).into_owned().collect()
+    form_urlencoded::parse(raw.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 pub fn field(raw: &str, name: &str) -> Option<String> {
-    form(raw).into_iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    form(raw)
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v)
 }
 
 pub fn encode(value: &str) -> String {

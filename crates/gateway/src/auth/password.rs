@@ -59,6 +59,31 @@ mod tests {
     }
 
     #[test]
+    fn unknown_users_cost_as_much_as_wrong_passwords() {
+        use std::time::{Duration, Instant};
+        let hash = hash_password("secret").unwrap();
+        verify_against_nothing("warm up the dummy hash");
+        let median = |run: &dyn Fn()| -> Duration {
+            let mut times: Vec<Duration> = (0..5)
+                .map(|_| {
+                    let start = Instant::now();
+                    run();
+                    start.elapsed()
+                })
+                .collect();
+            times.sort();
+            times[2]
+        };
+        let wrong_password = median(&|| assert!(!verify_password("guess", &hash)));
+        let unknown_user = median(&|| verify_against_nothing("guess"));
+        let ratio = unknown_user.as_secs_f64() / wrong_password.as_secs_f64();
+        assert!(
+            (0.5..2.0).contains(&ratio),
+            "{unknown_user:?} vs {wrong_password:?}"
+        );
+    }
+
+    #[test]
     fn an_unreadable_hash_matches_nothing() {
         assert!(!verify_password("anything", "not a phc string"));
         assert!(!verify_password("", ""));

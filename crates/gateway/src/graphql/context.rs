@@ -1,7 +1,7 @@
 //! What a resolver can reach: the application state (store, BBB client, configuration, token
 //! issuer) put into the schema once, and the site and viewer of the current request.
 //!
-//! ```ignore
+//! ```text
 //! use crate::graphql::GatewayContext;
 //! async fn my_field(&self, ctx: &Context<'_>) -> Result<Foo, GatewayError> {
 //!     let user = ctx.viewer()?.require_user()?;

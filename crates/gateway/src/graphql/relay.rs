@@ -209,6 +209,89 @@ mod tests {
         );
     }
 
+    #[derive(async_graphql::SimpleObject)]
+    struct Item {
+        id: i64,
+    }
+
+    impl NodeType for Item {
+        const TYPE_NAME: &'static str = "Item";
+        fn database_id(&self) -> i64 {
+            self.id
+        }
+    }
+
+    async fn items(
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<(Option<PageRequest>, NodeConnection<Item>), GatewayError> {
+        let mut asked = None;
+        let connection = forward_connection(first, after, |request| {
+            asked = Some(request);
+            let start = request.after.unwrap_or(0) + 1;
+            let end = (start + request.limit as i64).min(11);
+            let items = (start..end).map(|id| Item { id }).collect();
+            async move {
+                Ok(Page {
+                    items,
+                    has_next_page: end <= 10,
+                })
+            }
+        })
+        .await?;
+        Ok((asked, connection))
+    }
+
+    #[tokio::test]
+    async fn connections_page_forward_by_cursor() {
+        let (asked, first_page) = items(Some(4), None).await.unwrap();
+        assert_eq!(
+            asked,
+            Some(PageRequest {
+                after: None,
+                limit: 4
+            })
+        );
+        let ids: Vec<i64> = first_page.edges.iter().map(|edge| edge.node.id).collect();
+        assert_eq!(ids, [1, 2, 3, 4]);
+        assert!(first_page.has_next_page && !first_page.has_previous_page);
+
+        let cursor = first_page.edges.last().unwrap().cursor.encode_cursor();
+        let (asked, next_page) = items(Some(100), Some(cursor)).await.unwrap();
+        assert_eq!(
+            asked,
+            Some(PageRequest {
+                after: Some(4),
+                limit: 100
+            })
+        );
+        let ids: Vec<i64> = next_page.edges.iter().map(|edge| edge.node.id).collect();
+        assert_eq!(ids, [5, 6, 7, 8, 9, 10]);
+        assert!(!next_page.has_next_page && next_page.has_previous_page);
+
+        let (asked, _) = items(None, None).await.unwrap();
+        assert_eq!(asked.unwrap().limit, DEFAULT_PAGE_SIZE);
+        let (asked, empty) = items(Some(0), None).await.unwrap();
+        assert!(asked.is_none() && empty.edges.is_empty());
+    }
+
+    #[tokio::test]
+    async fn connections_refuse_bad_arguments() {
+        for (first, after, field) in [
+            (Some(-1), None, "first"),
+            (Some(101), None, "first"),
+            (Some(5), Some("garbage".to_owned()), "after"),
+        ] {
+            match items(first, after).await {
+                Err(GatewayError::BadUserInput {
+                    field: Some(name), ..
+                }) => assert_eq!(name, field),
+                Err(other) => panic!("{other:?}"),
+                Ok(_) => panic!("{first:?} accepted"),
+            }
+        }
+    }
+
     #[test]
     fn cursors_round_trip_and_refuse_garbage() {
         let cursor = IdCursor(99);

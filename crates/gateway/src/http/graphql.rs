@@ -40,15 +40,9 @@ pub async fn get(
     app: web::Data<AppState>,
     schema: web::Data<GatewaySchema>,
 ) -> Answer {
-    let mut graphql_request = match async_graphql::http::parse_query_string(request.query_string())
-    {
+    let mut graphql_request = match parse_query_string(request.query_string()) {
         Ok(graphql_request) => graphql_request,
-        Err(error) => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                GatewayError::bad_input(format!("unreadable GraphQL request: {error}")),
-            );
-        }
+        Err(error) => return refuse(StatusCode::BAD_REQUEST, error),
     };
     if !is_query(&mut graphql_request) {
         // GET must be safe: a link or a prefetch must never change anything.
@@ -167,7 +161,50 @@ async fn read_post(
             GatewayError::bad_input(format!("a batch holds 1 to {MAX_BATCH_SIZE} operations")),
         ));
     }
+    if batch.iter().any(has_no_query) {
+        return Err((StatusCode::BAD_REQUEST, no_query()));
+    }
     Ok(batch)
+}
+
+/// Reads a GET request's `query`, `operationName` and `variables` (JSON) parameters, as
+/// GraphQL over HTTP names them.
+fn parse_query_string(query_string: &str) -> Result<async_graphql::Request, GatewayError> {
+    let mut query = None;
+    let mut operation_name = None;
+    let mut variables = None;
+    for (key, value) in url::form_urlencoded::parse(query_string.as_bytes()) {
+        match key.as_ref() {
+            "query" => query = Some(value.into_owned()),
+            "operationName" => operation_name = Some(value.into_owned()),
+            "variables" => {
+                let json = serde_json::from_str(&value).map_err(|error| {
+                    GatewayError::bad_field("variables", format!("not a JSON object: {error}"))
+                })?;
+                variables = Some(async_graphql::Variables::from_json(json));
+            }
+            _ => {}
+        }
+    }
+    let mut request = async_graphql::Request::new(query.unwrap_or_default());
+    if let Some(operation_name) = operation_name {
+        request = request.operation_name(operation_name);
+    }
+    if let Some(variables) = variables {
+        request = request.variables(variables);
+    }
+    if has_no_query(&request) {
+        return Err(no_query());
+    }
+    Ok(request)
+}
+
+fn has_no_query(request: &async_graphql::Request) -> bool {
+    request.query.trim().is_empty()
+}
+
+fn no_query() -> GatewayError {
+    GatewayError::bad_field("query", "the request has no GraphQL document in `query`")
 }
 
 /// Whether the operation to run is a query. Unparsable documents count as queries: execution

@@ -1,2 +1,66 @@
 //! Orchestration of BBB servers: choosing a server, recording placements, creating, joining and
-//! ending meetings on BBB, loading live state and recordings.
+//! ending meetings on BBB, loading live state and recordings, and polling server health.
+//!
+//! [`Orchestrator`] is the entry point for everything that acts on behalf of an
+//! [`Actor`](crate::Actor); [`poller`] runs on its own; [`balancer`] is pure selection plus the
+//! in-memory reservation book the orchestrator shares with the poller.
+
+pub mod balancer;
+pub mod live;
+mod meetings;
+pub mod poller;
+mod recordings;
+
+use std::sync::Arc;
+
+use store::{Server, Store};
+
+pub use balancer::{Balancer, BalancerSettings};
+pub use live::{ServerMeetings, Unavailable};
+pub use meetings::{GUEST_NAME_MAX_CHARS, JoinLink, PERSISTENT_NAMESPACE, RunningMeeting};
+pub use recordings::{RecordingChange, RecordingsByMeeting};
+
+use crate::ServiceError;
+
+/// Acts on BBB for persistent meetings. Cheap to clone: the store, the HTTP client and the
+/// balancer are shared.
+#[derive(Clone)]
+pub struct Orchestrator {
+    store: Store,
+    client: bbb_client::Client,
+    balancer: Arc<Balancer>,
+}
+
+impl Orchestrator {
+    /// `balancer` must be the one process-wide instance, so that reservations of concurrent
+    /// requests see each other.
+    pub fn new(store: Store, client: bbb_client::Client, balancer: Arc<Balancer>) -> Self {
+        Orchestrator {
+            store,
+            client,
+            balancer,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn client(&self) -> &bbb_client::Client {
+        &self.client
+    }
+
+    pub fn balancer(&self) -> &Balancer {
+        &self.balancer
+    }
+}
+
+/// The BBB endpoint of a stored server: its URL and decrypted secret, ready to sign calls.
+pub fn endpoint(store: &Store, server: &Server) -> Result<bbb_client::Server, ServiceError> {
+    let secret = store.servers().secret(server)?;
+    // The store validated the URL when the server was added; failing here is a bug or a
+    // tampered row, not something the caller can fix.
+    bbb_client::Server::new(&server.api_url, secret.expose()).map_err(|error| {
+        ServiceError::Internal(format!("server {} has an unusable URL: {error}", server.id))
+    })
+}

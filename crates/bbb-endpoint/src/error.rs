@@ -1,0 +1,140 @@
+//! The one error type of the endpoint and its BBB face: every failure becomes a `FAILED`
+//! document with one of BBB's messageKeys (spec §4), with HTTP 200 as bbb-web sends it, never
+//! an HTML page or a 500. Internal details go to the log, never to the client.
+
+use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use bbb_client::model::ErrorItem;
+
+use crate::reply;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EndpointError {
+    /// No, a duplicate, a malformed or a wrong checksum, or a token that does not exist: all
+    /// look the same to the caller.
+    #[error("checksum verification failed")]
+    Checksum {
+        /// The recording calls use bbb-web's legacy message text.
+        legacy_text: bool,
+    },
+    #[error("unsupported request")]
+    UnsupportedRequest,
+    #[error("unsupported content type")]
+    UnsupportedContentType,
+    #[error("missing meetingID")]
+    MissingMeetingId,
+    #[error("invalid meetingID: {0}")]
+    InvalidMeetingId(&'static str),
+    /// A meeting that does not exist or lies outside the token's scope: the two are
+    /// indistinguishable on purpose.
+    #[error("meeting not found")]
+    MeetingNotFound,
+    /// join's spelling of [`Self::MeetingNotFound`].
+    #[error("meeting not found (join)")]
+    InvalidMeetingIdentifier,
+    #[error("recordings not found")]
+    RecordingsNotFound,
+    #[error("missing recordID")]
+    MissingRecordId,
+    #[error("missing publish")]
+    MissingPublish,
+    /// A `FAILED` answer of the backend, passed on (with backend IDs already rewritten).
+    #[error("BBB answered {message_key}")]
+    Backend {
+        message_key: String,
+        message: String,
+        errors: Vec<ErrorItem>,
+    },
+    /// The server holding the meeting is down, disabled, or did not answer.
+    #[error("server unavailable: {0}")]
+    ServerUnavailable(String),
+    /// No server of the group takes new meetings.
+    #[error("no server available: {0}")]
+    NoServer(String),
+    /// Anything else; the detail is logged, the client gets a generic text.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl EndpointError {
+    /// The messageKey and message the client sees.
+    fn key_and_message(&self) -> (&str, &str) {
+        match self {
+            EndpointError::Checksum { legacy_text: true } => (
+                "checksumError",
+                "You did not pass the checksum security check",
+            ),
+            EndpointError::Checksum { legacy_text: false } => {
+                ("checksumError", "Checksums do not match")
+            }
+            EndpointError::UnsupportedRequest => {
+                ("unsupportedRequest", "This request is not supported.")
+            }
+            EndpointError::UnsupportedContentType => (
+                "unsupportedContentType",
+                "POST request Content-Type is missing or unsupported",
+            ),
+            EndpointError::MissingMeetingId => {
+                ("missingParamMeetingID", "You must provide a meeting ID")
+            }
+            EndpointError::InvalidMeetingId(why) => ("validationError", why),
+            EndpointError::MeetingNotFound => {
+                ("notFound", "A meeting with that ID does not exist")
+            }
+            EndpointError::InvalidMeetingIdentifier => (
+                "invalidMeetingIdentifier",
+                "A meeting with that ID does not exist",
+            ),
+            EndpointError::RecordingsNotFound => ("notFound", "We could not find recordings"),
+            EndpointError::MissingRecordId => {
+                ("missingParamRecordID", "You must specify a recordID.")
+            }
+            EndpointError::MissingPublish => (
+                "missingParamPublish",
+                "You must specify a publish value true or false.",
+            ),
+            EndpointError::Backend {
+                message_key,
+                message,
+                ..
+            } => (message_key, message),
+            EndpointError::ServerUnavailable(_) => (
+                "serverUnavailable",
+                "The server for this meeting is unavailable. Please try again later.",
+            ),
+            EndpointError::NoServer(_) => (
+                "serverUnavailable",
+                "No server is available for new meetings. Please try again later.",
+            ),
+            EndpointError::Internal(_) => ("internalError", "An internal error occurred."),
+        }
+    }
+}
+
+impl ResponseError for EndpointError {
+    /// bbb-web answers `FAILED` with 200 (spec §0).
+    fn status_code(&self) -> StatusCode {
+        StatusCode::OK
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            EndpointError::Internal(detail) => tracing::error!(%detail, "BBB endpoint failed"),
+            EndpointError::ServerUnavailable(detail) | EndpointError::NoServer(detail) => {
+                tracing::warn!(%detail, "BBB endpoint: no usable server")
+            }
+            _ => {}
+        }
+        let (key, message) = self.key_and_message();
+        let errors = match self {
+            EndpointError::Backend { errors, .. } if errors.len() > 1 => errors.as_slice(),
+            _ => &[],
+        };
+        reply::failed(key, message, errors)
+    }
+}
+
+impl From<store::StoreError> for EndpointError {
+    fn from(error: store::StoreError) -> Self {
+        EndpointError::Internal(format!("store: {error}"))
+    }
+}

@@ -1,0 +1,154 @@
+//! One authenticated request and what every call does with it: finding the placement behind a
+//! client's meetingID, reaching the server that holds it, forwarding re-signed parameters, and
+//! reading the answer with backend IDs turned back into the client's.
+
+use std::sync::Arc;
+
+use bbb_client::response::RawResponse;
+use bbb_client::{Params, RawBody};
+use serde::de::DeserializeOwned;
+use store::{ApiToken, Placement, TokenScope};
+
+use crate::Shared;
+use crate::error::EndpointError;
+use crate::fleet::{Backend, GroupServers};
+use crate::ids;
+use crate::scope::Access;
+
+/// An authenticated request: the token, its parameters (checksum removed, form body merged)
+/// and the body to forward, if any.
+pub struct Ctx<'a> {
+    pub shared: &'a Shared,
+    pub token: &'a ApiToken,
+    pub params: Params,
+    pub body: Option<RawBody>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn access(&self) -> Access<'a> {
+        Access::new(&self.shared.store, self.token)
+    }
+
+    pub fn namespace(&self) -> String {
+        ids::namespace(self.token.guid)
+    }
+
+    pub async fn servers(&self) -> Result<Arc<GroupServers>, EndpointError> {
+        self.shared
+            .fleet
+            .group(&self.shared.store, self.token.group_id)
+            .await
+    }
+
+    /// The client's meetingID parameter, validated as bbb-web validates it.
+    pub fn client_meeting_id(&self) -> Result<String, EndpointError> {
+        ids::client_meeting_id(self.params.get("meetingID"))
+    }
+
+    /// The live placement a client's meetingID names for this token: the token's own meeting
+    /// first, else (scopes `user` and `global`) the newest visible one of that ID.
+    pub async fn resolve_live(&self, client_id: &str) -> Result<Option<Placement>, EndpointError> {
+        let placements = self.shared.store.placements();
+        let namespace = self.namespace();
+        if self.token.scope == TokenScope::Token {
+            let own = placements
+                .find_live(self.token.group_id, &namespace, client_id)
+                .await?;
+            return Ok(own.filter(|p| p.token_id == Some(self.token.id)));
+        }
+        let candidates = placements
+            .list_by_client_id(self.token.group_id, client_id, true)
+            .await?;
+        let mut visible = self.access().visible(candidates).await?;
+        let own = visible.iter().position(|p| p.namespace == namespace);
+        Ok(match own {
+            Some(index) => Some(visible.swap_remove(index)),
+            None => visible.into_iter().next(),
+        })
+    }
+
+    /// The server holding a placement, if it still serves its meetings.
+    pub async fn holder(&self, placement: &Placement) -> Result<Arc<Backend>, EndpointError> {
+        let servers = self.servers().await?;
+        match servers.get(placement.server_id) {
+            Some(server) if server.keeps_meetings() => Ok(server.clone()),
+            Some(server) => Err(EndpointError::ServerUnavailable(format!(
+                "server {} is {:?} and {:?}",
+                server.row.name, server.row.state, server.row.health
+            ))),
+            None => Err(EndpointError::ServerUnavailable(format!(
+                "server {} was removed",
+                placement.server_id
+            ))),
+        }
+    }
+
+    /// The request's parameters with the meetingID replaced by the backend's.
+    pub fn backend_params(&self, placement: &Placement) -> Params {
+        let mut params = self.params.clone();
+        params.set("meetingID", placement.bbb_meeting_id.as_str());
+        params
+    }
+
+    /// Signs and sends a call to `server`; transport failures make the server unavailable.
+    pub async fn send(
+        &self,
+        server: &Backend,
+        call: &str,
+        params: &Params,
+        body: Option<RawBody>,
+    ) -> Result<RawResponse, EndpointError> {
+        self.shared
+            .bbb
+            .call_raw(&server.api, call, params, body)
+            .await
+            .map_err(|error| {
+                EndpointError::ServerUnavailable(format!("{}: {call}: {error}", server.row.name))
+            })
+    }
+}
+
+/// Reads a backend answer as `T`. A `FAILED` answer is passed on with `rewrite` applied to its
+/// texts (so no backend ID leaks); anything unreadable makes the server unavailable.
+pub fn decode<T: DeserializeOwned>(
+    raw: &RawResponse,
+    call: &str,
+    server: &Backend,
+    rewrite: impl Fn(&str) -> String,
+) -> Result<T, EndpointError> {
+    match raw.decode::<T>(call) {
+        Ok(document) => Ok(document),
+        // Our own signature was refused: the server's secret in the database is wrong.
+        Err(bbb_client::Error::Failed { message_key, .. }) if message_key == "checksumError" => {
+            Err(EndpointError::Internal(format!(
+                "server {} refused the gateway's checksum: check its secret",
+                server.row.name
+            )))
+        }
+        Err(bbb_client::Error::Failed {
+            message_key,
+            message,
+            errors,
+        }) => Err(EndpointError::Backend {
+            message_key,
+            message: rewrite(&message),
+            errors: errors
+                .into_iter()
+                .map(|mut item| {
+                    item.message = rewrite(&item.message);
+                    item
+                })
+                .collect(),
+        }),
+        Err(error) => Err(EndpointError::ServerUnavailable(format!(
+            "{}: {call}: {error}",
+            server.row.name
+        ))),
+    }
+}
+
+/// Replaces a backend meetingID with the client's wherever it stands in a text.
+pub fn unmask(backend_id: &str, client_id: &str) -> impl Fn(&str) -> String + use<> {
+    let (backend_id, client_id) = (backend_id.to_owned(), client_id.to_owned());
+    move |text: &str| text.replace(&backend_id, &client_id)
+}

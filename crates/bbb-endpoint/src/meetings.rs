@@ -1,0 +1,273 @@
+//! The calls about one meeting: create places it (or finds it), the others go to the server
+//! that holds it. Every answer names the meeting by the client's ID.
+
+use std::time::Instant;
+
+use actix_web::HttpResponse;
+use actix_web::http::header::LOCATION;
+use bbb_client::model::{
+    CreateResponse, JoinResponse, MeetingInfo, MessageResponse, ReturnCode, RunningResponse,
+};
+use service::bbb::balancer::Choice;
+use store::{NewPlacement, Placement};
+
+use crate::error::EndpointError;
+use crate::forward::{Ctx, decode, unmask};
+use crate::ids;
+use crate::reply;
+
+pub async fn create(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
+    let client_id = ctx.client_meeting_id()?;
+    let mut placement = match ctx.resolve_live(&client_id).await? {
+        Some(existing) => existing,
+        None => place(ctx, &client_id, None).await?,
+    };
+    // A meeting whose server is gone, disabled or unhealthy is placed anew; so is one whose
+    // server does not answer now.
+    let mut replaced = false;
+    let answer = loop {
+        let usable = ctx
+            .servers()
+            .await?
+            .get(placement.server_id)
+            .filter(|server| server.keeps_meetings())
+            .cloned();
+        let server = match usable {
+            Some(server) => server,
+            None if !replaced => {
+                placement = replace(ctx, &placement, None).await?;
+                replaced = true;
+                continue;
+            }
+            None => return Err(EndpointError::NoServer("the new server vanished".into())),
+        };
+        let params = ctx.backend_params(&placement);
+        match ctx.send(&server, "create", &params, ctx.body.clone()).await {
+            Ok(raw) => break (raw, server),
+            Err(EndpointError::ServerUnavailable(detail)) if !replaced => {
+                tracing::warn!(%detail, "create: server unavailable, placing the meeting anew");
+                placement = replace(ctx, &placement, Some(server.row.id)).await?;
+                replaced = true;
+            }
+            Err(error) => return Err(error),
+        }
+    };
+    let (raw, server) = answer;
+    let rewrite = unmask(&placement.bbb_meeting_id, &client_id);
+    let mut created: CreateResponse = match decode(&raw, "create", &server, &rewrite) {
+        Ok(created) => created,
+        Err(error) => {
+            // A meeting the backend refused to create must not linger as live.
+            if placement.internal_meeting_id.is_none() {
+                ctx.shared.store.placements().mark_ended(placement.id).await?;
+            }
+            return Err(error);
+        }
+    };
+    if placement.internal_meeting_id.as_deref() != Some(created.internal_meeting_id.as_str()) {
+        ctx.shared
+            .store
+            .placements()
+            .set_backend_info(
+                placement.id,
+                &created.internal_meeting_id,
+                i64::try_from(created.create_time).unwrap_or(i64::MAX),
+            )
+            .await?;
+    }
+    created.message = rewrite(&created.message);
+    created.meeting_id = client_id;
+    Ok(reply::xml(&created))
+}
+
+/// The seats a new meeting is expected to need: `meta_bbb-meeting-size-hint`, else
+/// `maxParticipants` (0 means unlimited in BBB, so it says nothing).
+fn size_hint(ctx: &Ctx<'_>) -> Option<u32> {
+    ["meta_bbb-meeting-size-hint", "maxParticipants"]
+        .into_iter()
+        .filter_map(|name| ctx.params.get(name))
+        .filter_map(|value| value.trim().parse::<u32>().ok())
+        .find(|&seats| seats > 0)
+}
+
+/// Chooses a server for a backend meetingID, leaving out `exclude`.
+async fn choose(
+    ctx: &Ctx<'_>,
+    bbb_meeting_id: &str,
+    exclude: Option<i64>,
+) -> Result<Choice, EndpointError> {
+    let servers = ctx.servers().await?;
+    let rows: Vec<store::Server> = servers
+        .rows()
+        .into_iter()
+        .filter(|row| Some(row.id) != exclude)
+        .collect();
+    ctx.shared
+        .balancer
+        .choose(&rows, bbb_meeting_id, size_hint(ctx), Instant::now())
+        .map_err(|error| EndpointError::NoServer(error.to_string()))
+}
+
+/// A new placement in the token's namespace, on the least loaded server. Concurrent creates of
+/// one ID agree on one placement; the losers give their reservation back.
+async fn place(
+    ctx: &Ctx<'_>,
+    client_id: &str,
+    exclude: Option<i64>,
+) -> Result<Placement, EndpointError> {
+    let bbb_meeting_id = ids::backend_meeting_id(ctx.token.guid, client_id);
+    let choice = choose(ctx, &bbb_meeting_id, exclude).await?;
+    let created = ctx
+        .shared
+        .store
+        .placements()
+        .create_or_get(NewPlacement {
+            group_id: ctx.token.group_id,
+            server_id: choice.server_id,
+            namespace: ctx.namespace(),
+            client_meeting_id: client_id.to_owned(),
+            bbb_meeting_id,
+            token_id: Some(ctx.token.id),
+            meeting_id: None,
+        })
+        .await;
+    match created {
+        Ok((placement, true)) => Ok(placement),
+        Ok((placement, false)) => {
+            ctx.shared.balancer.cancel(choice.reservation);
+            Ok(placement)
+        }
+        Err(error) => {
+            ctx.shared.balancer.cancel(choice.reservation);
+            Err(error.into())
+        }
+    }
+}
+
+/// Moves a live placement to another server, leaving out `exclude` (the one that failed).
+async fn replace(
+    ctx: &Ctx<'_>,
+    placement: &Placement,
+    exclude: Option<i64>,
+) -> Result<Placement, EndpointError> {
+    let exclude = exclude.or(Some(placement.server_id));
+    let choice = choose(ctx, &placement.bbb_meeting_id, exclude).await?;
+    match ctx
+        .shared
+        .store
+        .placements()
+        .reassign(placement.id, choice.server_id)
+        .await
+    {
+        Ok(moved) => {
+            tracing::info!(
+                placement = moved.id,
+                from = placement.server_id,
+                to = moved.server_id,
+                "meeting placed anew"
+            );
+            Ok(moved)
+        }
+        Err(error) => {
+            ctx.shared.balancer.cancel(choice.reservation);
+            Err(error.into())
+        }
+    }
+}
+
+/// join: a 302 to the backend's signed join URL, or with `redirect=false` the backend's XML.
+/// Every parameter but the meetingID goes through unchanged (and stays signed: the client's
+/// checksum covered all of them).
+pub async fn join(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
+    let client_id = ctx.client_meeting_id()?;
+    let placement = ctx
+        .resolve_live(&client_id)
+        .await?
+        .ok_or(EndpointError::InvalidMeetingIdentifier)?;
+    let server = ctx.holder(&placement).await?;
+    let params = ctx.backend_params(&placement);
+    // bbb-web reads `redirect` with Boolean.parseBoolean, defaulting to true.
+    let redirect = ctx
+        .params
+        .get("redirect")
+        .is_none_or(|value| value.eq_ignore_ascii_case("true"));
+    if redirect {
+        let url = server.api.signed_url("join", &params);
+        return Ok(HttpResponse::Found()
+            .insert_header((LOCATION, url))
+            .finish());
+    }
+    let raw = ctx.send(&server, "join", &params, None).await?;
+    let rewrite = unmask(&placement.bbb_meeting_id, &client_id);
+    let joined: JoinResponse = decode(&raw, "join", &server, &rewrite)?;
+    Ok(reply::xml(&joined))
+}
+
+/// isMeetingRunning: an unknown (or invisible) meeting is not running, as in bbb-web.
+pub async fn is_meeting_running(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
+    let client_id = ctx.client_meeting_id()?;
+    let Some(placement) = ctx.resolve_live(&client_id).await? else {
+        return Ok(reply::xml(&RunningResponse {
+            returncode: ReturnCode::Success,
+            running: false,
+        }));
+    };
+    let server = ctx.holder(&placement).await?;
+    let raw = ctx
+        .send(&server, "isMeetingRunning", &ctx.backend_params(&placement), None)
+        .await?;
+    let rewrite = unmask(&placement.bbb_meeting_id, &client_id);
+    let running: RunningResponse = decode(&raw, "isMeetingRunning", &server, rewrite)?;
+    Ok(reply::xml(&running))
+}
+
+pub async fn get_meeting_info(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
+    let client_id = ctx.client_meeting_id()?;
+    let placement = ctx
+        .resolve_live(&client_id)
+        .await?
+        .ok_or(EndpointError::MeetingNotFound)?;
+    let server = ctx.holder(&placement).await?;
+    let raw = ctx
+        .send(&server, "getMeetingInfo", &ctx.backend_params(&placement), None)
+        .await?;
+    let rewrite = unmask(&placement.bbb_meeting_id, &client_id);
+    let mut info: MeetingInfo = decode(&raw, "getMeetingInfo", &server, rewrite)?;
+    info.meeting_id = client_id.clone();
+    Ok(reply::xml(&info))
+}
+
+/// end: forwarded; once the backend accepted it, the placement is history.
+pub async fn end(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
+    let (placement, answer) = simple(ctx, "end").await?;
+    if answer.returncode == ReturnCode::Success {
+        ctx.shared.store.placements().mark_ended(placement.id).await?;
+    }
+    Ok(reply::xml(&answer))
+}
+
+/// insertDocument (POST, XML body) and sendChatMessage: plain envelopes.
+pub async fn plain(ctx: &Ctx<'_>, call: &'static str) -> Result<HttpResponse, EndpointError> {
+    let (_, answer) = simple(ctx, call).await?;
+    Ok(reply::xml(&answer))
+}
+
+/// A call on one existing meeting whose answer is the plain envelope.
+async fn simple(
+    ctx: &Ctx<'_>,
+    call: &'static str,
+) -> Result<(Placement, MessageResponse), EndpointError> {
+    let client_id = ctx.client_meeting_id()?;
+    let placement = ctx
+        .resolve_live(&client_id)
+        .await?
+        .ok_or(EndpointError::MeetingNotFound)?;
+    let server = ctx.holder(&placement).await?;
+    let raw = ctx
+        .send(&server, call, &ctx.backend_params(&placement), ctx.body.clone())
+        .await?;
+    let rewrite = unmask(&placement.bbb_meeting_id, &client_id);
+    let mut answer: MessageResponse = decode(&raw, call, &server, &rewrite)?;
+    answer.message = answer.message.as_deref().map(rewrite);
+    Ok((placement, answer))
+}

@@ -1,0 +1,236 @@
+//! The HTTP side: routes, reading the request (method, body, checksum), authenticating it and
+//! dispatching to the call. Whatever happens inside — a failed call, a store error, even a
+//! panic — the client gets a BBB document.
+
+use std::panic::AssertUnwindSafe;
+
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{HttpRequest, HttpResponse, web};
+use bbb_client::checksum::{ChecksumParamError, split_checksum};
+use bbb_client::{Params, RawBody};
+use futures_util::{FutureExt, StreamExt};
+use uuid::Uuid;
+
+use crate::auth::Signed;
+use crate::call::{BodyKind, Call};
+use crate::error::EndpointError;
+use crate::forward::Ctx;
+use crate::{Endpoint, Shared, listing, meetings, recordings, reply};
+
+/// Mounts the endpoint: `/bigbluebutton/api[/{call}]` (token found among the Host's site's
+/// tokens) and `/t/{token guid}/bigbluebutton/api[/{call}]` (token named by the path). A
+/// trailing slash is optional everywhere.
+pub fn configure(endpoint: Endpoint) -> impl Fn(&mut web::ServiceConfig) + Clone {
+    move |config: &mut web::ServiceConfig| {
+        config
+            .app_data(web::Data::new(endpoint.clone()))
+            .route("/bigbluebutton/api", web::to(index))
+            .route("/bigbluebutton/api/", web::to(index))
+            .route("/bigbluebutton/api/{call}", web::to(site_wide))
+            .route("/bigbluebutton/api/{call}/", web::to(site_wide))
+            .route("/t/{token}/bigbluebutton/api", web::to(index))
+            .route("/t/{token}/bigbluebutton/api/", web::to(index))
+            .route("/t/{token}/bigbluebutton/api/{call}", web::to(per_token))
+            .route("/t/{token}/bigbluebutton/api/{call}/", web::to(per_token));
+    }
+}
+
+/// The version document answers without a checksum, as bbb-web's does.
+async fn index() -> HttpResponse {
+    reply::version()
+}
+
+/// Who the request says it is.
+enum Caller<'a> {
+    Site { host: &'a str },
+    Token(Option<Uuid>),
+}
+
+async fn site_wide(
+    req: HttpRequest,
+    call: web::Path<String>,
+    payload: web::Payload,
+    endpoint: web::Data<Endpoint>,
+) -> HttpResponse {
+    let host = req.connection_info().host().to_owned();
+    respond(&req, &call, payload, &endpoint, Caller::Site { host: &host }).await
+}
+
+async fn per_token(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+    endpoint: web::Data<Endpoint>,
+) -> HttpResponse {
+    let (token, call) = path.into_inner();
+    let guid = Uuid::parse_str(&token).ok();
+    respond(&req, &call, payload, &endpoint, Caller::Token(guid)).await
+}
+
+async fn respond(
+    req: &HttpRequest,
+    call: &str,
+    payload: web::Payload,
+    endpoint: &Endpoint,
+    caller: Caller<'_>,
+) -> HttpResponse {
+    let handled = AssertUnwindSafe(handle(req, call, payload, &endpoint.inner, caller))
+        .catch_unwind()
+        .await;
+    match handled {
+        Ok(Ok(response)) => response,
+        Ok(Err(error)) => actix_web::ResponseError::error_response(&error),
+        Err(_) => actix_web::ResponseError::error_response(&EndpointError::Internal(format!(
+            "a handler of {call} panicked"
+        ))),
+    }
+}
+
+async fn handle(
+    req: &HttpRequest,
+    call_name: &str,
+    payload: web::Payload,
+    shared: &Shared,
+    caller: Caller<'_>,
+) -> Result<HttpResponse, EndpointError> {
+    let call = Call::from_name(call_name).ok_or(EndpointError::UnsupportedRequest)?;
+    if !call.allows(req.method()) {
+        return Err(EndpointError::UnsupportedRequest);
+    }
+    let body = read_body(payload, shared.settings.max_body_bytes).await?;
+    let request = Request::parse(call, req, body)?;
+    let signed = Signed {
+        call: call.name(),
+        query: &request.signed_query,
+        checksum: &request.checksum,
+        legacy_text: call.is_recording_call(),
+    };
+    let entry = match caller {
+        Caller::Site { host } => shared.auth.by_site(&shared.store, host, &signed).await?,
+        Caller::Token(Some(guid)) => shared.auth.by_guid(&shared.store, guid, &signed).await?,
+        Caller::Token(None) => return Err(signed_failure(call)),
+    };
+    if entry.take_touch() {
+        let store = shared.store.clone();
+        let token_id = entry.token.id;
+        actix_web::rt::spawn(async move {
+            if let Err(error) = store.tokens().touch(token_id).await {
+                tracing::warn!(%error, token_id, "cannot record the token's use");
+            }
+        });
+    }
+    tracing::debug!(call = call.name(), token = %entry.token.guid, "BBB call");
+    let ctx = Ctx {
+        shared,
+        token: &entry.token,
+        params: request.params,
+        body: request.forwarded_body,
+    };
+    match call {
+        Call::Create => meetings::create(&ctx).await,
+        Call::Join => meetings::join(&ctx).await,
+        Call::IsMeetingRunning => meetings::is_meeting_running(&ctx).await,
+        Call::End => meetings::end(&ctx).await,
+        Call::GetMeetingInfo => meetings::get_meeting_info(&ctx).await,
+        Call::InsertDocument => meetings::plain(&ctx, "insertDocument").await,
+        Call::SendChatMessage => meetings::plain(&ctx, "sendChatMessage").await,
+        Call::GetMeetings => listing::get_meetings(&ctx).await,
+        Call::GetRecordings => recordings::get_recordings(&ctx).await,
+        Call::PublishRecordings => recordings::publish(&ctx).await,
+        Call::DeleteRecordings => recordings::delete(&ctx).await,
+        Call::UpdateRecordings => recordings::update(&ctx).await,
+        Call::GetRecordingTextTracks => {
+            recordings::text_tracks(&ctx, "getRecordingTextTracks").await
+        }
+        Call::PutRecordingTextTrack => recordings::text_tracks(&ctx, "putRecordingTextTrack").await,
+    }
+}
+
+fn signed_failure(call: Call) -> EndpointError {
+    EndpointError::Checksum {
+        legacy_text: call.is_recording_call(),
+    }
+}
+
+/// A request body, read up to `limit` bytes.
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::Bytes, EndpointError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|error| EndpointError::Internal(format!("reading the body: {error}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(EndpointError::UnsupportedContentType);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// A request taken apart as bbb-web takes it apart (spec §1.1, §1.2).
+struct Request {
+    checksum: String,
+    /// The raw URL query without the checksum: what the checksum covers.
+    signed_query: String,
+    /// URL parameters and form-body parameters, checksum removed.
+    params: Params,
+    /// An XML or multipart body, forwarded as it is.
+    forwarded_body: Option<RawBody>,
+}
+
+impl Request {
+    fn parse(call: Call, req: &HttpRequest, body: web::Bytes) -> Result<Request, EndpointError> {
+        let raw_query = req.query_string();
+        let mut body_params = Params::new();
+        let mut forwarded_body = None;
+        if !body.is_empty() {
+            let content_type = req
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default();
+            match call.body_kind(content_type) {
+                Some(BodyKind::Form) => body_params = Params::from_query(&String::from_utf8_lossy(&body)),
+                Some(BodyKind::Xml | BodyKind::Multipart) => {
+                    forwarded_body = Some(RawBody {
+                        content_type: content_type.to_owned(),
+                        bytes: body,
+                    })
+                }
+                None => return Err(EndpointError::UnsupportedContentType),
+            }
+        }
+        // The checksum stands in the URL, or (form POST) in the body; either way it covers the
+        // URL query only, as in bbb-web. Form-body parameters are not signed there either.
+        let (checksum, signed_query) = match split_checksum(raw_query) {
+            Ok(split) => (split.checksum.to_owned(), split.signed),
+            Err(ChecksumParamError::Missing) => {
+                let mut in_body = body_params.iter().filter(|(name, _)| *name == "checksum");
+                match (in_body.next(), in_body.next()) {
+                    (Some((_, value)), None) if !value.is_empty() => {
+                        (value.to_owned(), raw_query.to_owned())
+                    }
+                    _ => return Err(signed_failure(call)),
+                }
+            }
+            Err(ChecksumParamError::Duplicate) => return Err(signed_failure(call)),
+        };
+        let mut params = Params::from_query(&signed_query);
+        // bbb-web refuses a parameter sent both in the URL and in the body.
+        if body_params
+            .iter()
+            .any(|(name, _)| name != "checksum" && params.get(name).is_some())
+        {
+            return Err(signed_failure(call));
+        }
+        params.extend(
+            body_params
+                .into_iter()
+                .filter(|(name, _)| name != "checksum"),
+        );
+        Ok(Request {
+            checksum,
+            signed_query,
+            params,
+            forwarded_body,
+        })
+    }
+}

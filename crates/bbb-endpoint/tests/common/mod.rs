@@ -1,0 +1,245 @@
+//! A gateway endpoint on an actix test server in front of simulated BBB servers, on a fresh
+//! database (SQLite, or PostgreSQL with TEST_DATABASE_URL), plus helpers to sign requests.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{App, HttpServer};
+use bbb_client::checksum::{ChecksumAlgorithm, checksum};
+use bbb_client::{Client, Server};
+use bbb_endpoint::{Endpoint, EndpointSettings, configure};
+use bbb_sim::{SimConfig, SimServer};
+use service::bbb::balancer::{Balancer, BalancerSettings};
+use service::bbb::poller::{PollSettings, poll_once};
+use store::{
+    ApiToken, HealthThresholds, NewApiToken, NewServer, NewUser, Placement, Secret, ServerGroup,
+    ServerState, Site, TestDb, TokenScope, User,
+};
+
+pub struct Harness {
+    pub db: TestDb,
+    pub sims: Vec<SimServer>,
+    /// Server ids, in the order of `sims`.
+    pub server_ids: Vec<i64>,
+    pub site: Site,
+    pub group: ServerGroup,
+    pub user: User,
+    /// The gateway's base URL, `http://127.0.0.1:PORT`.
+    pub base: String,
+    pub client: Client,
+    pub http: reqwest::Client,
+    pub balancer: Arc<Balancer>,
+    server: actix_web::dev::ServerHandle,
+}
+
+/// A token and its secret, shown once at creation.
+pub struct Tok {
+    pub token: ApiToken,
+    pub secret: String,
+}
+
+impl Harness {
+    /// `servers` simulated BBB servers in one group, and the endpoint in front of them.
+    pub async fn start(servers: usize) -> Harness {
+        let db = TestDb::new().await;
+        let store = db.store().clone();
+        let site = store.sites().default_site().await.unwrap();
+        let group = store.groups().create(site.id, "main").await.unwrap();
+        let user = store
+            .users()
+            .create(NewUser::new(site.id, "alice"))
+            .await
+            .unwrap();
+        let mut sims = Vec::new();
+        let mut server_ids = Vec::new();
+        for n in 0..servers {
+            let sim = SimServer::spawn(SimConfig {
+                secret: format!("sim-secret-{n}-0123456789abcdef"),
+                ended_meeting_retention: Duration::from_millis(300),
+                ..SimConfig::default()
+            })
+            .expect("simulator starts");
+            let row = store
+                .servers()
+                .add(NewServer {
+                    group_id: group.id,
+                    name: format!("bbb{n}"),
+                    api_url: sim.api_url(),
+                    secret: Secret::new(sim.secret()),
+                    weight: 1,
+                    state: ServerState::Enabled,
+                })
+                .await
+                .unwrap();
+            server_ids.push(row.id);
+            sims.push(sim);
+        }
+        let client = Client::builder()
+            .timeout(Duration::from_secs(5))
+            .connect_timeout(Duration::from_secs(1))
+            .build()
+            .unwrap();
+        let balancer = Arc::new(Balancer::new(BalancerSettings::default()));
+        let endpoint = Endpoint::new(
+            store,
+            client.clone(),
+            balancer.clone(),
+            EndpointSettings {
+                // Every request sees health changes at once.
+                server_cache_ttl: Duration::ZERO,
+                fan_out_timeout: Duration::from_secs(2),
+                ..EndpointSettings::default()
+            },
+        );
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mount = configure(endpoint);
+        let server = HttpServer::new(move || App::new().configure(mount.clone()))
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .unwrap()
+            .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        Harness {
+            db,
+            sims,
+            server_ids,
+            site,
+            group,
+            user,
+            base: format!("http://127.0.0.1:{port}"),
+            client,
+            http,
+            balancer,
+            server: handle,
+        }
+    }
+
+    pub fn store(&self) -> &store::Store {
+        self.db.store()
+    }
+
+    pub async fn token(&self, name: &str, scope: TokenScope, user: Option<i64>) -> Tok {
+        let created = self
+            .store()
+            .tokens()
+            .create(NewApiToken {
+                scope,
+                user_id: user,
+                ..NewApiToken::new(name, self.group.id)
+            })
+            .await
+            .unwrap();
+        Tok {
+            secret: created.secret.expose().to_owned(),
+            token: created.token,
+        }
+    }
+
+    /// The per-token API base of `tok`.
+    pub fn token_base(&self, tok: &Tok) -> String {
+        format!("{}/t/{}/bigbluebutton/api/", self.base, tok.token.guid)
+    }
+
+    /// `tok` as a BBB server for bbb-client, through the per-token path.
+    pub fn api(&self, tok: &Tok) -> Server {
+        Server::new(&self.token_base(tok), tok.secret.as_str()).unwrap()
+    }
+
+    /// `tok` as a BBB server for bbb-client, through the site-wide path.
+    pub fn site_api(&self, tok: &Tok) -> Server {
+        Server::new(&format!("{}/bigbluebutton/api/", self.base), tok.secret.as_str()).unwrap()
+    }
+
+    /// A signed URL on the per-token path, `query` signed with `algorithm`.
+    pub fn url(&self, tok: &Tok, call: &str, query: &str, algorithm: ChecksumAlgorithm) -> String {
+        format!("{}{call}?{}", self.token_base(tok), signed(call, query, &tok.secret, algorithm))
+    }
+
+    /// GET `url`; the status and body.
+    pub async fn get(&self, url: &str) -> (u16, String) {
+        let response = self.http.get(url).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    }
+
+    /// The live placement of a token's client meetingID.
+    pub async fn placement(&self, tok: &Tok, client_id: &str) -> Placement {
+        self.store()
+            .placements()
+            .find_live(self.group.id, &tok.token.guid.to_string(), client_id)
+            .await
+            .unwrap()
+            .expect("the meeting is placed")
+    }
+
+    /// The simulator holding a placement.
+    pub fn sim_of(&self, placement: &Placement) -> &SimServer {
+        let index = self
+            .server_ids
+            .iter()
+            .position(|id| *id == placement.server_id)
+            .expect("a known server");
+        &self.sims[index]
+    }
+
+    /// One health-poll round with thresholds of one, and its loads told to the balancer.
+    pub async fn poll(&self) {
+        let settings = PollSettings {
+            interval: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(1),
+            thresholds: HealthThresholds { rise: 1, fall: 1 },
+        };
+        for poll in poll_once(self.store(), &self.client, &settings).await.unwrap() {
+            if let Ok(meetings) = &poll.outcome {
+                self.balancer.observe(
+                    poll.server.id,
+                    meetings.iter().map(|(id, count)| (id.as_str(), *count)),
+                );
+            }
+        }
+    }
+
+    pub async fn stop(self) {
+        self.server.stop(false).await;
+        for sim in self.sims {
+            sim.shutdown().await;
+        }
+    }
+}
+
+/// `query` with its checksum appended.
+pub fn signed(call: &str, query: &str, secret: &str, algorithm: ChecksumAlgorithm) -> String {
+    let sum = checksum(algorithm, call, query, secret);
+    if query.is_empty() {
+        format!("checksum={sum}")
+    } else {
+        format!("{query}&checksum={sum}")
+    }
+}
+
+/// The text of the first `<name>` element of an XML body.
+pub fn element<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
+    let open = format!("<{name}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&format!("</{name}>"))? + start;
+    Some(&xml[start..end])
+}
+
+/// Asserts a BBB FAILED document with `key` (HTTP 200, XML, never HTML).
+pub fn assert_failed(status: u16, body: &str, key: &str) {
+    assert_eq!(status, 200, "{body}");
+    assert!(body.starts_with("<response>"), "{body}");
+    assert_eq!(element(body, "returncode"), Some("FAILED"), "{body}");
+    assert_eq!(element(body, "messageKey"), Some(key), "{body}");
+}

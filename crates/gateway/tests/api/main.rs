@@ -1,0 +1,10 @@
+//! The gateway through HTTP, as clients see it.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod auth;
+mod graphql;
+mod harness;
+mod http;
+mod login;

@@ -1,0 +1,214 @@
+//! The test harness: the whole gateway on 127.0.0.1:0 over a fresh database, with simulated
+//! BBB servers in a server group, spoken to through a real HTTP client.
+//!
+//! ```text
+//! let app = TestApp::spawn().await;
+//! let alice = app.create_user("alice", "password").await;
+//! let body = app.graphql("{ viewer { username } }", json!({}), Some(&app.token_for(&alice))).await;
+//! assert_eq!(body["data"]["viewer"]["username"], "alice");
+//! ```
+
+use std::{net::TcpListener, path::PathBuf};
+
+use actix_web::dev::ServerHandle;
+use bbb_sim::SimServer;
+use gateway::{
+    app::AppState,
+    auth,
+    config::{Config, IssuerConfig, Secret},
+    dev,
+};
+use jsonwebtoken::Algorithm;
+use serde_json::{Value, json};
+use store::{NewUser, ServerGroup, Site, TestDb, User};
+
+/// The HS256 key of the test gateway's own tokens.
+pub const JWT_SECRET: &str = "jwt-secret-of-the-test-gateway-0123456789";
+/// Audience every configured test issuer expects.
+pub const EXTERNAL_AUDIENCE: &str = "bbb-gateway-tests";
+/// How many simulated BBB servers `spawn` starts.
+pub const SIMULATED_SERVERS: usize = 2;
+
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`
+    pub address: String,
+    pub state: AppState,
+    /// The default site, which requests to 127.0.0.1 resolve to.
+    pub site: Site,
+    /// The server group "test", holding one server per simulator.
+    pub group: ServerGroup,
+    pub simulators: Vec<SimServer>,
+    pub http: reqwest::Client,
+    server: ServerHandle,
+    // Last: the database (its temporary directory) outlives the server that uses it.
+    _db: TestDb,
+}
+
+/// A test-only key pair file under tests/keys.
+pub fn key_file(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/keys")
+        .join(name)
+}
+
+pub fn read_key(name: &str) -> String {
+    std::fs::read_to_string(key_file(name)).unwrap()
+}
+
+/// An external issuer `https://<name>.example` trusting a test key.
+pub fn test_issuer(
+    name: &str,
+    algorithm: Algorithm,
+    public_key: &str,
+    create_users: bool,
+) -> IssuerConfig {
+    IssuerConfig {
+        name: name.to_owned(),
+        issuer: format!("https://{name}.example"),
+        audience: EXTERNAL_AUDIENCE.to_owned(),
+        algorithms: vec![algorithm],
+        public_key_pem: Some(read_key(public_key)),
+        jwks_file: None,
+        create_users,
+        site: None,
+    }
+}
+
+impl TestApp {
+    /// The gateway with external issuers `rsa` (RS256, creates users), `ec` (ES256, creates
+    /// users), `ed` (EdDSA, known users only) and `jwks` (keys by kid, creates users).
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// Like `spawn`, with the configuration adjusted first.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let db = TestDb::new().await;
+        let mut config = Config {
+            secret_key: Some(Secret::new(db.key().to_base64())),
+            ..Config::default()
+        };
+        config.jwt.secret = Some(Secret::new(JWT_SECRET.to_owned()));
+        let mut jwks = test_issuer("jwks", Algorithm::RS256, "rsa-public.pem", true);
+        jwks.public_key_pem = None;
+        jwks.jwks_file = Some(key_file("jwks.json"));
+        config.issuers = vec![
+            test_issuer("rsa", Algorithm::RS256, "rsa-public.pem", true),
+            test_issuer("ec", Algorithm::ES256, "ec-public.pem", true),
+            test_issuer("ed", Algorithm::EdDSA, "ed25519-public.pem", false),
+            jwks,
+        ];
+        adjust(&mut config);
+        config.validate().expect("the test configuration is valid");
+
+        let state = AppState::new(config, db.store().clone()).expect("app state builds");
+        let site = state.store.sites().default_site().await.unwrap();
+        let simulators = dev::start_simulators(SIMULATED_SERVERS).unwrap();
+        let group = dev::register_simulators(&state.store, site.id, "test", &simulators)
+            .await
+            .unwrap();
+
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let server = gateway::http::start(state.clone(), listener).unwrap();
+        let handle = server.handle();
+        tokio::spawn(server);
+
+        TestApp {
+            address,
+            state,
+            site,
+            group,
+            simulators,
+            http: reqwest::Client::new(),
+            server: handle,
+            _db: db,
+        }
+    }
+
+    /// A user of the default site with a password.
+    pub async fn create_user(&self, username: &str, password: &str) -> User {
+        self.create_user_with(NewUser {
+            password_hash: Some(auth::hash_password(password).unwrap()),
+            display_name: format!("{username} (test)"),
+            email: format!("{username}@example.org"),
+            ..NewUser::new(self.site.id, username)
+        })
+        .await
+    }
+
+    pub async fn create_user_with(&self, new: NewUser) -> User {
+        self.state.store.users().create(new).await.unwrap()
+    }
+
+    /// A valid gateway token for `user`, as `login` would issue.
+    pub fn token_for(&self, user: &User) -> String {
+        self.state
+            .tokens
+            .issue(user.id, user.site_id)
+            .unwrap()
+            .token
+    }
+
+    /// POSTs a GraphQL operation and returns the JSON answer, whatever the status.
+    pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        let body = json!({ "query": query, "variables": variables });
+        let (_, answer) = self.post_json("/graphql", &body.to_string(), token).await;
+        answer
+    }
+
+    /// POSTs a raw body as `application/json`; returns the status and the JSON answer.
+    pub async fn post_json(&self, path: &str, body: &str, token: Option<&str>) -> (u16, Value) {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.address))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        read_json(request.send().await.unwrap()).await
+    }
+
+    /// Sends any request built on the app's client; returns the status and the JSON answer.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> (u16, Value) {
+        read_json(request.send().await.unwrap()).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Stops the server (waiting for requests in flight) and the simulators.
+    pub async fn stop(self) {
+        self.server.stop(true).await;
+        for simulator in self.simulators {
+            simulator.shutdown().await;
+        }
+    }
+}
+
+async fn read_json(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = response.bytes().await.unwrap();
+    let body = serde_json::from_slice(&bytes).unwrap_or_else(|error| {
+        panic!(
+            "status {status}, content type {content_type:?}: not JSON ({error}): {}",
+            String::from_utf8_lossy(&bytes)
+        )
+    });
+    (status, body)
+}
+
+/// The `extensions.code` of the first error of a GraphQL answer.
+pub fn error_code(answer: &Value) -> &str {
+    answer["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {answer:#}"))
+}

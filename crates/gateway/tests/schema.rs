@@ -1,0 +1,12 @@
+//! The committed schema.graphql must be what the code serves.
+
+#[test]
+fn committed_schema_matches_the_code() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema.graphql");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == gateway::graphql::sdl(),
+        "schema.graphql is not the schema the code serves; update it with\n\n    \
+         cargo run --bin bbb-gateway -- export-schema\n"
+    );
+}

@@ -1,0 +1,470 @@
+//! The BBB lifecycle of persistent meetings: placing them on a server, creating them there with
+//! all their settings, signing join URLs, ending them.
+//!
+//! Placement is race-free without locks: the store admits one live placement per meeting (a
+//! partial unique index behind `create_or_get`), so concurrent starters agree on one server,
+//! and BBB's `create` is idempotent, so they may all call it. A placement whose server no
+//! longer keeps meetings (disabled, unhealthy, removed) is ended and the meeting placed anew;
+//! the ended row stays as history, so recordings on the old server are still found.
+
+use std::time::Instant;
+
+use bbb_client::{CreateMeeting, JoinMeeting, Role};
+use store::{Meeting, NewPlacement, Placement, Server};
+
+use super::Orchestrator;
+use super::balancer::keeps_meetings;
+use crate::permissions::{self, JoinRole};
+use crate::{Actor, ServiceError};
+
+/// The placement namespace of persistent meetings. The BBB endpoint namespaces by API token
+/// guid, so the two never collide.
+pub const PERSISTENT_NAMESPACE: &str = "meeting";
+
+/// The longest display name a guest may give.
+pub const GUEST_NAME_MAX_CHARS: usize = 100;
+
+/// Each round ends a stale placement or loses a race to a placement that goes stale at once;
+/// more than two rounds mean servers are flapping.
+const PLACEMENT_ROUNDS: usize = 3;
+
+/// A meeting that runs on BBB: where, and what BBB answered to create.
+#[derive(Debug, Clone)]
+pub struct RunningMeeting {
+    pub placement: Placement,
+    pub server: Server,
+    /// BBB's createTime (ms): join URLs carry it, so they stop working once the meeting is
+    /// re-created.
+    pub create_time: u64,
+    pub internal_meeting_id: String,
+}
+
+/// A signed BBB join URL for the user's browser and the role it joins in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinLink {
+    pub url: String,
+    pub role: JoinRole,
+}
+
+impl Orchestrator {
+    /// Starts a meeting on BBB (or finds it running). Needs `join_as_moderator`.
+    pub async fn start(
+        &self,
+        actor: &Actor,
+        meeting_id: i64,
+    ) -> Result<(Meeting, RunningMeeting), ServiceError> {
+        let meeting = self.store.meetings().get(meeting_id).await?;
+        let allowed = permissions::load_meeting_permissions(&self.store, actor, &meeting).await?;
+        permissions::require(allowed.can_start(), "starting this meeting")?;
+        let running = self.ensure_running(&meeting).await?;
+        Ok((meeting, running))
+    }
+
+    /// A join URL for the signed-in actor: in `requested` role if given and allowed, else in
+    /// the best role the actor may join in. Starts the meeting on BBB if needed.
+    pub async fn join_url(
+        &self,
+        actor: &Actor,
+        meeting_id: i64,
+        requested: Option<JoinRole>,
+    ) -> Result<JoinLink, ServiceError> {
+        let user = actor.require_user()?;
+        let meeting = self.store.meetings().get(meeting_id).await?;
+        let allowed = permissions::load_meeting_permissions(&self.store, actor, &meeting).await?;
+        let role = match requested {
+            Some(role) if allowed.can_join_as(role) => role,
+            Some(JoinRole::Moderator) => {
+                return Err(ServiceError::Forbidden("joining this meeting as moderator"));
+            }
+            _ => allowed
+                .best_join_role()
+                .ok_or(ServiceError::Forbidden("joining this meeting"))?,
+        };
+        let running = self.ensure_running(&meeting).await?;
+        let display_name = if user.display_name.trim().is_empty() {
+            &user.username
+        } else {
+            &user.display_name
+        };
+        let join = JoinMeeting::new(meeting.guid.to_string(), display_name.as_str())
+            .role(bbb_role(role))
+            .user_id(user.id.to_string())
+            .create_time(running.create_time);
+        Ok(self.signed_join(&running, &join, role)?)
+    }
+
+    /// A join URL for whoever holds a meeting URL that admits guests: always an attendee
+    /// (BBB viewer), under the name they give. Starts the meeting on BBB if needed.
+    pub async fn join_by_url(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        display_name: &str,
+    ) -> Result<JoinLink, ServiceError> {
+        let display_name = guest_display_name(display_name)?;
+        let url = self
+            .store
+            .meeting_urls()
+            .find_by_slug(actor.site.id, slug.trim())
+            .await?
+            .ok_or(ServiceError::NotFound("meeting URL"))?;
+        permissions::require(
+            permissions::url_admits_guests(&url),
+            "joining through this URL without an account",
+        )?;
+        let meeting = self.store.meetings().get(url.meeting_id).await?;
+        let running = self.ensure_running(&meeting).await?;
+        let mut join = JoinMeeting::new(meeting.guid.to_string(), display_name)
+            .role(Role::Viewer)
+            .guest(true)
+            .create_time(running.create_time);
+        if let Some(user) = &actor.user {
+            join = join.user_id(user.id.to_string());
+        }
+        Ok(self.signed_join(&running, &join, JoinRole::Attendee)?)
+    }
+
+    /// Ends a meeting on BBB and closes its placement. Needs `join_as_moderator`. Returns
+    /// whether the meeting was running; ending a meeting that is not is no error.
+    pub async fn end(
+        &self,
+        actor: &Actor,
+        meeting_id: i64,
+    ) -> Result<(Meeting, bool), ServiceError> {
+        let meeting = self.store.meetings().get(meeting_id).await?;
+        let allowed = permissions::load_meeting_permissions(&self.store, actor, &meeting).await?;
+        permissions::require(allowed.can_end(), "ending this meeting")?;
+        let Some(placement) = self.live_placement(&meeting).await? else {
+            return Ok((meeting, false));
+        };
+        let server = self.store.servers().get(placement.server_id).await?;
+        let endpoint = super::endpoint(&self.store, &server)?;
+        let was_running = match self.client.end(&endpoint, &placement.bbb_meeting_id).await {
+            Ok(_) => true,
+            // BBB already forgot it (expired or ended from inside): only our record is left.
+            Err(error) if error.is_not_found() => false,
+            Err(error) => return Err(error.into()),
+        };
+        self.store.placements().mark_ended(placement.id).await?;
+        Ok((meeting, was_running))
+    }
+
+    /// Makes sure `meeting` runs on a BBB server and returns where. Idempotent and safe to
+    /// call concurrently: every caller ends up with the same placement and one BBB meeting.
+    /// No permission check: callers check first.
+    pub async fn ensure_running(&self, meeting: &Meeting) -> Result<RunningMeeting, ServiceError> {
+        let placements = self.store.placements();
+        for _ in 0..PLACEMENT_ROUNDS {
+            let servers = self.store.servers().list(meeting.group_id).await?;
+            let placement = match self.live_placement(meeting).await? {
+                Some(placement) => placement,
+                None => self.place(meeting, &servers).await?,
+            };
+            // The placement may be a concurrent starter's, on a server added since listing.
+            let server = match servers.iter().find(|s| s.id == placement.server_id) {
+                Some(server) => server.clone(),
+                None => self.store.servers().get(placement.server_id).await?,
+            };
+            if !keeps_meetings(&server) || !self.still_hosts(&server, &placement).await? {
+                placements.mark_ended(placement.id).await?;
+                continue;
+            }
+            return self.create_on(meeting, placement, server).await;
+        }
+        Err(ServiceError::BbbUnavailable(format!(
+            "meeting {} could not be placed: its servers kept failing",
+            meeting.id
+        )))
+    }
+
+    async fn live_placement(&self, meeting: &Meeting) -> Result<Option<Placement>, ServiceError> {
+        Ok(self
+            .store
+            .placements()
+            .find_live(
+                meeting.group_id,
+                PERSISTENT_NAMESPACE,
+                &meeting.guid.to_string(),
+            )
+            .await?)
+    }
+
+    /// Records a placement on the least loaded server, or returns the one a concurrent
+    /// starter recorded first.
+    async fn place(
+        &self,
+        meeting: &Meeting,
+        servers: &[Server],
+    ) -> Result<Placement, ServiceError> {
+        let bbb_meeting_id = meeting.guid.to_string();
+        let size_hint = meeting
+            .max_participants
+            .and_then(|max| u32::try_from(max).ok());
+        let choice = self
+            .balancer
+            .choose(servers, &bbb_meeting_id, size_hint, Instant::now())?;
+        let placed = self
+            .store
+            .placements()
+            .create_or_get(NewPlacement {
+                group_id: meeting.group_id,
+                server_id: choice.server_id,
+                namespace: PERSISTENT_NAMESPACE.to_owned(),
+                client_meeting_id: bbb_meeting_id.clone(),
+                bbb_meeting_id,
+                token_id: None,
+                meeting_id: Some(meeting.id),
+            })
+            .await;
+        match placed {
+            Ok((placement, true)) => Ok(placement),
+            Ok((placement, false)) => {
+                self.balancer.cancel(choice.reservation);
+                Ok(placement)
+            }
+            Err(error) => {
+                self.balancer.cancel(choice.reservation);
+                Err(error.into())
+            }
+        }
+    }
+
+    /// Whether a live placement's server still has the meeting, where that matters: a
+    /// cordoned server must not get the meeting back once it ended there. Elsewhere `create`
+    /// answers for itself (it is idempotent and re-creates an ended meeting in place).
+    async fn still_hosts(
+        &self,
+        server: &Server,
+        placement: &Placement,
+    ) -> Result<bool, ServiceError> {
+        if super::balancer::takes_new_meetings(server) {
+            return Ok(true);
+        }
+        let endpoint = super::endpoint(&self.store, server)?;
+        match self
+            .client
+            .get_meeting_info(&endpoint, &placement.bbb_meeting_id)
+            .await
+        {
+            Ok(info) => Ok(!info.has_been_forcibly_ended),
+            Err(error) if error.is_not_found() => Ok(false),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// BBB `create` with every setting of the meeting, and BBB's answer on the placement.
+    async fn create_on(
+        &self,
+        meeting: &Meeting,
+        placement: Placement,
+        server: Server,
+    ) -> Result<RunningMeeting, ServiceError> {
+        let endpoint = super::endpoint(&self.store, &server)?;
+        let created = self
+            .client
+            .create(
+                &endpoint,
+                &create_request(meeting, &placement.bbb_meeting_id),
+            )
+            .await?;
+        let stored_time = placement.create_time.and_then(|t| u64::try_from(t).ok());
+        let placement = if placement.internal_meeting_id.as_deref()
+            != Some(created.internal_meeting_id.as_str())
+            || stored_time != Some(created.create_time)
+        {
+            let create_time = i64::try_from(created.create_time).map_err(|_| {
+                ServiceError::BbbUnavailable(format!(
+                    "server {} answered an impossible createTime",
+                    server.id
+                ))
+            })?;
+            self.store
+                .placements()
+                .set_backend_info(placement.id, &created.internal_meeting_id, create_time)
+                .await?
+        } else {
+            placement
+        };
+        Ok(RunningMeeting {
+            placement,
+            server,
+            create_time: created.create_time,
+            internal_meeting_id: created.internal_meeting_id,
+        })
+    }
+
+    fn signed_join(
+        &self,
+        running: &RunningMeeting,
+        join: &JoinMeeting,
+        role: JoinRole,
+    ) -> Result<JoinLink, ServiceError> {
+        let endpoint = super::endpoint(&self.store, &running.server)?;
+        Ok(JoinLink {
+            url: self.client.join_url(&endpoint, join),
+            role,
+        })
+    }
+}
+
+/// The BBB create call for a meeting: every stored setting, under BBB meetingID
+/// `bbb_meeting_id`. The meeting stores lock settings as `enable_*`; BBB wants
+/// `lockSettingsDisable*`, hence the negations.
+pub(crate) fn create_request(meeting: &Meeting, bbb_meeting_id: &str) -> CreateMeeting {
+    let mut create = CreateMeeting::new(bbb_meeting_id, meeting.name.as_str())
+        .record(meeting.record)
+        .auto_start_recording(meeting.auto_start_recording)
+        .allow_start_stop_recording(meeting.allow_start_stop_recording)
+        .webcams_only_for_moderator(meeting.webcams_only_for_moderator)
+        .mute_on_start(meeting.mute_on_start)
+        .allow_mods_to_unmute_users(meeting.allow_mods_to_unmute_users)
+        .lock_settings_disable_cam(!meeting.enable_cam)
+        .lock_settings_disable_mic(!meeting.enable_mic)
+        .lock_settings_disable_private_chat(!meeting.enable_private_chat)
+        .lock_settings_disable_public_chat(!meeting.enable_public_chat)
+        .lock_settings_disable_notes(!meeting.enable_note);
+    if let Some(max) = meeting.max_participants.and_then(|m| u64::try_from(m).ok()) {
+        create = create.max_participants(max);
+    }
+    if let Some(minutes) = meeting.duration.and_then(|d| u64::try_from(d).ok()) {
+        create = create.duration(minutes);
+    }
+    if let Some(pin) = &meeting.conference_pin {
+        create = create.voice_bridge(pin.as_str());
+    }
+    // Empty messages stay unset, so BBB shows its own default welcome.
+    if !meeting.welcome_message.is_empty() {
+        create = create.welcome(meeting.welcome_message.as_str());
+    }
+    if !meeting.moderator_message.is_empty() {
+        create = create.moderator_only_message(meeting.moderator_message.as_str());
+    }
+    create
+}
+
+fn bbb_role(role: JoinRole) -> Role {
+    match role {
+        JoinRole::Attendee => Role::Viewer,
+        JoinRole::Moderator => Role::Moderator,
+    }
+}
+
+/// A guest's display name, trimmed: 1 to [`GUEST_NAME_MAX_CHARS`] characters, no control
+/// characters (BBB would strip them silently and could leave an empty name).
+fn guest_display_name(name: &str) -> Result<&str, ServiceError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ServiceError::BadInput(
+            "a display name is required".to_owned(),
+        ));
+    }
+    if name.chars().count() > GUEST_NAME_MAX_CHARS {
+        return Err(ServiceError::BadInput(format!(
+            "the display name must be at most {GUEST_NAME_MAX_CHARS} characters"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(ServiceError::BadInput(
+            "the display name must not contain control characters".to_owned(),
+        ));
+    }
+    Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn meeting() -> Meeting {
+        Meeting {
+            id: 7,
+            group_id: 1,
+            owner_id: Some(1),
+            name: "Weekly sync".to_owned(),
+            welcome_message: "Welcome!".to_owned(),
+            moderator_message: "Mods only".to_owned(),
+            conference_pin: Some("4711".to_owned()),
+            record: true,
+            auto_start_recording: true,
+            allow_start_stop_recording: false,
+            webcams_only_for_moderator: true,
+            mute_on_start: true,
+            allow_mods_to_unmute_users: true,
+            enable_cam: false,
+            enable_mic: true,
+            enable_private_chat: false,
+            enable_public_chat: true,
+            enable_note: false,
+            max_participants: Some(30),
+            duration: Some(90),
+            guid: Uuid::nil(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn create_carries_every_setting_with_lock_settings_inverted() {
+        let create = create_request(&meeting(), "bbb-id");
+        let params = create.params();
+        let expected = [
+            ("name", "Weekly sync"),
+            ("meetingID", "bbb-id"),
+            ("record", "true"),
+            ("autoStartRecording", "true"),
+            ("allowStartStopRecording", "false"),
+            ("webcamsOnlyForModerator", "true"),
+            ("muteOnStart", "true"),
+            ("allowModsToUnmuteUsers", "true"),
+            ("lockSettingsDisableCam", "true"),
+            ("lockSettingsDisableMic", "false"),
+            ("lockSettingsDisablePrivateChat", "true"),
+            ("lockSettingsDisablePublicChat", "false"),
+            ("lockSettingsDisableNotes", "true"),
+            ("maxParticipants", "30"),
+            ("duration", "90"),
+            ("voiceBridge", "4711"),
+            ("welcome", "Welcome!"),
+            ("moderatorOnlyMessage", "Mods only"),
+        ];
+        for (name, value) in expected {
+            assert_eq!(params.get(name), Some(value), "{name}");
+        }
+        assert_eq!(params.len(), expected.len());
+    }
+
+    #[test]
+    fn unset_optional_settings_are_not_sent() {
+        let mut bare = meeting();
+        bare.welcome_message.clear();
+        bare.moderator_message.clear();
+        bare.conference_pin = None;
+        bare.max_participants = None;
+        bare.duration = None;
+        let create = create_request(&bare, "bbb-id");
+        for absent in [
+            "welcome",
+            "moderatorOnlyMessage",
+            "voiceBridge",
+            "maxParticipants",
+            "duration",
+        ] {
+            assert_eq!(create.params().get(absent), None, "{absent}");
+        }
+    }
+
+    #[test]
+    fn guest_names_are_trimmed_and_validated() {
+        assert_eq!(guest_display_name("  Ann  ").unwrap(), "Ann");
+        for bad in ["", "   ", "Ann\u{7}", &"x".repeat(GUEST_NAME_MAX_CHARS + 1)] {
+            assert!(
+                matches!(guest_display_name(bad), Err(ServiceError::BadInput(_))),
+                "{bad:?}"
+            );
+        }
+        assert!(guest_display_name(&"é".repeat(GUEST_NAME_MAX_CHARS)).is_ok());
+    }
+}

@@ -1,0 +1,152 @@
+//! The health poller: asks every server of every group for its meetings (`getMeetings`, which
+//! also gives the meeting and attendee counts selection needs), concurrently and each under a
+//! timeout, and records the outcome through the store, which flips a server's health after
+//! the configured number of failures or successes in a row.
+//!
+//! [`poll_once`] is one round (tests call it directly); [`run`] repeats it until shut down.
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::future::join_all;
+use store::{HealthThresholds, PollOutcome, Server, Store};
+
+use super::Balancer;
+use crate::ServiceError;
+
+#[derive(Debug, Clone, Copy)]
+pub struct PollSettings {
+    /// Time between the starts of two rounds.
+    pub interval: Duration,
+    /// Limit for one server's answer; a slower server counts as failed.
+    pub request_timeout: Duration,
+    pub thresholds: HealthThresholds,
+}
+
+/// What one round found out about one server.
+#[derive(Debug, Clone)]
+pub struct ServerPoll {
+    /// The server as recorded after this poll (health, counters, load).
+    pub server: Server,
+    /// Participants per BBB meetingID, or why the server could not be asked.
+    pub outcome: Result<Vec<(String, u32)>, String>,
+}
+
+/// Polls every server once, concurrently, and records each result. Fails only when the
+/// database does; a server that fails is a result, not an error.
+pub async fn poll_once(
+    store: &Store,
+    client: &bbb_client::Client,
+    settings: &PollSettings,
+) -> Result<Vec<ServerPoll>, ServiceError> {
+    let servers = store.servers().list_all().await?;
+    let polls = join_all(
+        servers
+            .iter()
+            .map(|server| poll_server(store, client, server, settings)),
+    )
+    .await;
+    polls.into_iter().collect()
+}
+
+async fn poll_server(
+    store: &Store,
+    client: &bbb_client::Client,
+    server: &Server,
+    settings: &PollSettings,
+) -> Result<ServerPoll, ServiceError> {
+    let polled_at = Utc::now();
+    let outcome = match super::endpoint(store, server) {
+        Ok(endpoint) => {
+            match tokio::time::timeout(settings.request_timeout, client.get_meetings(&endpoint))
+                .await
+            {
+                Ok(Ok(meetings)) => Ok(meetings
+                    .into_iter()
+                    .filter(|meeting| !meeting.has_been_forcibly_ended)
+                    .map(|meeting| (meeting.meeting_id, meeting.participant_count))
+                    .collect::<Vec<_>>()),
+                Ok(Err(error)) => Err(error.to_string()),
+                Err(_) => Err(format!(
+                    "no answer within {} ms",
+                    settings.request_timeout.as_millis()
+                )),
+            }
+        }
+        Err(error) => Err(error.to_string()),
+    };
+    let recorded = match &outcome {
+        Ok(meetings) => PollOutcome::Reachable {
+            meeting_count: clamp_count(meetings.len()),
+            attendee_count: clamp_count(
+                meetings
+                    .iter()
+                    .map(|(_, participants)| *participants as usize)
+                    .sum(),
+            ),
+        },
+        Err(error) => {
+            tracing::warn!(server_id = server.id, server = %server.name, %error, "BBB server poll failed");
+            PollOutcome::Failed {
+                error: error.clone(),
+            }
+        }
+    };
+    let updated = store
+        .servers()
+        .record_poll(server.id, recorded, polled_at, settings.thresholds)
+        .await?;
+    if updated.health != server.health {
+        tracing::info!(
+            server_id = server.id,
+            server = %server.name,
+            from = ?server.health,
+            to = ?updated.health,
+            "BBB server health changed"
+        );
+    }
+    Ok(ServerPoll {
+        server: updated,
+        outcome,
+    })
+}
+
+fn clamp_count(count: usize) -> i32 {
+    i32::try_from(count).unwrap_or(i32::MAX)
+}
+
+/// Polls every `settings.interval` until `shutdown` completes, telling the balancer what each
+/// round saw (so reservations give way to real attendees). A round that fails on the
+/// database is logged and the next one tried.
+pub async fn run(
+    store: Store,
+    client: bbb_client::Client,
+    balancer: std::sync::Arc<Balancer>,
+    settings: PollSettings,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut ticks = tokio::time::interval(settings.interval);
+    // A slow round must not cause a burst of catch-up rounds.
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            _ = ticks.tick() => {}
+        }
+        match poll_once(&store, &client, &settings).await {
+            Ok(polls) => {
+                for poll in &polls {
+                    if let Ok(meetings) = &poll.outcome {
+                        balancer.observe(
+                            poll.server.id,
+                            meetings.iter().map(|(id, count)| (id.as_str(), *count)),
+                        );
+                    }
+                }
+            }
+            Err(error) => tracing::error!(%error, "health poll round failed"),
+        }
+    }
+}

@@ -1,0 +1,839 @@
+//! Who may do what: every rule of DESIGN.md's "Permission rules" in one module.
+//!
+//! The rules are pure functions over data an [`Actor`] and the object's rows provide, so each
+//! one is tested without a database; the `load_*` functions at the end fetch that data.
+//!
+//! | What                                   | Who                                                            |
+//! |----------------------------------------|----------------------------------------------------------------|
+//! | anything in the site                   | superusers of the site                                         |
+//! | all six meeting permissions            | the meeting's owner (and superusers)                           |
+//! | join as attendee                       | holders of `join_as_attendee` or `join_as_moderator`           |
+//! | join as moderator, start, end on BBB   | holders of `join_as_moderator`                                 |
+//! | grant/revoke `join_as_attendee`        | holders of `grant_attendee` or `grant_moderator`               |
+//! | grant/revoke `join_as_moderator`       | holders of `grant_moderator`                                   |
+//! | grant/revoke `grant_*`, `add_urls`, `enforce_conference_pin` | owner, superusers                        |
+//! | see a meeting                          | holders of any permission on it, owner, staff, superusers      |
+//! | see a meeting through a guest URL      | anyone, when the URL allows guests                             |
+//! | see a meeting's grants                 | whoever may grant or revoke anything on it                     |
+//! | see the moderator-only message         | holders of `join_as_moderator`, staff                          |
+//! | update or delete a meeting             | owner, superusers                                              |
+//! | add and remove URLs                    | holders of `add_urls`                                          |
+//! | set or clear the conference PIN        | holders of `enforce_conference_pin`                            |
+//! | create meetings in a group             | holders of `add_meetings` on the group, staff                  |
+//! | add, update, remove, list servers      | holders of `add_servers` on the group, staff                   |
+//! | create API tokens for a group          | holders of `add_apitokens` on the group, staff                 |
+//! | see a server group                     | holders of any permission on it, staff                         |
+//! | create server groups                   | staff                                                          |
+//! | grant/revoke group permissions         | superusers                                                     |
+//! | see, rotate, delete an API token       | its owning user, staff                                         |
+//! | list every API token of the site       | staff                                                          |
+//!
+//! Staff implies nothing on meetings beyond seeing them: joining needs a grant like anybody's.
+//! Everything is confined to the actor's site: an object of another site is NOT_FOUND, never
+//! FORBIDDEN, so its ID leaks nothing — not even to a superuser of the other site.
+
+use store::{
+    ApiToken, GroupPermission, Meeting, MeetingPermission, MeetingUrl, ServerGroup, Store, User,
+};
+
+use crate::{Actor, ServiceError};
+
+/// The six meeting permissions, in a fixed order.
+pub const MEETING_PERMISSIONS: [MeetingPermission; 6] = [
+    MeetingPermission::JoinAsAttendee,
+    MeetingPermission::JoinAsModerator,
+    MeetingPermission::GrantAttendee,
+    MeetingPermission::GrantModerator,
+    MeetingPermission::EnforceConferencePin,
+    MeetingPermission::AddUrls,
+];
+
+/// The three server-group permissions, in a fixed order.
+pub const GROUP_PERMISSIONS: [GroupPermission; 3] = [
+    GroupPermission::AddServers,
+    GroupPermission::AddApiTokens,
+    GroupPermission::AddMeetings,
+];
+
+fn meeting_bit(permission: MeetingPermission) -> u8 {
+    1 << MEETING_PERMISSIONS
+        .iter()
+        .position(|p| *p == permission)
+        .expect("MEETING_PERMISSIONS lists every variant")
+}
+
+/// A set of meeting permissions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PermissionSet(u8);
+
+impl PermissionSet {
+    pub fn empty() -> Self {
+        PermissionSet(0)
+    }
+
+    pub fn all() -> Self {
+        MEETING_PERMISSIONS.into_iter().collect()
+    }
+
+    pub fn contains(self, permission: MeetingPermission) -> bool {
+        self.0 & meeting_bit(permission) != 0
+    }
+
+    pub fn insert(&mut self, permission: MeetingPermission) {
+        self.0 |= meeting_bit(permission);
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The members, in the order of [`MEETING_PERMISSIONS`].
+    pub fn iter(self) -> impl Iterator<Item = MeetingPermission> {
+        MEETING_PERMISSIONS
+            .into_iter()
+            .filter(move |p| self.contains(*p))
+    }
+}
+
+impl FromIterator<MeetingPermission> for PermissionSet {
+    fn from_iter<I: IntoIterator<Item = MeetingPermission>>(permissions: I) -> Self {
+        let mut set = PermissionSet::empty();
+        for permission in permissions {
+            set.insert(permission);
+        }
+        set
+    }
+}
+
+/// The role a user joins a BBB meeting in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum JoinRole {
+    Attendee,
+    Moderator,
+}
+
+impl JoinRole {
+    /// The meeting permission joining in this role needs.
+    pub fn required_permission(self) -> MeetingPermission {
+        match self {
+            JoinRole::Attendee => MeetingPermission::JoinAsAttendee,
+            JoinRole::Moderator => MeetingPermission::JoinAsModerator,
+        }
+    }
+}
+
+/// `NotFound` unless `site_id` is the actor's site: objects of other sites do not exist for
+/// the actor.
+pub fn require_same_site(
+    actor: &Actor,
+    site_id: i64,
+    entity: &'static str,
+) -> Result<(), ServiceError> {
+    if actor.site.id == site_id {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound(entity))
+    }
+}
+
+/// `Forbidden(what)` unless `allowed`.
+pub fn require(allowed: bool, what: &'static str) -> Result<(), ServiceError> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(what))
+    }
+}
+
+/// The signed-in user of the actor, if they belong to the actor's site. A user record of
+/// another site (which the front doors never build) counts as anonymous.
+fn site_user(actor: &Actor) -> Option<&User> {
+    actor.user.as_ref().filter(|u| u.site_id == actor.site.id)
+}
+
+/// What an actor may do with one meeting of their site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EffectivePermissions {
+    held: PermissionSet,
+    is_owner: bool,
+    is_superuser: bool,
+    is_staff: bool,
+}
+
+impl EffectivePermissions {
+    /// The actor's permissions on a meeting in site `meeting_site_id`, owned by `owner_id`,
+    /// on which the actor was granted `granted`. `NotFound` for a meeting of another site.
+    pub fn evaluate(
+        actor: &Actor,
+        meeting_site_id: i64,
+        owner_id: Option<i64>,
+        granted: &[MeetingPermission],
+    ) -> Result<Self, ServiceError> {
+        require_same_site(actor, meeting_site_id, "meeting")?;
+        let Some(user) = site_user(actor) else {
+            return Ok(EffectivePermissions::nothing());
+        };
+        let is_owner = owner_id == Some(user.id);
+        let is_superuser = user.is_superuser;
+        let mut held: PermissionSet = if is_owner || is_superuser {
+            PermissionSet::all()
+        } else {
+            granted.iter().copied().collect()
+        };
+        if held.contains(MeetingPermission::JoinAsModerator) {
+            held.insert(MeetingPermission::JoinAsAttendee);
+        }
+        Ok(EffectivePermissions {
+            held,
+            is_owner,
+            is_superuser,
+            is_staff: user.is_staff || is_superuser,
+        })
+    }
+
+    /// No permission at all: an anonymous caller.
+    pub fn nothing() -> Self {
+        EffectivePermissions {
+            held: PermissionSet::empty(),
+            is_owner: false,
+            is_superuser: false,
+            is_staff: false,
+        }
+    }
+
+    /// Whether the actor holds `permission`, directly, by implication, as owner or superuser.
+    pub fn can(&self, permission: MeetingPermission) -> bool {
+        self.held.contains(permission)
+    }
+
+    /// Every permission the actor holds.
+    pub fn held(&self) -> PermissionSet {
+        self.held
+    }
+
+    pub fn is_owner(&self) -> bool {
+        self.is_owner
+    }
+
+    /// Moderator if allowed, else attendee if allowed, else `None`.
+    pub fn best_join_role(&self) -> Option<JoinRole> {
+        [JoinRole::Moderator, JoinRole::Attendee]
+            .into_iter()
+            .find(|role| self.can_join_as(*role))
+    }
+
+    pub fn can_join_as(&self, role: JoinRole) -> bool {
+        self.can(role.required_permission())
+    }
+
+    /// Whether the meeting shows up for the actor at all (lists, `meeting(id)`).
+    pub fn can_view(&self) -> bool {
+        self.is_staff || !self.held.is_empty()
+    }
+
+    /// Whether the actor may grant and revoke `permission` to and from others.
+    pub fn can_grant(&self, permission: MeetingPermission) -> bool {
+        if self.is_owner || self.is_superuser {
+            return true;
+        }
+        match permission {
+            MeetingPermission::JoinAsAttendee => {
+                self.can(MeetingPermission::GrantAttendee)
+                    || self.can(MeetingPermission::GrantModerator)
+            }
+            MeetingPermission::JoinAsModerator => self.can(MeetingPermission::GrantModerator),
+            MeetingPermission::GrantAttendee
+            | MeetingPermission::GrantModerator
+            | MeetingPermission::EnforceConferencePin
+            | MeetingPermission::AddUrls => false,
+        }
+    }
+
+    /// Whether the actor may grant or revoke anything, and so see who holds what.
+    pub fn can_manage_grants(&self) -> bool {
+        MEETING_PERMISSIONS.into_iter().any(|p| self.can_grant(p))
+    }
+
+    /// Changing settings or deleting the meeting belongs to whoever answers for it.
+    pub fn can_update(&self) -> bool {
+        self.is_owner || self.is_superuser
+    }
+
+    pub fn can_delete(&self) -> bool {
+        self.can_update()
+    }
+
+    /// Starting a meeting on BBB makes the starter its first moderator.
+    pub fn can_start(&self) -> bool {
+        self.can(MeetingPermission::JoinAsModerator)
+    }
+
+    /// Ending a meeting on BBB is what its moderators can do from inside it, too.
+    pub fn can_end(&self) -> bool {
+        self.can(MeetingPermission::JoinAsModerator)
+    }
+
+    /// Adding and removing the meeting's URLs (and their guest flag).
+    pub fn can_manage_urls(&self) -> bool {
+        self.can(MeetingPermission::AddUrls)
+    }
+
+    pub fn can_set_conference_pin(&self) -> bool {
+        self.can(MeetingPermission::EnforceConferencePin)
+    }
+
+    /// BBB shows the moderator-only message to moderators; staff see it to support them.
+    pub fn can_see_moderator_message(&self) -> bool {
+        self.is_staff || self.can(MeetingPermission::JoinAsModerator)
+    }
+}
+
+/// Whether a caller without any permission on the meeting may see it (and join it as an
+/// attendee) through `url`.
+pub fn url_admits_guests(url: &MeetingUrl) -> bool {
+    url.allow_guests
+}
+
+/// What an actor may do with one server group of their site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupAccess {
+    /// Bits in the order of [`GROUP_PERMISSIONS`]; staff hold all.
+    held: u8,
+    is_superuser: bool,
+}
+
+fn group_bit(permission: GroupPermission) -> u8 {
+    1 << GROUP_PERMISSIONS
+        .iter()
+        .position(|p| *p == permission)
+        .expect("GROUP_PERMISSIONS lists every variant")
+}
+
+impl GroupAccess {
+    /// The actor's permissions on a group of site `group_site_id` on which they were granted
+    /// `granted`. `NotFound` for a group of another site.
+    pub fn evaluate(
+        actor: &Actor,
+        group_site_id: i64,
+        granted: &[GroupPermission],
+    ) -> Result<Self, ServiceError> {
+        require_same_site(actor, group_site_id, "server group")?;
+        let Some(user) = site_user(actor) else {
+            return Ok(GroupAccess {
+                held: 0,
+                is_superuser: false,
+            });
+        };
+        let is_staff = user.is_staff || user.is_superuser;
+        let held = if is_staff {
+            GROUP_PERMISSIONS.into_iter().map(group_bit).sum()
+        } else {
+            granted.iter().fold(0, |bits, p| bits | group_bit(*p))
+        };
+        Ok(GroupAccess {
+            held,
+            is_superuser: user.is_superuser,
+        })
+    }
+
+    pub fn can(&self, permission: GroupPermission) -> bool {
+        self.held & group_bit(permission) != 0
+    }
+
+    /// Every group permission the actor holds (all of them for staff).
+    pub fn held(&self) -> Vec<GroupPermission> {
+        GROUP_PERMISSIONS
+            .into_iter()
+            .filter(|p| self.can(*p))
+            .collect()
+    }
+
+    pub fn can_view(&self) -> bool {
+        self.held != 0
+    }
+
+    pub fn can_add_meetings(&self) -> bool {
+        self.can(GroupPermission::AddMeetings)
+    }
+
+    /// Adding servers, and with it changing, removing and listing the group's servers.
+    pub fn can_manage_servers(&self) -> bool {
+        self.can(GroupPermission::AddServers)
+    }
+
+    pub fn can_add_api_tokens(&self) -> bool {
+        self.can(GroupPermission::AddApiTokens)
+    }
+
+    /// Group permissions are handed out by superusers only.
+    pub fn can_grant(&self) -> bool {
+        self.is_superuser
+    }
+}
+
+/// Creating a server group is staff work.
+pub fn can_create_server_group(actor: &Actor) -> bool {
+    site_user(actor).is_some() && actor.is_staff()
+}
+
+/// Staff see every server group of their site; others only those they hold a permission on.
+pub fn can_list_all_server_groups(actor: &Actor) -> bool {
+    site_user(actor).is_some() && actor.is_staff()
+}
+
+/// Staff see every API token of their site; others only their own.
+pub fn can_list_all_api_tokens(actor: &Actor) -> bool {
+    site_user(actor).is_some() && actor.is_staff()
+}
+
+/// Whether the actor may see, rotate and delete `token`, whose group is in `token_site_id`.
+/// `NotFound` for a token of another site.
+pub fn can_manage_api_token(
+    actor: &Actor,
+    token_site_id: i64,
+    token: &ApiToken,
+) -> Result<bool, ServiceError> {
+    require_same_site(actor, token_site_id, "API token")?;
+    Ok(site_user(actor)
+        .is_some_and(|user| user.is_staff || user.is_superuser || token.user_id == Some(user.id)))
+}
+
+/// The site of a meeting is that of its server group.
+pub async fn meeting_site_id(store: &Store, meeting: &Meeting) -> Result<i64, ServiceError> {
+    Ok(store.groups().get(meeting.group_id).await?.site_id)
+}
+
+/// The actor's permissions on `meeting` (two small queries: its group's site and the actor's
+/// grants on it).
+pub async fn load_meeting_permissions(
+    store: &Store,
+    actor: &Actor,
+    meeting: &Meeting,
+) -> Result<EffectivePermissions, ServiceError> {
+    let site_id = meeting_site_id(store, meeting).await?;
+    let granted = match site_user(actor) {
+        Some(user) if site_id == actor.site.id => {
+            store
+                .meeting_grants()
+                .permissions(meeting.id, user.id)
+                .await?
+        }
+        _ => Vec::new(),
+    };
+    EffectivePermissions::evaluate(actor, site_id, meeting.owner_id, &granted)
+}
+
+/// The actor's permissions on `group`.
+pub async fn load_group_access(
+    store: &Store,
+    actor: &Actor,
+    group: &ServerGroup,
+) -> Result<GroupAccess, ServiceError> {
+    let granted: Vec<GroupPermission> = match site_user(actor) {
+        Some(user) if group.site_id == actor.site.id => store
+            .groups()
+            .grants_of_user(user.id)
+            .await?
+            .into_iter()
+            .filter(|grant| grant.group_id == group.id)
+            .map(|grant| grant.permission)
+            .collect(),
+        _ => Vec::new(),
+    };
+    GroupAccess::evaluate(actor, group.site_id, &granted)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use store::{Site, TokenScope};
+    use uuid::Uuid;
+
+    use super::*;
+    use MeetingPermission::*;
+
+    const SITE: i64 = 1;
+    const OTHER_SITE: i64 = 2;
+    const OWNER: i64 = 10;
+    const ALICE: i64 = 11;
+
+    fn site(id: i64) -> Site {
+        Site {
+            id,
+            domain: format!("site{id}.example"),
+            name: format!("site {id}"),
+            is_default: id == SITE,
+        }
+    }
+
+    fn user(id: i64, site_id: i64, is_staff: bool, is_superuser: bool) -> User {
+        User {
+            id,
+            site_id,
+            username: format!("user{id}"),
+            display_name: String::new(),
+            email: String::new(),
+            password_hash: None,
+            external_issuer: None,
+            external_subject: None,
+            is_staff,
+            is_superuser,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    fn plain(id: i64) -> Actor {
+        Actor::user(site(SITE), user(id, SITE, false, false))
+    }
+
+    fn staff() -> Actor {
+        Actor::user(site(SITE), user(20, SITE, true, false))
+    }
+
+    fn superuser() -> Actor {
+        Actor::user(site(SITE), user(21, SITE, false, true))
+    }
+
+    fn anonymous() -> Actor {
+        Actor::anonymous(site(SITE))
+    }
+
+    fn other_site_superuser() -> Actor {
+        Actor::user(site(OTHER_SITE), user(30, OTHER_SITE, true, true))
+    }
+
+    fn on_meeting(actor: &Actor, granted: &[MeetingPermission]) -> EffectivePermissions {
+        EffectivePermissions::evaluate(actor, SITE, Some(OWNER), granted).unwrap()
+    }
+
+    fn alice_with(granted: &[MeetingPermission]) -> EffectivePermissions {
+        on_meeting(&plain(ALICE), granted)
+    }
+
+    #[test]
+    fn owner_and_superuser_hold_all_six_permissions() {
+        for actor in [plain(OWNER), superuser()] {
+            let permissions = on_meeting(&actor, &[]);
+            assert_eq!(permissions.held(), PermissionSet::all());
+            for permission in MEETING_PERMISSIONS {
+                assert!(
+                    permissions.can(permission),
+                    "{actor:?} lacks {permission:?}"
+                );
+                assert!(permissions.can_grant(permission));
+            }
+            assert!(permissions.can_update() && permissions.can_delete());
+            assert!(permissions.can_view() && permissions.can_manage_grants());
+            assert_eq!(permissions.best_join_role(), Some(JoinRole::Moderator));
+        }
+        assert!(on_meeting(&plain(OWNER), &[]).is_owner());
+        assert!(!on_meeting(&superuser(), &[]).is_owner());
+    }
+
+    #[test]
+    fn a_user_holds_exactly_what_was_granted() {
+        for permission in MEETING_PERMISSIONS {
+            let permissions = alice_with(&[permission]);
+            for other in MEETING_PERMISSIONS {
+                let implied = permission == JoinAsModerator && other == JoinAsAttendee;
+                assert_eq!(
+                    permissions.can(other),
+                    other == permission || implied,
+                    "granted {permission:?}, asked {other:?}"
+                );
+            }
+            assert!(permissions.can_view(), "any permission shows the meeting");
+            assert!(!permissions.can_update() && !permissions.can_delete());
+            assert!(!permissions.is_owner());
+        }
+    }
+
+    #[test]
+    fn moderator_implies_attendee_but_not_the_reverse() {
+        let moderator = alice_with(&[JoinAsModerator]);
+        assert!(moderator.can(JoinAsAttendee));
+        assert_eq!(moderator.best_join_role(), Some(JoinRole::Moderator));
+        assert!(moderator.can_join_as(JoinRole::Attendee));
+
+        let attendee = alice_with(&[JoinAsAttendee]);
+        assert!(!attendee.can(JoinAsModerator));
+        assert_eq!(attendee.best_join_role(), Some(JoinRole::Attendee));
+        assert!(!attendee.can_join_as(JoinRole::Moderator));
+
+        assert_eq!(alice_with(&[GrantModerator]).best_join_role(), None);
+        assert_eq!(alice_with(&[]).best_join_role(), None);
+    }
+
+    #[test]
+    fn grant_attendee_grants_only_join_as_attendee() {
+        let permissions = alice_with(&[GrantAttendee]);
+        assert!(permissions.can_grant(JoinAsAttendee));
+        for denied in [
+            JoinAsModerator,
+            GrantAttendee,
+            GrantModerator,
+            EnforceConferencePin,
+            AddUrls,
+        ] {
+            assert!(!permissions.can_grant(denied), "{denied:?}");
+        }
+        assert!(permissions.can_manage_grants());
+    }
+
+    #[test]
+    fn grant_moderator_grants_both_join_permissions_only() {
+        let permissions = alice_with(&[GrantModerator]);
+        assert!(permissions.can_grant(JoinAsAttendee));
+        assert!(permissions.can_grant(JoinAsModerator));
+        for denied in [GrantAttendee, GrantModerator, EnforceConferencePin, AddUrls] {
+            assert!(!permissions.can_grant(denied), "{denied:?}");
+        }
+    }
+
+    #[test]
+    fn joining_and_other_permissions_grant_nothing() {
+        for permission in [
+            JoinAsAttendee,
+            JoinAsModerator,
+            EnforceConferencePin,
+            AddUrls,
+        ] {
+            let permissions = alice_with(&[permission]);
+            for asked in MEETING_PERMISSIONS {
+                assert!(!permissions.can_grant(asked), "{permission:?} → {asked:?}");
+            }
+            assert!(!permissions.can_manage_grants());
+        }
+        // Even all of the grant permissions together do not reach the owner-only ones.
+        let every_grant = alice_with(&MEETING_PERMISSIONS);
+        for owner_only in [GrantAttendee, GrantModerator, EnforceConferencePin, AddUrls] {
+            assert!(!every_grant.can_grant(owner_only), "{owner_only:?}");
+        }
+    }
+
+    #[test]
+    fn urls_pin_start_and_end_follow_their_permissions() {
+        assert!(alice_with(&[AddUrls]).can_manage_urls());
+        assert!(!alice_with(&[JoinAsModerator, GrantModerator]).can_manage_urls());
+
+        assert!(alice_with(&[EnforceConferencePin]).can_set_conference_pin());
+        assert!(!alice_with(&[AddUrls, GrantModerator]).can_set_conference_pin());
+
+        let moderator = alice_with(&[JoinAsModerator]);
+        assert!(moderator.can_start() && moderator.can_end());
+        assert!(moderator.can_see_moderator_message());
+        let attendee = alice_with(&[JoinAsAttendee, GrantModerator]);
+        assert!(!attendee.can_start() && !attendee.can_end());
+        assert!(!attendee.can_see_moderator_message());
+    }
+
+    #[test]
+    fn staff_see_meetings_but_need_grants_to_act_on_them() {
+        let permissions = on_meeting(&staff(), &[]);
+        assert!(permissions.can_view());
+        assert!(permissions.can_see_moderator_message());
+        assert!(permissions.held().is_empty());
+        assert_eq!(permissions.best_join_role(), None);
+        assert!(!permissions.can_update() && !permissions.can_delete());
+        assert!(!permissions.can_manage_grants() && !permissions.can_end());
+
+        let granted = on_meeting(&staff(), &[JoinAsAttendee]);
+        assert_eq!(granted.best_join_role(), Some(JoinRole::Attendee));
+    }
+
+    #[test]
+    fn strangers_and_anonymous_callers_hold_nothing() {
+        for actor in [plain(ALICE), anonymous()] {
+            let permissions = on_meeting(&actor, &[]);
+            assert!(!permissions.can_view(), "{actor:?}");
+            assert!(permissions.held().is_empty());
+            assert!(!permissions.can_manage_grants());
+            assert!(!permissions.can_update());
+        }
+        // Grants never reach an anonymous caller, whatever the data says.
+        assert!(
+            on_meeting(&anonymous(), &[JoinAsModerator])
+                .held()
+                .is_empty()
+        );
+        // An ownerless meeting (its owner was deleted) has no owner to match.
+        let ownerless = EffectivePermissions::evaluate(&plain(OWNER), SITE, None, &[]).unwrap();
+        assert!(!ownerless.can_view());
+    }
+
+    #[test]
+    fn meetings_of_another_site_are_not_found_even_for_its_superusers() {
+        // The superuser of site 2 looks at a meeting of site 1; the others at one of site 2.
+        let attempts = [
+            (other_site_superuser(), SITE),
+            (plain(OWNER), OTHER_SITE),
+            (superuser(), OTHER_SITE),
+            (anonymous(), OTHER_SITE),
+        ];
+        for (actor, meeting_site) in attempts {
+            let error =
+                EffectivePermissions::evaluate(&actor, meeting_site, Some(OWNER), &[]).unwrap_err();
+            assert!(
+                matches!(error, ServiceError::NotFound("meeting")),
+                "{error:?}"
+            );
+        }
+        // A user row of another site inside an actor counts as nobody.
+        let mismatched = Actor::user(site(SITE), user(OWNER, OTHER_SITE, true, true));
+        assert!(!on_meeting(&mismatched, &[]).can_view());
+    }
+
+    #[test]
+    fn guest_urls_admit_guests_only_when_flagged() {
+        let mut url = MeetingUrl {
+            id: 1,
+            site_id: SITE,
+            meeting_id: 1,
+            slug: "team".to_owned(),
+            allow_guests: false,
+            created_at: Utc::now(),
+        };
+        assert!(!url_admits_guests(&url));
+        url.allow_guests = true;
+        assert!(url_admits_guests(&url));
+    }
+
+    #[test]
+    fn group_permissions_come_from_grants_or_staff() {
+        for permission in GROUP_PERMISSIONS {
+            let access = GroupAccess::evaluate(&plain(ALICE), SITE, &[permission]).unwrap();
+            assert!(access.can_view());
+            assert_eq!(access.held(), vec![permission]);
+            assert_eq!(
+                access.can_add_meetings(),
+                permission == GroupPermission::AddMeetings
+            );
+            assert_eq!(
+                access.can_manage_servers(),
+                permission == GroupPermission::AddServers
+            );
+            assert_eq!(
+                access.can_add_api_tokens(),
+                permission == GroupPermission::AddApiTokens
+            );
+            assert!(!access.can_grant());
+        }
+        let nothing = GroupAccess::evaluate(&plain(ALICE), SITE, &[]).unwrap();
+        assert!(!nothing.can_view() && !nothing.can_add_meetings());
+        assert!(!nothing.can_manage_servers() && !nothing.can_add_api_tokens());
+
+        for actor in [staff(), superuser()] {
+            let access = GroupAccess::evaluate(&actor, SITE, &[]).unwrap();
+            assert_eq!(access.held(), GROUP_PERMISSIONS.to_vec());
+            assert!(access.can_add_meetings() && access.can_manage_servers());
+            assert!(access.can_add_api_tokens() && access.can_view());
+        }
+        assert!(
+            !GroupAccess::evaluate(&staff(), SITE, &[])
+                .unwrap()
+                .can_grant()
+        );
+        assert!(
+            GroupAccess::evaluate(&superuser(), SITE, &[])
+                .unwrap()
+                .can_grant()
+        );
+
+        let anonymous_access =
+            GroupAccess::evaluate(&anonymous(), SITE, &[GroupPermission::AddMeetings]).unwrap();
+        assert!(!anonymous_access.can_view() && !anonymous_access.can_add_meetings());
+    }
+
+    #[test]
+    fn groups_of_another_site_are_not_found() {
+        let attempts = [
+            (other_site_superuser(), SITE),
+            (superuser(), OTHER_SITE),
+            (plain(ALICE), OTHER_SITE),
+        ];
+        for (actor, group_site) in attempts {
+            let error = GroupAccess::evaluate(&actor, group_site, &GROUP_PERMISSIONS).unwrap_err();
+            assert!(
+                matches!(error, ServiceError::NotFound("server group")),
+                "{error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn site_wide_rules_are_for_staff() {
+        for actor in [staff(), superuser()] {
+            assert!(can_create_server_group(&actor));
+            assert!(can_list_all_server_groups(&actor));
+            assert!(can_list_all_api_tokens(&actor));
+        }
+        for actor in [plain(ALICE), anonymous()] {
+            assert!(!can_create_server_group(&actor));
+            assert!(!can_list_all_server_groups(&actor));
+            assert!(!can_list_all_api_tokens(&actor));
+        }
+    }
+
+    fn token(user_id: Option<i64>) -> ApiToken {
+        ApiToken {
+            id: 1,
+            name: "lms".to_owned(),
+            secret_ciphertext: String::new(),
+            secret_hash: String::new(),
+            previous_secret_ciphertext: None,
+            previous_secret_hash: None,
+            previous_secret_expires_at: None,
+            group_id: 1,
+            user_id,
+            scope: TokenScope::Token,
+            guid: Uuid::new_v4(),
+            max_meetings: None,
+            max_attendees: None,
+            created_at: Utc::now(),
+            last_used_at: None,
+        }
+    }
+
+    #[test]
+    fn api_tokens_are_managed_by_their_owner_and_staff() {
+        let alices = token(Some(ALICE));
+        assert!(can_manage_api_token(&plain(ALICE), SITE, &alices).unwrap());
+        assert!(can_manage_api_token(&staff(), SITE, &alices).unwrap());
+        assert!(can_manage_api_token(&superuser(), SITE, &alices).unwrap());
+        assert!(!can_manage_api_token(&plain(OWNER), SITE, &alices).unwrap());
+        assert!(!can_manage_api_token(&anonymous(), SITE, &alices).unwrap());
+        assert!(!can_manage_api_token(&plain(ALICE), SITE, &token(None)).unwrap());
+
+        let error = can_manage_api_token(&other_site_superuser(), SITE, &alices).unwrap_err();
+        assert!(
+            matches!(error, ServiceError::NotFound("API token")),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn require_helpers_map_to_forbidden_and_not_found() {
+        assert!(require(true, "x").is_ok());
+        assert!(matches!(
+            require(false, "x"),
+            Err(ServiceError::Forbidden("x"))
+        ));
+        assert!(require_same_site(&plain(ALICE), SITE, "server").is_ok());
+        assert!(matches!(
+            require_same_site(&plain(ALICE), OTHER_SITE, "server"),
+            Err(ServiceError::NotFound("server"))
+        ));
+    }
+
+    #[test]
+    fn permission_sets_iterate_in_declared_order() {
+        let set: PermissionSet = [AddUrls, JoinAsAttendee].into_iter().collect();
+        assert_eq!(
+            set.iter().collect::<Vec<_>>(),
+            vec![JoinAsAttendee, AddUrls]
+        );
+        assert_eq!(PermissionSet::all().iter().count(), 6);
+        assert!(PermissionSet::empty().is_empty());
+    }
+}
