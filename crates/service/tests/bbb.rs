@@ -24,6 +24,7 @@ struct Fixture {
     site: Site,
     group_id: i64,
     owner: User,
+    balancer: Arc<Balancer>,
     orchestrator: Orchestrator,
 }
 
@@ -58,14 +59,8 @@ impl Fixture {
             sims.push(sim);
         }
         let owner = user(&store, &site, "owner").await;
-        let orchestrator = Orchestrator::new(
-            store,
-            bbb_client::Client::builder()
-                .timeout(Duration::from_secs(2))
-                .build()
-                .unwrap(),
-            Arc::new(Balancer::default()),
-        );
+        let balancer = Arc::new(Balancer::default());
+        let orchestrator = Orchestrator::new(store, fresh_client(), balancer.clone());
         Fixture {
             db,
             sims,
@@ -73,8 +68,20 @@ impl Fixture {
             site,
             group_id: group.id,
             owner,
+            balancer,
             orchestrator,
         }
+    }
+
+    /// Takes a simulator down (or up) and drops pooled connections: the simulator may still
+    /// answer on a kept-alive connection for a moment after going down.
+    async fn set_down(&mut self, index: usize, down: bool) {
+        self.sims[index].set_down(down).await.unwrap();
+        self.orchestrator = Orchestrator::new(
+            self.store().clone(),
+            fresh_client(),
+            self.balancer.clone(),
+        );
     }
 
     fn store(&self) -> &Store {
@@ -162,6 +169,13 @@ impl Fixture {
             thresholds: HealthThresholds { rise, fall },
         }
     }
+}
+
+fn fresh_client() -> bbb_client::Client {
+    bbb_client::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap()
 }
 
 async fn user(store: &Store, site: &Site, name: &str) -> User {
@@ -549,7 +563,7 @@ async fn unreachable_servers_are_bbb_unavailable() {
         .start(&fx.owner(), running_meeting.id)
         .await
         .unwrap();
-    fx.sims[0].set_down(true).await.unwrap();
+    fx.set_down(0, true).await;
 
     let error = fx
         .orchestrator
@@ -614,7 +628,7 @@ async fn a_meeting_whose_server_died_is_placed_anew() {
         .position(|s| s.id == first.server.id)
         .unwrap();
     let alive = 1 - dead;
-    fx.sims[dead].set_down(true).await.unwrap();
+    fx.set_down(dead, true).await;
     poller::poll_once(
         fx.store(),
         fx.orchestrator.client(),
@@ -741,7 +755,7 @@ async fn poller_flips_health_after_the_thresholds_and_records_load() {
         &vec![(meeting.guid.to_string(), 7)]
     );
 
-    fx.sims[0].set_down(true).await.unwrap();
+    fx.set_down(0, true).await;
     let polls = poller::poll_once(fx.store(), client, &settings)
         .await
         .unwrap();
@@ -758,7 +772,7 @@ async fn poller_flips_health_after_the_thresholds_and_records_load() {
     let row = fx.store().servers().get(fx.servers[0].id).await.unwrap();
     assert!(row.last_poll_error.is_some());
 
-    fx.sims[0].set_down(false).await.unwrap();
+    fx.set_down(0, false).await;
     let polls = poller::poll_once(fx.store(), client, &settings)
         .await
         .unwrap();
@@ -834,7 +848,7 @@ async fn live_state_comes_from_one_get_meetings_per_server() {
     assert_eq!(placements.len(), 4);
     assert!(!placements.contains_key(&idle.id));
     let server_ids: Vec<i64> = fx.servers.iter().map(|s| s.id).collect();
-    fx.sims[1].set_down(true).await.unwrap();
+    fx.set_down(1, true).await;
     let answers = live::meetings_on_servers(fx.store(), fx.orchestrator.client(), &server_ids)
         .await
         .unwrap();
@@ -970,7 +984,7 @@ async fn recordings_of_a_meeting_on_a_down_server_are_bbb_unavailable() {
         .start(&fx.owner(), meeting.id)
         .await
         .unwrap();
-    fx.sims[0].set_down(true).await.unwrap();
+    fx.set_down(0, true).await;
     let error = fx
         .orchestrator
         .recordings(&fx.owner(), meeting.id)
