@@ -176,7 +176,10 @@ mod tests {
             Call::Create.body_kind("application/x-www-form-urlencoded"),
             Some(BodyKind::Form)
         );
-        assert_eq!(Call::InsertDocument.body_kind("application/x-www-form-urlencoded"), None);
+        assert_eq!(
+            Call::InsertDocument.body_kind("application/x-www-form-urlencoded"),
+            None
+        );
         assert_eq!(Call::End.body_kind("application/xml"), None);
         assert_eq!(
             Call::PutRecordingTextTrack.body_kind("multipart/form-data; boundary=x"),

@@ -77,9 +77,7 @@ impl EndpointError {
                 ("missingParamMeetingID", "You must provide a meeting ID")
             }
             EndpointError::InvalidMeetingId(why) => ("validationError", why),
-            EndpointError::MeetingNotFound => {
-                ("notFound", "A meeting with that ID does not exist")
-            }
+            EndpointError::MeetingNotFound => ("notFound", "A meeting with that ID does not exist"),
             EndpointError::InvalidMeetingIdentifier => (
                 "invalidMeetingIdentifier",
                 "A meeting with that ID does not exist",

@@ -31,11 +31,16 @@ pub struct GroupServers {
 
 impl GroupServers {
     pub fn get(&self, server_id: i64) -> Option<&Arc<Backend>> {
-        self.servers.iter().find(|server| server.row.id == server_id)
+        self.servers
+            .iter()
+            .find(|server| server.row.id == server_id)
     }
 
     pub fn rows(&self) -> Vec<store::Server> {
-        self.servers.iter().map(|server| server.row.clone()).collect()
+        self.servers
+            .iter()
+            .map(|server| server.row.clone())
+            .collect()
     }
 }
 
@@ -52,7 +57,11 @@ impl Fleet {
         }
     }
 
-    pub async fn group(&self, store: &Store, group_id: i64) -> Result<Arc<GroupServers>, EndpointError> {
+    pub async fn group(
+        &self,
+        store: &Store,
+        group_id: i64,
+    ) -> Result<Arc<GroupServers>, EndpointError> {
         if let Some(group) = self
             .groups
             .read()

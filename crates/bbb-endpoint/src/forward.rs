@@ -48,6 +48,18 @@ impl<'a> Ctx<'a> {
     /// The live placement a client's meetingID names for this token: the token's own meeting
     /// first, else (scopes `user` and `global`) the newest visible one of that ID.
     pub async fn resolve_live(&self, client_id: &str) -> Result<Option<Placement>, EndpointError> {
+        let cache = &self.shared.placements;
+        if let Some(placement) = cache.resolved(self.token.id, client_id) {
+            return Ok(Some(placement));
+        }
+        let found = self.find_live(client_id).await?;
+        if let Some(placement) = &found {
+            cache.remember_resolved(self.token.id, client_id, placement);
+        }
+        Ok(found)
+    }
+
+    async fn find_live(&self, client_id: &str) -> Result<Option<Placement>, EndpointError> {
         let placements = self.shared.store.placements();
         let namespace = self.namespace();
         if self.token.scope == TokenScope::Token {
@@ -65,6 +77,51 @@ impl<'a> Ctx<'a> {
             Some(index) => Some(visible.swap_remove(index)),
             None => visible.into_iter().next(),
         })
+    }
+
+    /// Every placement, live or ended, behind the backend meetingIDs, newest first; the
+    /// database is asked only for those not remembered.
+    pub async fn placements_by_backend_ids(
+        &self,
+        backend_ids: &[String],
+    ) -> Result<Vec<Placement>, EndpointError> {
+        let cache = &self.shared.placements;
+        let group_id = self.token.group_id;
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        for id in backend_ids {
+            match cache.by_backend(group_id, id) {
+                Some(placements) => found.extend(placements),
+                None => missing.push(id.clone()),
+            }
+        }
+        if !missing.is_empty() {
+            let loaded = self
+                .shared
+                .store
+                .placements()
+                .list_by_backend_ids(group_id, &missing)
+                .await?;
+            let mut by_id: std::collections::HashMap<&str, Vec<Placement>> =
+                std::collections::HashMap::new();
+            for placement in &loaded {
+                by_id
+                    .entry(placement.bbb_meeting_id.as_str())
+                    .or_default()
+                    .push(placement.clone());
+            }
+            for (id, placements) in by_id {
+                cache.remember_by_backend(group_id, id, placements);
+            }
+            found.extend(loaded);
+        }
+        found.sort_by_key(|p| std::cmp::Reverse(p.id));
+        Ok(found)
+    }
+
+    /// Tells the cache that this instance changed a placement.
+    pub fn forget(&self, placement: &Placement) {
+        self.shared.placements.forget(placement);
     }
 
     /// The server holding a placement, if it still serves its meetings.

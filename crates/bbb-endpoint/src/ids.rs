@@ -44,7 +44,10 @@ pub fn backend_meeting_id(token_guid: Uuid, client_id: &str) -> String {
     if plain.chars().count() <= MAX_ID_CHARS {
         plain
     } else {
-        format!("{prefix}~{}", hex::encode(Sha256::digest(client_id.as_bytes())))
+        format!(
+            "{prefix}~{}",
+            hex::encode(Sha256::digest(client_id.as_bytes()))
+        )
     }
 }
 

@@ -33,6 +33,7 @@ mod forward;
 mod ids;
 mod listing;
 mod meetings;
+mod placement_cache;
 mod recordings;
 mod reply;
 mod routes;
@@ -56,6 +57,9 @@ pub struct EndpointSettings {
     pub secret_cache_ttl: Duration,
     /// How long a group's server list (state, health, secrets) is reused.
     pub server_cache_ttl: Duration,
+    /// How long a found placement is reused; this instance's own changes are seen at once,
+    /// other instances' within this time.
+    pub placement_cache_ttl: Duration,
     /// How long getMeetings and getRecordings wait for each server before answering with those
     /// that did answer.
     pub fan_out_timeout: Duration,
@@ -68,6 +72,7 @@ impl Default for EndpointSettings {
         EndpointSettings {
             secret_cache_ttl: Duration::from_secs(10),
             server_cache_ttl: Duration::from_secs(1),
+            placement_cache_ttl: Duration::from_secs(2),
             fan_out_timeout: Duration::from_secs(5),
             max_body_bytes: 32 * 1024 * 1024,
         }
@@ -87,6 +92,7 @@ pub(crate) struct Shared {
     pub settings: EndpointSettings,
     pub auth: auth::Authenticator,
     pub fleet: fleet::Fleet,
+    pub placements: placement_cache::PlacementCache,
 }
 
 impl Endpoint {
@@ -102,6 +108,7 @@ impl Endpoint {
             inner: Arc::new(Shared {
                 auth: auth::Authenticator::new(settings.secret_cache_ttl),
                 fleet: fleet::Fleet::new(settings.server_cache_ttl),
+                placements: placement_cache::PlacementCache::new(settings.placement_cache_ttl),
                 store,
                 bbb,
                 balancer,

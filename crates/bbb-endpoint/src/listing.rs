@@ -38,12 +38,7 @@ pub async fn get_meetings(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> 
         .collect();
 
     let backend_ids: Vec<String> = found.iter().map(|(_, m)| m.meeting_id.clone()).collect();
-    let placements = ctx
-        .shared
-        .store
-        .placements()
-        .list_by_backend_ids(ctx.token.group_id, &backend_ids)
-        .await?;
+    let placements = ctx.placements_by_backend_ids(&backend_ids).await?;
     let visible = ctx.access().visible(placements).await?;
     // Newest first, so the first placement seen for a (server, backend ID) is its current one.
     let mut client_ids: HashMap<(i64, &str), &str> = HashMap::new();
@@ -80,9 +75,12 @@ pub async fn get_meetings(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> 
 
 async fn meetings_of(ctx: &Ctx<'_>, server: &Backend) -> Result<Vec<MeetingInfo>, EndpointError> {
     let timeout = ctx.shared.settings.fan_out_timeout;
-    let raw = tokio::time::timeout(timeout, ctx.send(server, "getMeetings", &Params::new(), None))
-        .await
-        .map_err(|_| EndpointError::ServerUnavailable(format!("{}: timed out", server.row.name)))??;
+    let raw = tokio::time::timeout(
+        timeout,
+        ctx.send(server, "getMeetings", &Params::new(), None),
+    )
+    .await
+    .map_err(|_| EndpointError::ServerUnavailable(format!("{}: timed out", server.row.name)))??;
     let answer: MeetingsResponse = decode(&raw, "getMeetings", server, str::to_owned)?;
     Ok(answer.meetings.meeting)
 }

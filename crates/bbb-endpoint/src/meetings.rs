@@ -59,7 +59,12 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
         Err(error) => {
             // A meeting the backend refused to create must not linger as live.
             if placement.internal_meeting_id.is_none() {
-                ctx.shared.store.placements().mark_ended(placement.id).await?;
+                ctx.shared
+                    .store
+                    .placements()
+                    .mark_ended(placement.id)
+                    .await?;
+                ctx.forget(&placement);
             }
             return Err(error);
         }
@@ -74,6 +79,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
                 i64::try_from(created.create_time).unwrap_or(i64::MAX),
             )
             .await?;
+        ctx.forget(&placement);
     }
     created.message = rewrite(&created.message);
     created.meeting_id = client_id;
@@ -160,6 +166,7 @@ async fn replace(
         .await
     {
         Ok(moved) => {
+            ctx.forget(placement);
             tracing::info!(
                 placement = moved.id,
                 from = placement.server_id,
@@ -214,7 +221,12 @@ pub async fn is_meeting_running(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointE
     };
     let server = ctx.holder(&placement).await?;
     let raw = ctx
-        .send(&server, "isMeetingRunning", &ctx.backend_params(&placement), None)
+        .send(
+            &server,
+            "isMeetingRunning",
+            &ctx.backend_params(&placement),
+            None,
+        )
         .await?;
     let rewrite = unmask(&placement.bbb_meeting_id, &client_id);
     let running: RunningResponse = decode(&raw, "isMeetingRunning", &server, rewrite)?;
@@ -229,7 +241,12 @@ pub async fn get_meeting_info(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointErr
         .ok_or(EndpointError::MeetingNotFound)?;
     let server = ctx.holder(&placement).await?;
     let raw = ctx
-        .send(&server, "getMeetingInfo", &ctx.backend_params(&placement), None)
+        .send(
+            &server,
+            "getMeetingInfo",
+            &ctx.backend_params(&placement),
+            None,
+        )
         .await?;
     let rewrite = unmask(&placement.bbb_meeting_id, &client_id);
     let mut info: MeetingInfo = decode(&raw, "getMeetingInfo", &server, rewrite)?;
@@ -241,7 +258,12 @@ pub async fn get_meeting_info(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointErr
 pub async fn end(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
     let (placement, answer) = simple(ctx, "end").await?;
     if answer.returncode == ReturnCode::Success {
-        ctx.shared.store.placements().mark_ended(placement.id).await?;
+        ctx.shared
+            .store
+            .placements()
+            .mark_ended(placement.id)
+            .await?;
+        ctx.forget(&placement);
     }
     Ok(reply::xml(&answer))
 }
@@ -264,7 +286,12 @@ async fn simple(
         .ok_or(EndpointError::MeetingNotFound)?;
     let server = ctx.holder(&placement).await?;
     let raw = ctx
-        .send(&server, call, &ctx.backend_params(&placement), ctx.body.clone())
+        .send(
+            &server,
+            call,
+            &ctx.backend_params(&placement),
+            ctx.body.clone(),
+        )
         .await?;
     let rewrite = unmask(&placement.bbb_meeting_id, &client_id);
     let mut answer: MessageResponse = decode(&raw, call, &server, &rewrite)?;

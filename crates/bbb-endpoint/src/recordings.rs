@@ -87,7 +87,12 @@ async fn visible_recordings(
         .filter(|server| server.keeps_meetings())
         .cloned()
         .collect();
-    let answers = join_all(asked.iter().map(|server| recordings_of(ctx, server, filter))).await;
+    let answers = join_all(
+        asked
+            .iter()
+            .map(|server| recordings_of(ctx, server, filter)),
+    )
+    .await;
     let mut found = Vec::new();
     for (server, answer) in asked.iter().zip(answers) {
         match answer {
@@ -103,12 +108,7 @@ async fn visible_recordings(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let placements = ctx
-        .shared
-        .store
-        .placements()
-        .list_by_backend_ids(ctx.token.group_id, &backend_ids)
-        .await?;
+    let placements = ctx.placements_by_backend_ids(&backend_ids).await?;
     let visible = ctx.access().visible(placements).await?;
     let client_ids: HashMap<&str, &str> = visible
         .iter()
@@ -127,9 +127,7 @@ async fn visible_recordings(
             Some((server, recording))
         })
         .collect();
-    shown.sort_by(|(_, a), (_, b)| {
-        (a.start_time, &a.record_id).cmp(&(b.start_time, &b.record_id))
-    });
+    shown.sort_by(|(_, a), (_, b)| (a.start_time, &a.record_id).cmp(&(b.start_time, &b.record_id)));
     Ok(shown)
 }
 
@@ -141,7 +139,9 @@ async fn recordings_of(
     let timeout = ctx.shared.settings.fan_out_timeout;
     let raw = tokio::time::timeout(timeout, ctx.send(server, "getRecordings", filter, None))
         .await
-        .map_err(|_| EndpointError::ServerUnavailable(format!("{}: timed out", server.row.name)))??;
+        .map_err(|_| {
+            EndpointError::ServerUnavailable(format!("{}: timed out", server.row.name))
+        })??;
     let answer: RecordingsResponse = decode(&raw, "getRecordings", server, str::to_owned)?;
     Ok(answer.recordings.recording)
 }
@@ -198,7 +198,10 @@ async fn locate(
     filter.push("state", "any");
     let mut by_server: Vec<(Arc<Backend>, Vec<String>)> = Vec::new();
     for (server, recording) in visible_recordings(ctx, &filter).await? {
-        match by_server.iter_mut().find(|(s, _)| s.row.id == server.row.id) {
+        match by_server
+            .iter_mut()
+            .find(|(s, _)| s.row.id == server.row.id)
+        {
             Some((_, ids)) => ids.push(recording.record_id),
             None => by_server.push((server, vec![recording.record_id])),
         }

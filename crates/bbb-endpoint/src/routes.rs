@@ -53,7 +53,14 @@ async fn site_wide(
     endpoint: web::Data<Endpoint>,
 ) -> HttpResponse {
     let host = req.connection_info().host().to_owned();
-    respond(&req, &call, payload, &endpoint, Caller::Site { host: &host }).await
+    respond(
+        &req,
+        &call,
+        payload,
+        &endpoint,
+        Caller::Site { host: &host },
+    )
+    .await
 }
 
 async fn per_token(
@@ -156,7 +163,8 @@ fn signed_failure(call: Call) -> EndpointError {
 async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::Bytes, EndpointError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|error| EndpointError::Internal(format!("reading the body: {error}")))?;
+        let chunk =
+            chunk.map_err(|error| EndpointError::Internal(format!("reading the body: {error}")))?;
         if body.len() + chunk.len() > limit {
             return Err(EndpointError::UnsupportedContentType);
         }
@@ -188,7 +196,9 @@ impl Request {
                 .and_then(|value| value.to_str().ok())
                 .unwrap_or_default();
             match call.body_kind(content_type) {
-                Some(BodyKind::Form) => body_params = Params::from_query(&String::from_utf8_lossy(&body)),
+                Some(BodyKind::Form) => {
+                    body_params = Params::from_query(&String::from_utf8_lossy(&body))
+                }
                 Some(BodyKind::Xml | BodyKind::Multipart) => {
                     forwarded_body = Some(RawBody {
                         content_type: content_type.to_owned(),

@@ -23,7 +23,11 @@ async fn every_algorithm_verifies_on_both_paths_in_any_hex_case() {
                     .get(&format!("{base}isMeetingRunning?{query}&checksum={sum}"))
                     .await;
                 assert_eq!(status, 200);
-                assert_eq!(element(&body, "returncode"), Some("SUCCESS"), "{algorithm:?} {body}");
+                assert_eq!(
+                    element(&body, "returncode"),
+                    Some("SUCCESS"),
+                    "{algorithm:?} {body}"
+                );
             }
         }
     }
@@ -48,31 +52,55 @@ async fn bad_checksums_are_refused_with_checksum_error() {
         ("missing", String::new()),
         ("empty", "checksum=".to_owned()),
         ("duplicate", format!("checksum={good}&checksum={good}")),
-        ("another token's secret", signed(call, "", &other.secret, ChecksumAlgorithm::Sha256).replace("&", "")),
-        ("signed for another call", signed("isMeetingRunning", "", &tok.secret, ChecksumAlgorithm::Sha256)),
+        (
+            "another token's secret",
+            signed(call, "", &other.secret, ChecksumAlgorithm::Sha256).replace("&", ""),
+        ),
+        (
+            "signed for another call",
+            signed(
+                "isMeetingRunning",
+                "",
+                &tok.secret,
+                ChecksumAlgorithm::Sha256,
+            ),
+        ),
     ];
     for (what, query) in &cases {
         for base in [h.token_base(&tok), format!("{}/bigbluebutton/api/", h.base)] {
             let (status, body) = h.get(&format!("{base}{call}?{query}")).await;
-            if *what == "another token's secret" && base.contains("/bigbluebutton/api/") && !base.contains("/t/") {
+            if *what == "another token's secret"
+                && base.contains("/bigbluebutton/api/")
+                && !base.contains("/t/")
+            {
                 // On the site-wide path another token's valid checksum is that token's call.
                 assert_eq!(element(&body, "returncode"), Some("SUCCESS"), "{body}");
                 continue;
             }
             assert_failed(status, &body, "checksumError");
-            assert_eq!(element(&body, "message"), Some("Checksums do not match"), "{what}");
+            assert_eq!(
+                element(&body, "message"),
+                Some("Checksums do not match"),
+                "{what}"
+            );
         }
     }
     // An unknown or malformed token in the path looks exactly like a wrong checksum.
     for token in [uuid::Uuid::new_v4().to_string(), "not-a-guid".to_owned()] {
         let (status, body) = h
-            .get(&format!("{}/t/{token}/bigbluebutton/api/{call}?checksum={good}", h.base))
+            .get(&format!(
+                "{}/t/{token}/bigbluebutton/api/{call}?checksum={good}",
+                h.base
+            ))
             .await;
         assert_failed(status, &body, "checksumError");
     }
     // Recording calls answer with bbb-web's legacy text.
     let (status, body) = h
-        .get(&format!("{}getRecordings?checksum={tampered}", h.token_base(&tok)))
+        .get(&format!(
+            "{}getRecordings?checksum={tampered}",
+            h.token_base(&tok)
+        ))
         .await;
     assert_failed(status, &body, "checksumError");
     assert_eq!(
@@ -91,9 +119,12 @@ async fn parameters_appended_after_signing_invalidate_the_url() {
         .create(&api, &CreateMeeting::new("room", "Room"))
         .await
         .unwrap();
-    let viewer = h
-        .client
-        .join_url(&api, &JoinMeeting::new("room", "Mallory").role(Role::Viewer).param("redirect", "false"));
+    let viewer = h.client.join_url(
+        &api,
+        &JoinMeeting::new("room", "Mallory")
+            .role(Role::Viewer)
+            .param("redirect", "false"),
+    );
     // The original defect 4: `&role=MODERATOR` after the checksum made a moderator.
     for extra in ["&role=MODERATOR", "&redirect=true", "&userID=admin"] {
         let (status, body) = h.get(&format!("{viewer}{extra}")).await;
@@ -105,7 +136,11 @@ async fn parameters_appended_after_signing_invalidate_the_url() {
     assert_failed(status, &body, "checksumError");
     // The untouched URL works, as a viewer.
     let (_, body) = h.get(&viewer).await;
-    assert_eq!(element(&body, "messageKey"), Some("successfullyJoined"), "{body}");
+    assert_eq!(
+        element(&body, "messageKey"),
+        Some("successfullyJoined"),
+        "{body}"
+    );
     let info = h.client.get_meeting_info(&api, "room").await.unwrap();
     assert_eq!(info.attendees.attendee[0].role, "VIEWER");
     h.stop().await;
@@ -129,7 +164,15 @@ async fn checksum_placement_follows_bbb_web_for_posts() {
     let body = response.text().await.unwrap();
     assert_eq!(element(&body, "returncode"), Some("SUCCESS"), "{body}");
     // The same parameter in the URL and the body is refused.
-    let url = format!("{base}isMeetingRunning?{}", signed("isMeetingRunning", "meetingID=a1", &tok.secret, ChecksumAlgorithm::Sha1));
+    let url = format!(
+        "{base}isMeetingRunning?{}",
+        signed(
+            "isMeetingRunning",
+            "meetingID=a1",
+            &tok.secret,
+            ChecksumAlgorithm::Sha1
+        )
+    );
     let response = h
         .http
         .post(&url)
@@ -163,7 +206,11 @@ async fn rotation_accepts_both_secrets_until_finished() {
         let (_, body) = h.get(&query(secret)).await;
         assert_eq!(element(&body, "returncode"), Some("SUCCESS"), "{body}");
     }
-    h.store().tokens().finish_rotation(tok.token.id).await.unwrap();
+    h.store()
+        .tokens()
+        .finish_rotation(tok.token.id)
+        .await
+        .unwrap();
     // The cache still holds the two-secret entry for a while; the new secret keeps working.
     let (_, body) = h.get(&query(&new_secret)).await;
     assert_eq!(element(&body, "returncode"), Some("SUCCESS"));
@@ -185,14 +232,23 @@ async fn site_wide_path_finds_the_token_among_many_and_deleted_tokens_stop_worki
             .await
             .unwrap();
         assert_eq!(created.message_key, "", "a fresh meeting per token");
-        assert_eq!(h.placement(tok, "shared-id").await.token_id, Some(tok.token.id));
+        assert_eq!(
+            h.placement(tok, "shared-id").await.token_id,
+            Some(tok.token.id)
+        );
     }
     // A token created after the site's tokens were cached is found (the cache is re-read).
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let late = h.token("late", TokenScope::Token, None).await;
-    assert!(h.client.get_meetings(&h.site_api(&late)).await.unwrap().is_empty());
-    // A deleted token is refused once its cache entry is re-read (its checksum no longer
-    // verifies against anything current).
+    assert!(
+        h.client
+            .get_meetings(&h.site_api(&late))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A deleted token is refused on a path that has not cached it (cached entries expire
+    // after the secret cache's TTL).
     h.store().tokens().delete(late.token.id).await.unwrap();
     let error = h
         .client

@@ -52,15 +52,25 @@ async fn meeting_lifecycle_speaks_bbb_with_the_clients_ids() {
     assert_eq!(created.meeting_id, "room-1");
     assert_eq!(created.message_key, "");
     let placement = h.placement(&tok, "room-1").await;
-    assert_eq!(placement.internal_meeting_id.as_deref(), Some(created.internal_meeting_id.as_str()));
+    assert_eq!(
+        placement.internal_meeting_id.as_deref(),
+        Some(created.internal_meeting_id.as_str())
+    );
     let sim = h.sim_of(&placement);
     let on_backend = sim
         .meetings_snapshot()
         .into_iter()
         .find(|m| m.meeting_id == placement.bbb_meeting_id)
         .expect("created on the chosen server");
-    assert!(on_backend.create_params.contains(&("someFutureParam".into(), "kept".into())));
-    assert_eq!(on_backend.metadata.get("course").map(String::as_str), Some("101"));
+    assert!(
+        on_backend
+            .create_params
+            .contains(&("someFutureParam".into(), "kept".into()))
+    );
+    assert_eq!(
+        on_backend.metadata.get("course").map(String::as_str),
+        Some("101")
+    );
     assert_ne!(placement.bbb_meeting_id, "room-1");
 
     // A repeat create is idempotent (duplicateWarning); other passwords are idNotUnique.
@@ -103,12 +113,17 @@ async fn meeting_lifecycle_speaks_bbb_with_the_clients_ids() {
     // join, redirected: a 302 straight to the backend's signed join URL, parameters kept.
     let url = bbb.join_url(
         &api,
-        &JoinMeeting::new("room-1", "Bob").param("password", "ap").param("userID", "u-7"),
+        &JoinMeeting::new("room-1", "Bob")
+            .param("password", "ap")
+            .param("userID", "u-7"),
     );
     let response = h.http.get(&url).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 302);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
-    assert!(location.starts_with(&format!("{}join?", sim.api_url())), "{location}");
+    assert!(
+        location.starts_with(&format!("{}join?", sim.api_url())),
+        "{location}"
+    );
     assert!(location.contains("userID=u-7") && location.contains("password=ap"));
     let backend_id_param = format!("meetingID={}", placement.bbb_meeting_id);
     assert!(location.contains(&backend_id_param), "{location}");
@@ -123,14 +138,27 @@ async fn meeting_lifecycle_speaks_bbb_with_the_clients_ids() {
     assert_eq!(info.participant_count, 2);
     assert_eq!(info.metadata.get("course").map(String::as_str), Some("101"));
     assert!(info.attendees.attendee.iter().any(|a| a.user_id == "u-7"));
-    let ann = info.attendees.attendee.iter().find(|a| a.full_name == "Ann").unwrap();
+    let ann = info
+        .attendees
+        .attendee
+        .iter()
+        .find(|a| a.full_name == "Ann")
+        .unwrap();
     assert_eq!(
-        ann.customdata.as_ref().and_then(|c| c.get("bbb_auto_join_audio")).map(String::as_str),
+        ann.customdata
+            .as_ref()
+            .and_then(|c| c.get("bbb_auto_join_audio"))
+            .map(String::as_str),
         Some("true")
     );
     // The raw XML never shows the backend's ID.
     let (_, raw) = h
-        .get(&h.url(&tok, "getMeetingInfo", "meetingID=room-1", ChecksumAlgorithm::Sha256))
+        .get(&h.url(
+            &tok,
+            "getMeetingInfo",
+            "meetingID=room-1",
+            ChecksumAlgorithm::Sha256,
+        ))
         .await;
     assert!(!raw.contains(&placement.bbb_meeting_id), "{raw}");
     assert!(raw.contains("<meetingID>room-1</meetingID>"), "{raw}");
@@ -142,10 +170,17 @@ async fn meeting_lifecycle_speaks_bbb_with_the_clients_ids() {
 
     // insertDocument (POST, XML body) and sendChatMessage reach the backend meeting.
     let inserted = bbb
-        .insert_document(&api, "room-1", &[Document::url("https://files.example/a.pdf").current(true)])
+        .insert_document(
+            &api,
+            "room-1",
+            &[Document::url("https://files.example/a.pdf").current(true)],
+        )
         .await
         .unwrap();
-    assert_eq!(inserted.message.as_deref(), Some("Presentation is being uploaded"));
+    assert_eq!(
+        inserted.message.as_deref(),
+        Some("Presentation is being uploaded")
+    );
     bbb.send_chat_message(&api, "room-1", "hello all", Some("Bot"))
         .await
         .unwrap();
@@ -155,9 +190,18 @@ async fn meeting_lifecycle_speaks_bbb_with_the_clients_ids() {
         .find(|m| m.meeting_id == placement.bbb_meeting_id)
         .unwrap();
     assert!(on_backend.documents.iter().any(|d| d.current));
-    assert!(on_backend.chat_messages.iter().any(|m| m.message == "hello all"));
+    assert!(
+        on_backend
+            .chat_messages
+            .iter()
+            .any(|m| m.message == "hello all")
+    );
     let missing = bbb
-        .insert_document(&api, "no-such-room", &[Document::url("https://files.example/a.pdf")])
+        .insert_document(
+            &api,
+            "no-such-room",
+            &[Document::url("https://files.example/a.pdf")],
+        )
         .await
         .unwrap_err();
     assert_eq!(missing.message_key(), Some("notFound"));
@@ -166,7 +210,10 @@ async fn meeting_lifecycle_speaks_bbb_with_the_clients_ids() {
     let ended = bbb.end(&api, "room-1").await.unwrap();
     assert_eq!(ended.message_key.as_deref(), Some("sentEndMeetingRequest"));
     assert_eq!(
-        bbb.get_meeting_info(&api, "room-1").await.unwrap_err().message_key(),
+        bbb.get_meeting_info(&api, "room-1")
+            .await
+            .unwrap_err()
+            .message_key(),
         Some("notFound")
     );
     assert_eq!(
@@ -174,7 +221,12 @@ async fn meeting_lifecycle_speaks_bbb_with_the_clients_ids() {
         Some("notFound")
     );
     let (status, body) = h
-        .get(&h.url(&tok, "join", "meetingID=room-1&fullName=Eve&role=VIEWER", ChecksumAlgorithm::Sha1))
+        .get(&h.url(
+            &tok,
+            "join",
+            "meetingID=room-1&fullName=Eve&role=VIEWER",
+            ChecksumAlgorithm::Sha1,
+        ))
         .await;
     assert_failed(status, &body, "invalidMeetingIdentifier");
     h.stop().await;
@@ -190,7 +242,9 @@ async fn create_validates_the_meeting_id_like_bbb() {
         ("name=Room&meetingID=a%2Cb", "validationError"),
     ];
     for (query, key) in cases {
-        let (status, body) = h.get(&h.url(&tok, "create", query, ChecksumAlgorithm::Sha1)).await;
+        let (status, body) = h
+            .get(&h.url(&tok, "create", query, ChecksumAlgorithm::Sha1))
+            .await;
         assert_failed(status, &body, key);
     }
     // A long client ID still fits the backend's 256 characters.
@@ -232,7 +286,10 @@ async fn create_forwards_a_pre_upload_body() {
 async fn recorded(h: &Harness, tok: &common::Tok, client_id: &str) -> String {
     let api = h.api(tok);
     h.client
-        .create(&api, &CreateMeeting::new(client_id, "Recorded").record(true))
+        .create(
+            &api,
+            &CreateMeeting::new(client_id, "Recorded").record(true),
+        )
         .await
         .unwrap();
     let placement = h.placement(tok, client_id).await;
@@ -275,10 +332,17 @@ async fn recordings_merge_all_servers_paginate_and_change_where_they_live() {
     };
     assert!(servers.len() > 1, "{servers:?}");
 
-    let all = bbb.get_recordings(&api, &RecordingsQuery::new()).await.unwrap();
+    let all = bbb
+        .get_recordings(&api, &RecordingsQuery::new())
+        .await
+        .unwrap();
     assert_eq!(all.recordings.len(), 4);
     assert_eq!(all.total, None);
-    let mut names: Vec<&str> = all.recordings.iter().map(|r| r.meeting_id.as_str()).collect();
+    let mut names: Vec<&str> = all
+        .recordings
+        .iter()
+        .map(|r| r.meeting_id.as_str())
+        .collect();
     names.sort_unstable();
     assert_eq!(names, ["lecture-0", "lecture-1", "lecture-2", "lecture-3"]);
     for recording in &all.recordings {
@@ -316,7 +380,10 @@ async fn recordings_merge_all_servers_paginate_and_change_where_they_live() {
     assert_eq!(one.recordings.len(), 1);
     assert_eq!(one.recordings[0].record_id, record_ids[2]);
     let by_id = bbb
-        .get_recordings(&api, &RecordingsQuery::new().record_ids([record_ids[1].as_str()]))
+        .get_recordings(
+            &api,
+            &RecordingsQuery::new().record_ids([record_ids[1].as_str()]),
+        )
         .await
         .unwrap();
     assert_eq!(by_id.recordings[0].meeting_id, "lecture-1");
@@ -327,32 +394,68 @@ async fn recordings_merge_all_servers_paginate_and_change_where_they_live() {
     assert!(none.recordings.is_empty());
 
     // publish, update and delete reach the servers holding the recordings.
-    assert!(!bbb.publish_recordings(&api, &[&record_ids[0], &record_ids[3]], false).await.unwrap());
     assert!(
-        bbb.update_recordings(&api, &RecordingUpdate::new([&record_ids[0]]).set_meta("term", "spring"))
+        !bbb.publish_recordings(&api, &[&record_ids[0], &record_ids[3]], false)
             .await
             .unwrap()
     );
+    assert!(
+        bbb.update_recordings(
+            &api,
+            &RecordingUpdate::new([&record_ids[0]]).set_meta("term", "spring")
+        )
+        .await
+        .unwrap()
+    );
     let changed = bbb
-        .get_recordings(&api, &RecordingsQuery::new().record_ids([record_ids[0].as_str()]))
+        .get_recordings(
+            &api,
+            &RecordingsQuery::new().record_ids([record_ids[0].as_str()]),
+        )
         .await
         .unwrap();
     assert_eq!(changed.recordings[0].state, "unpublished");
-    assert_eq!(changed.recordings[0].metadata.get("term").map(String::as_str), Some("spring"));
-    assert!(bbb.delete_recordings(&api, &[&record_ids[3]]).await.unwrap());
-    let left = bbb.get_recordings(&api, &RecordingsQuery::new()).await.unwrap();
+    assert_eq!(
+        changed.recordings[0]
+            .metadata
+            .get("term")
+            .map(String::as_str),
+        Some("spring")
+    );
+    assert!(
+        bbb.delete_recordings(&api, &[&record_ids[3]])
+            .await
+            .unwrap()
+    );
+    let left = bbb
+        .get_recordings(&api, &RecordingsQuery::new())
+        .await
+        .unwrap();
     assert_eq!(left.recordings.len(), 3);
 
     // Missing parameters and unknown recordings, with BBB's keys.
     let (status, body) = h
-        .get(&h.url(&tok, "publishRecordings", "publish=true", ChecksumAlgorithm::Sha1))
+        .get(&h.url(
+            &tok,
+            "publishRecordings",
+            "publish=true",
+            ChecksumAlgorithm::Sha1,
+        ))
         .await;
     assert_failed(status, &body, "missingParamRecordID");
     let (status, body) = h
-        .get(&h.url(&tok, "publishRecordings", &format!("recordID={}", record_ids[0]), ChecksumAlgorithm::Sha1))
+        .get(&h.url(
+            &tok,
+            "publishRecordings",
+            &format!("recordID={}", record_ids[0]),
+            ChecksumAlgorithm::Sha1,
+        ))
         .await;
     assert_failed(status, &body, "missingParamPublish");
-    let unknown = bbb.delete_recordings(&api, &["no-such-recording"]).await.unwrap_err();
+    let unknown = bbb
+        .delete_recordings(&api, &["no-such-recording"])
+        .await
+        .unwrap_err();
     assert_eq!(unknown.message_key(), Some("notFound"));
 
     // Text tracks (JSON): uploaded to and listed from the server holding the recording.
@@ -365,11 +468,20 @@ async fn recordings_merge_all_servers_paginate_and_change_where_they_live() {
         "WEBVTT\n\n00:00.000 --> 00:01.000\nhello\n",
     );
     let uploaded = bbb.put_recording_text_track(&api, &upload).await.unwrap();
-    assert_eq!(uploaded.message_key.as_deref(), Some("upload_text_track_success"));
-    let tracks = bbb.get_recording_text_tracks(&api, &record_ids[1]).await.unwrap();
+    assert_eq!(
+        uploaded.message_key.as_deref(),
+        Some("upload_text_track_success")
+    );
+    let tracks = bbb
+        .get_recording_text_tracks(&api, &record_ids[1])
+        .await
+        .unwrap();
     assert_eq!(tracks.len(), 1);
     assert_eq!(tracks[0].lang, "en-US");
-    let missing = bbb.get_recording_text_tracks(&api, "nope").await.unwrap_err();
+    let missing = bbb
+        .get_recording_text_tracks(&api, "nope")
+        .await
+        .unwrap_err();
     assert_eq!(missing.message_key(), Some("noRecordings"));
     h.stop().await;
 }
@@ -379,14 +491,26 @@ async fn get_and_post_are_routed_as_bbb_routes_them() {
     let h = Harness::start(1).await;
     let tok = h.token("lms", TokenScope::Token, None).await;
     // join is GET-only, insertDocument POST-only; unknown calls are unsupported.
-    let join = h.url(&tok, "join", "meetingID=xx&fullName=A", ChecksumAlgorithm::Sha1);
+    let join = h.url(
+        &tok,
+        "join",
+        "meetingID=xx&fullName=A",
+        ChecksumAlgorithm::Sha1,
+    );
     let response = h.http.post(&join).send().await.unwrap();
     let (status, body) = (response.status().as_u16(), response.text().await.unwrap());
     assert_failed(status, &body, "unsupportedRequest");
-    let insert = h.url(&tok, "insertDocument", "meetingID=xx", ChecksumAlgorithm::Sha1);
+    let insert = h.url(
+        &tok,
+        "insertDocument",
+        "meetingID=xx",
+        ChecksumAlgorithm::Sha1,
+    );
     let (status, body) = h.get(&insert).await;
     assert_failed(status, &body, "unsupportedRequest");
-    let (status, body) = h.get(&h.url(&tok, "enter", "", ChecksumAlgorithm::Sha1)).await;
+    let (status, body) = h
+        .get(&h.url(&tok, "enter", "", ChecksumAlgorithm::Sha1))
+        .await;
     assert_failed(status, &body, "unsupportedRequest");
 
     // POST create with the parameters in a form body; a trailing slash is fine.

@@ -30,7 +30,7 @@ fn page(title: &str, body: &str) -> HttpResponse {
 pub async fn client(req: HttpRequest, sim: web::Data<Sim>) -> HttpResponse {
     let params = Params::parse(req.query_string());
     let token = params.get("sessionToken").unwrap_or_default();
-    let state = sim.lock();
+    let state = sim.read();
     match state.sessions.get(token) {
         Some(session) => {
             let meeting = state
@@ -52,7 +52,7 @@ pub async fn client(req: HttpRequest, sim: web::Data<Sim>) -> HttpResponse {
 /// `/playback/presentation/2.3/{recordID}`.
 pub async fn playback(path: web::Path<String>, sim: web::Data<Sim>) -> HttpResponse {
     let record_id = path.into_inner();
-    let state = sim.lock();
+    let state = sim.read();
     match state.recordings.iter().find(|r| r.record_id == record_id) {
         Some(recording) => page(
             "Recording playback (simulated)",
@@ -68,7 +68,7 @@ pub async fn text_track(
     sim: web::Data<Sim>,
 ) -> HttpResponse {
     let (token, record_id, _file) = path.into_inner();
-    let state = sim.lock();
+    let state = sim.read();
     let track = state
         .recordings
         .iter()

@@ -226,14 +226,14 @@ impl SimHandle {
 
     /// Every meeting as the simulator holds it, oldest first.
     pub fn meetings_snapshot(&self) -> Vec<Meeting> {
-        let mut meetings: Vec<Meeting> = self.sim.lock().meetings.values().cloned().collect();
+        let mut meetings: Vec<Meeting> = self.sim.read().meetings.values().cloned().collect();
         meetings.sort_by_key(|m| m.create_time);
         meetings
     }
 
     /// Every recording, deleted ones included, in the order they were made.
     pub fn recordings_snapshot(&self) -> Vec<Recording> {
-        self.sim.lock().recordings.clone()
+        self.sim.read().recordings.clone()
     }
 
     pub(crate) fn runtime(&self) -> &tokio::runtime::Handle {

@@ -1,6 +1,8 @@
 //! One simulated server's shared core: its configuration, state, knobs and outbox, and the
 //! state changes several entry points share (attendees coming and going, meetings ending).
 
+use std::collections::HashMap;
+use std::ops::Deref;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use serde_json::{Value, json};
@@ -9,6 +11,7 @@ use crate::callbacks::{self, Delivery, Outbox};
 use crate::config::SimConfig;
 use crate::ids::{self, now_millis};
 use crate::knobs::Knobs;
+use crate::reply::Reply;
 use crate::state::{Attendee, Meeting, Recording, RecordingState, Role, SimState};
 
 pub struct Sim {
@@ -17,6 +20,7 @@ pub struct Sim {
     pub base_url: String,
     pub knobs: Knobs,
     state: Mutex<SimState>,
+    rendered: Mutex<RenderedDocuments>,
     outbox: Outbox,
     /// The runtime the server was started from: background work (removals, expiry,
     /// callbacks) runs there rather than on an HTTP worker that may be stopped.
@@ -48,18 +52,54 @@ impl Sim {
             base_url,
             knobs: Knobs::default(),
             state: Mutex::new(SimState::default()),
+            rendered: Mutex::new(RenderedDocuments::default()),
             outbox,
             runtime,
             me: me.clone(),
         })
     }
 
-    /// The state lock. A panic while holding it cannot leave the state half-changed in a
-    /// way that matters to a simulator, so a poisoned lock is simply taken over.
+    /// The state, for changing it. Taking it counts as a change: documents rendered before
+    /// are no longer served from the cache.
     pub fn lock(&self) -> MutexGuard<'_, SimState> {
+        let mut state = self.guard();
+        state.revision = state.revision.wrapping_add(1);
+        state
+    }
+
+    /// The state, for reading only; rendered documents stay valid.
+    pub fn read(&self) -> StateReader<'_> {
+        StateReader(self.guard())
+    }
+
+    /// A panic while holding the lock cannot leave the state half-changed in a way that
+    /// matters to a simulator, so a poisoned lock is simply taken over.
+    fn guard(&self) -> MutexGuard<'_, SimState> {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The XML document `key` as rendered for state `revision`, rendering it if needed.
+    /// getMeetingInfo and getMeetings are polled far more often than meetings change; this
+    /// keeps the simulator from being the bottleneck of a load test.
+    pub fn cached_xml(&self, revision: u64, key: &str, render: impl FnOnce() -> Reply) -> Reply {
+        let mut cache = self
+            .rendered
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cache.revision != revision {
+            cache.documents.clear();
+            cache.revision = revision;
+        }
+        if let Some(body) = cache.documents.get(key) {
+            return Reply::Xml(body.clone());
+        }
+        let reply = render();
+        if let Reply::Xml(body) = &reply {
+            cache.documents.insert(key.to_owned(), body.clone());
+        }
+        reply
     }
 
     pub fn runtime(&self) -> &tokio::runtime::Handle {
@@ -212,6 +252,15 @@ impl Sim {
     /// Ends every meeting whose duration or expiry limits have passed.
     pub fn end_expired_meetings(&self) {
         let now = now_millis();
+        // Checked under the read lock first, so an idle server keeps its rendered documents.
+        if !self
+            .read()
+            .meetings
+            .values()
+            .any(|m| m.expiry_reason(now).is_some())
+        {
+            return;
+        }
         let mut state = self.lock();
         let expired: Vec<String> = state
             .meetings
@@ -311,6 +360,24 @@ impl Sim {
             simulated: true,
         }
     }
+}
+
+/// Read access to the state: a guard that only hands out `&SimState`.
+pub struct StateReader<'a>(MutexGuard<'a, SimState>);
+
+impl Deref for StateReader<'_> {
+    type Target = SimState;
+
+    fn deref(&self) -> &SimState {
+        &self.0
+    }
+}
+
+/// Rendered XML documents by key, valid for one state revision.
+#[derive(Default)]
+struct RenderedDocuments {
+    revision: u64,
+    documents: HashMap<String, String>,
 }
 
 fn meeting_ids(meeting: &Meeting) -> Value {

@@ -278,6 +278,9 @@ pub struct Session {
 
 #[derive(Debug, Default)]
 pub struct SimState {
+    /// Bumped whenever the state is taken for writing; rendered documents are cached per
+    /// revision.
+    pub revision: u64,
     /// By external meetingID: at most one meeting per id, as in bbb-web.
     pub meetings: HashMap<String, Meeting>,
     /// In the order they were produced.

@@ -321,3 +321,34 @@ async fn works_on_a_multi_threaded_runtime_with_several_workers() {
     }
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn polled_documents_follow_every_change() {
+    let sim = spawn();
+    create(&sim, "poll", "").await;
+    let participants = |a: &Answer| a.text("response/participantCount");
+    let listed = |a: &Answer| count(&a.body, "response/meetings/meeting/attendees/attendee");
+    for expected in [0, 2, 5, 1] {
+        let present = sim.meetings_snapshot()[0].attendees.len();
+        if expected > present {
+            sim.add_attendees("poll", expected - present).unwrap();
+        } else {
+            sim.remove_attendees("poll", present - expected).unwrap();
+        }
+        // Asked twice: the second answer may come from the cache and must still be current.
+        for _ in 0..2 {
+            let info = call(&sim, "getMeetingInfo", "meetingID=poll").await;
+            assert_eq!(participants(&info), Some(expected.to_string()));
+            assert_eq!(listed(&call(&sim, "getMeetings", "").await), expected);
+        }
+    }
+    join(&sim, "poll", "").await.assert_success();
+    let info = call(&sim, "getMeetingInfo", "meetingID=poll").await;
+    assert_eq!(participants(&info).as_deref(), Some("2"));
+    call(&sim, "end", "meetingID=poll").await.assert_success();
+    let info = call(&sim, "getMeetingInfo", "meetingID=poll").await;
+    assert_eq!(
+        info.text("response/hasBeenForciblyEnded").as_deref(),
+        Some("true")
+    );
+}

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use metrics::Metrics;
+use service::bbb::Balancer;
 use store::Store;
 
 use crate::{
@@ -22,6 +24,10 @@ pub struct AppState {
     pub tokens: Arc<TokenIssuer>,
     /// Verifies bearer tokens of every accepted issuer.
     pub verifier: Arc<TokenVerifier>,
+    /// The process's one balancer: every front door and the poller share its reservations.
+    pub balancer: Arc<Balancer>,
+    /// The process's Prometheus metrics, reported to by every front door and the poller.
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -38,6 +44,8 @@ impl AppState {
             config: Arc::new(config),
             store,
             bbb,
+            balancer: Arc::new(Balancer::default()),
+            metrics: Metrics::new(),
         })
     }
 
@@ -45,6 +53,8 @@ impl AppState {
     pub fn schema(&self) -> GatewaySchema {
         graphql::schema_builder(&self.config.graphql)
             .data(self.clone())
+            .data(graphql::Loaders::new(&self.store))
+            .data(self.balancer.clone())
             .finish()
     }
 }

@@ -214,17 +214,21 @@ impl Default for GraphqlConfig {
 pub struct HttpConfig {
     /// Largest accepted request body in bytes.
     pub max_body_bytes: usize,
+    /// How long requests in flight may take to finish after SIGTERM (whole seconds).
+    #[serde(with = "humantime_serde")]
+    pub shutdown_timeout: Duration,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             max_body_bytes: 256 * 1024,
+            shutdown_timeout: Duration::from_secs(30),
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Json,
@@ -341,6 +345,7 @@ impl Config {
             ("bbb.request_timeout", self.bbb.request_timeout),
             ("bbb.connect_timeout", self.bbb.connect_timeout),
             ("poller.interval", self.poller.interval),
+            ("http.shutdown_timeout", self.http.shutdown_timeout),
         ] {
             if value.is_zero() {
                 return Err(GatewayError::config(
@@ -404,6 +409,15 @@ impl Config {
         self.database_url
             .as_ref()
             .map_or(DEFAULT_DATABASE_URL, |url| url.expose())
+    }
+
+    /// The URL clients reach the gateway at: `public_url`, or `http://<listen>`; no trailing
+    /// slash.
+    pub fn base_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
     }
 
     /// The effective configuration as TOML, secrets masked.

@@ -5,9 +5,11 @@
 
 pub mod app;
 pub mod auth;
+pub mod background;
 pub mod cli;
 pub mod config;
 pub mod dev;
+pub mod election;
 pub mod error;
 pub mod graphql;
 pub mod http;

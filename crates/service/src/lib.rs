@@ -5,9 +5,9 @@
 //! Knows nothing of HTTP or GraphQL.
 
 mod actor;
+pub mod batch;
 pub mod bbb;
 mod error;
-pub mod batch;
 pub mod grants;
 pub mod groups;
 pub mod meetings;

@@ -75,7 +75,7 @@ pub async fn add(store: &Store, actor: &Actor, input: ServerInput) -> Result<Ser
 }
 
 /// A server the actor may manage (`add_servers` on its group, or staff).
-async fn load(store: &Store, actor: &Actor, id: i64) -> Result<Server, ServiceError> {
+pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Server, ServiceError> {
     actor.require_user()?;
     let server = store.servers().get(id).await?;
     let group = store.groups().get(server.group_id).await?;
@@ -91,7 +91,7 @@ pub async fn update(
     id: i64,
     update: ServerUpdate,
 ) -> Result<Server, ServiceError> {
-    load(store, actor, id).await?;
+    get(store, actor, id).await?;
     if let Some(weight) = update.weight {
         validate_weight(weight)?;
     }
@@ -110,7 +110,7 @@ pub async fn update(
 
 /// Removes a server; returns it as it was.
 pub async fn remove(store: &Store, actor: &Actor, id: i64) -> Result<Server, ServiceError> {
-    let server = load(store, actor, id).await?;
+    let server = get(store, actor, id).await?;
     store.servers().remove(id).await?;
     Ok(server)
 }

@@ -77,11 +77,8 @@ impl Fixture {
     /// answer on a kept-alive connection for a moment after going down.
     async fn set_down(&mut self, index: usize, down: bool) {
         self.sims[index].set_down(down).await.unwrap();
-        self.orchestrator = Orchestrator::new(
-            self.store().clone(),
-            fresh_client(),
-            self.balancer.clone(),
-        );
+        self.orchestrator =
+            Orchestrator::new(self.store().clone(), fresh_client(), self.balancer.clone());
     }
 
     fn store(&self) -> &Store {
@@ -557,7 +554,7 @@ async fn end_needs_a_moderator_ends_on_bbb_and_closes_the_placement() {
 
 #[tokio::test]
 async fn unreachable_servers_are_bbb_unavailable() {
-    let fx = Fixture::new(1).await;
+    let mut fx = Fixture::new(1).await;
     let running_meeting = fx.meeting(MeetingSettings::new("Running")).await;
     fx.orchestrator
         .start(&fx.owner(), running_meeting.id)
@@ -615,7 +612,7 @@ async fn unreachable_servers_are_bbb_unavailable() {
 
 #[tokio::test]
 async fn a_meeting_whose_server_died_is_placed_anew() {
-    let fx = Fixture::new(2).await;
+    let mut fx = Fixture::new(2).await;
     let meeting = fx.meeting(MeetingSettings::new("Survivor")).await;
     let (_, first) = fx
         .orchestrator
@@ -707,9 +704,8 @@ async fn cordoned_servers_keep_running_meetings_but_get_no_new_ones() {
 
 #[tokio::test]
 async fn poller_flips_health_after_the_thresholds_and_records_load() {
-    let fx = Fixture::new(2).await;
+    let mut fx = Fixture::new(2).await;
     let settings = fx.poll_settings(2, 2);
-    let client = fx.orchestrator.client();
     let meeting = fx.meeting(MeetingSettings::new("Busy")).await;
     let (_, running) = fx
         .orchestrator
@@ -724,16 +720,17 @@ async fn poller_flips_health_after_the_thresholds_and_records_load() {
     fx.sims[busy]
         .add_attendees(&meeting.guid.to_string(), 7)
         .unwrap();
+    let server_ids: Vec<i64> = fx.servers.iter().map(|s| s.id).collect();
     let health = |polls: &[poller::ServerPoll], index: usize| {
         polls
             .iter()
-            .find(|p| p.server.id == fx.servers[index].id)
+            .find(|p| p.server.id == server_ids[index])
             .unwrap()
             .server
             .health
     };
 
-    let polls = poller::poll_once(fx.store(), client, &settings)
+    let polls = poller::poll_once(fx.store(), fx.orchestrator.client(), &settings)
         .await
         .unwrap();
     assert_eq!(polls.len(), 2);
@@ -742,7 +739,7 @@ async fn poller_flips_health_after_the_thresholds_and_records_load() {
         ServerHealth::Unknown,
         "one success is not enough"
     );
-    let polls = poller::poll_once(fx.store(), client, &settings)
+    let polls = poller::poll_once(fx.store(), fx.orchestrator.client(), &settings)
         .await
         .unwrap();
     assert_eq!(health(&polls, 0), ServerHealth::Healthy);
@@ -756,7 +753,7 @@ async fn poller_flips_health_after_the_thresholds_and_records_load() {
     );
 
     fx.set_down(0, true).await;
-    let polls = poller::poll_once(fx.store(), client, &settings)
+    let polls = poller::poll_once(fx.store(), fx.orchestrator.client(), &settings)
         .await
         .unwrap();
     assert_eq!(
@@ -764,7 +761,7 @@ async fn poller_flips_health_after_the_thresholds_and_records_load() {
         ServerHealth::Healthy,
         "one failure is not enough"
     );
-    let polls = poller::poll_once(fx.store(), client, &settings)
+    let polls = poller::poll_once(fx.store(), fx.orchestrator.client(), &settings)
         .await
         .unwrap();
     assert_eq!(health(&polls, 0), ServerHealth::Unhealthy);
@@ -773,11 +770,11 @@ async fn poller_flips_health_after_the_thresholds_and_records_load() {
     assert!(row.last_poll_error.is_some());
 
     fx.set_down(0, false).await;
-    let polls = poller::poll_once(fx.store(), client, &settings)
+    let polls = poller::poll_once(fx.store(), fx.orchestrator.client(), &settings)
         .await
         .unwrap();
     assert_eq!(health(&polls, 0), ServerHealth::Unhealthy);
-    let polls = poller::poll_once(fx.store(), client, &settings)
+    let polls = poller::poll_once(fx.store(), fx.orchestrator.client(), &settings)
         .await
         .unwrap();
     assert_eq!(health(&polls, 0), ServerHealth::Healthy);
@@ -785,9 +782,13 @@ async fn poller_flips_health_after_the_thresholds_and_records_load() {
     // A server slower than the poll timeout fails like a dead one.
     fx.sims[1].set_latency(Duration::from_millis(1500));
     let started = std::time::Instant::now();
-    let polls = poller::poll_once(fx.store(), client, &fx.poll_settings(1, 1))
-        .await
-        .unwrap();
+    let polls = poller::poll_once(
+        fx.store(),
+        fx.orchestrator.client(),
+        &fx.poll_settings(1, 1),
+    )
+    .await
+    .unwrap();
     assert!(started.elapsed() < Duration::from_millis(1200));
     assert_eq!(health(&polls, 1), ServerHealth::Unhealthy);
     let slow = polls
@@ -829,7 +830,7 @@ async fn the_poller_loop_polls_until_shut_down() {
 
 #[tokio::test]
 async fn live_state_comes_from_one_get_meetings_per_server() {
-    let fx = Fixture::new(2).await;
+    let mut fx = Fixture::new(2).await;
     let mut meetings = Vec::new();
     for number in 0..4 {
         let meeting = fx
@@ -978,7 +979,7 @@ async fn recordings_of_an_ended_recorded_meeting() {
 
 #[tokio::test]
 async fn recordings_of_a_meeting_on_a_down_server_are_bbb_unavailable() {
-    let fx = Fixture::new(1).await;
+    let mut fx = Fixture::new(1).await;
     let meeting = fx.meeting(MeetingSettings::new("Gone")).await;
     fx.orchestrator
         .start(&fx.owner(), meeting.id)

@@ -399,6 +399,34 @@ impl<'s> MeetingGrants<'s> {
         }
         Ok(by_meeting)
     }
+
+    /// One user's permissions on many meetings in one `IN (…)` query, by meeting id, each in
+    /// grant order like [`MeetingGrants::permissions`] (ownership not included): the viewer's
+    /// own grants on a page of meetings, where `for_meetings` would load everybody's.
+    /// Meetings on which the user holds nothing are absent from the map.
+    pub async fn of_user_for_meetings(
+        &self,
+        user_id: i64,
+        meeting_ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<MeetingPermission>>, StoreError> {
+        let mut by_meeting: HashMap<i64, Vec<MeetingPermission>> = HashMap::new();
+        if meeting_ids.is_empty() {
+            return Ok(by_meeting);
+        }
+        let grants = meeting_grant::Entity::find()
+            .filter(meeting_grant::Column::UserId.eq(user_id))
+            .filter(meeting_grant::Column::MeetingId.is_in(meeting_ids.iter().copied()))
+            .order_by_asc(meeting_grant::Column::Id)
+            .all(self.store.connection())
+            .await?;
+        for grant in grants {
+            by_meeting
+                .entry(grant.meeting_id)
+                .or_default()
+                .push(grant.permission);
+        }
+        Ok(by_meeting)
+    }
 }
 
 pub struct NewMeetingUrl {
@@ -455,6 +483,27 @@ impl<'s> MeetingUrls<'s> {
             .order_by_asc(meeting_url::Column::Id)
             .all(self.store.connection())
             .await?)
+    }
+
+    /// The URLs of many meetings in one `IN (…)` query, by meeting id, each in id order (for
+    /// DataLoaders). Meetings without URLs are absent from the map.
+    pub async fn for_meetings(
+        &self,
+        meeting_ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<MeetingUrl>>, StoreError> {
+        let mut by_meeting: HashMap<i64, Vec<MeetingUrl>> = HashMap::new();
+        if meeting_ids.is_empty() {
+            return Ok(by_meeting);
+        }
+        let urls = meeting_url::Entity::find()
+            .filter(meeting_url::Column::MeetingId.is_in(meeting_ids.iter().copied()))
+            .order_by_asc(meeting_url::Column::Id)
+            .all(self.store.connection())
+            .await?;
+        for url in urls {
+            by_meeting.entry(url.meeting_id).or_default().push(url);
+        }
+        Ok(by_meeting)
     }
 
     pub async fn set_allow_guests(

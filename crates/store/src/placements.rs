@@ -278,6 +278,28 @@ impl Placements<'_> {
             .await?)
     }
 
+    /// The placements of many meetings (only live ones with `live_only`) in one `IN (…)`
+    /// query, oldest first: the live fields of a page of meetings, or every server that ever
+    /// held one of them (where their recordings are).
+    pub async fn for_meetings(
+        &self,
+        meeting_ids: &[i64],
+        live_only: bool,
+    ) -> Result<Vec<Placement>, StoreError> {
+        if meeting_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut query = placement::Entity::find()
+            .filter(placement::Column::MeetingId.is_in(meeting_ids.iter().copied()));
+        if live_only {
+            query = query.filter(placement::Column::EndedAt.is_null());
+        }
+        Ok(query
+            .order_by_asc(placement::Column::Id)
+            .all(self.store.connection())
+            .await?)
+    }
+
     /// Every placement, live or ended, behind any of the backend meetingIDs in a group, newest
     /// first: recordings name the backend meetingID of their session long after it ended.
     pub async fn list_by_backend_ids(
@@ -299,7 +321,7 @@ impl Placements<'_> {
                     .await?,
             );
         }
-        found.sort_by(|a, b| b.id.cmp(&a.id));
+        found.sort_by_key(|p| std::cmp::Reverse(p.id));
         Ok(found)
     }
 }

@@ -105,6 +105,18 @@ impl<'s> Servers<'s> {
             .await?)
     }
 
+    /// Servers by id in one query (for DataLoaders), in id order; missing ids are skipped.
+    pub async fn get_many(&self, ids: &[i64]) -> Result<Vec<Server>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(server::Entity::find()
+            .filter(server::Column::Id.is_in(ids.iter().copied()))
+            .order_by_asc(server::Column::Id)
+            .all(self.store.connection())
+            .await?)
+    }
+
     /// Every server of every group, for the health poller.
     pub async fn list_all(&self) -> Result<Vec<Server>, StoreError> {
         Ok(server::Entity::find()

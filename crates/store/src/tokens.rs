@@ -4,12 +4,14 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{api_token, server_group};
-use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::sea_query::{Expr, Query, SimpleExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use crate::secrets::Purpose;
-use crate::{ApiToken, Secret, Store, StoreError, TokenScope, now, validate};
+use crate::{ApiToken, Page, PageRequest, Secret, Store, StoreError, TokenScope, now, validate};
 
 pub struct NewApiToken {
     pub name: String,
@@ -148,16 +150,26 @@ impl<'s> Tokens<'s> {
     }
 
     pub async fn list_for_site(&self, site_id: i64) -> Result<Vec<ApiToken>, StoreError> {
-        self.list_where(
-            api_token::Column::GroupId.in_subquery(
-                Query::select()
-                    .column(server_group::Column::Id)
-                    .from(server_group::Entity)
-                    .and_where(server_group::Column::SiteId.eq(site_id))
-                    .to_owned(),
-            ),
-        )
-        .await
+        self.list_where(of_site(site_id)).await
+    }
+
+    /// A page of a user's tokens in id order.
+    pub async fn list_for_user_page(
+        &self,
+        user_id: i64,
+        page: PageRequest,
+    ) -> Result<Page<ApiToken>, StoreError> {
+        self.page_where(api_token::Column::UserId.eq(user_id), page)
+            .await
+    }
+
+    /// A page of the tokens of every group of a site in id order.
+    pub async fn list_for_site_page(
+        &self,
+        site_id: i64,
+        page: PageRequest,
+    ) -> Result<Page<ApiToken>, StoreError> {
+        self.page_where(of_site(site_id), page).await
     }
 
     /// The secrets a token accepts, decrypted, for verifying a request's checksum.
@@ -262,15 +274,30 @@ impl<'s> Tokens<'s> {
         Ok(())
     }
 
-    async fn list_where(
-        &self,
-        condition: sea_orm::sea_query::SimpleExpr,
-    ) -> Result<Vec<ApiToken>, StoreError> {
+    async fn list_where(&self, condition: SimpleExpr) -> Result<Vec<ApiToken>, StoreError> {
         Ok(api_token::Entity::find()
             .filter(condition)
             .order_by_asc(api_token::Column::Id)
             .all(self.store.connection())
             .await?)
+    }
+
+    async fn page_where(
+        &self,
+        condition: SimpleExpr,
+        page: PageRequest,
+    ) -> Result<Page<ApiToken>, StoreError> {
+        let mut query = api_token::Entity::find().filter(condition);
+        if let Some(after) = page.after {
+            query = query.filter(api_token::Column::Id.gt(after));
+        }
+        let limit = page.effective_limit();
+        let items = query
+            .order_by_asc(api_token::Column::Id)
+            .limit(limit + 1)
+            .all(self.store.connection())
+            .await?;
+        Ok(Page::from_overfetch(items, limit))
     }
 
     fn decrypt(&self, token: &ApiToken, at: DateTime<Utc>) -> Result<TokenSecrets, StoreError> {
@@ -289,6 +316,17 @@ impl<'s> Tokens<'s> {
             previous,
         })
     }
+}
+
+/// Tokens belong to a site through their group.
+fn of_site(site_id: i64) -> SimpleExpr {
+    api_token::Column::GroupId.in_subquery(
+        Query::select()
+            .column(server_group::Column::Id)
+            .from(server_group::Entity)
+            .and_where(server_group::Column::SiteId.eq(site_id))
+            .to_owned(),
+    )
 }
 
 fn check_scope(scope: TokenScope, user_id: Option<i64>) -> Result<(), StoreError> {

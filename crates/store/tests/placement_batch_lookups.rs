@@ -23,7 +23,11 @@ async fn client_id_lookup_spans_namespaces_and_honours_live_only() {
     let db = TestDb::new().await;
     let f = fixture(db.store()).await;
     let store = db.store();
-    let server = store.servers().add(new_server(f.group.id, "bbb1")).await.unwrap();
+    let server = store
+        .servers()
+        .add(new_server(f.group.id, "bbb1"))
+        .await
+        .unwrap();
     let other_group = store.groups().create(f.site.id, "other").await.unwrap();
     let other_server = store
         .servers()
@@ -51,12 +55,18 @@ async fn client_id_lookup_spans_namespaces_and_honours_live_only() {
 
     let ids = |list: Vec<store::Placement>| list.into_iter().map(|p| p.id).collect::<Vec<_>>();
     assert_eq!(
-        ids(placements.list_by_client_id(f.group.id, "room", false).await.unwrap()),
+        ids(placements
+            .list_by_client_id(f.group.id, "room", false)
+            .await
+            .unwrap()),
         [b.id, a.id],
         "newest first, ended included, other group excluded"
     );
     assert_eq!(
-        ids(placements.list_by_client_id(f.group.id, "room", true).await.unwrap()),
+        ids(placements
+            .list_by_client_id(f.group.id, "room", true)
+            .await
+            .unwrap()),
         [b.id]
     );
     assert!(
@@ -73,7 +83,11 @@ async fn backend_id_lookup_finds_live_and_ended_placements_in_the_group() {
     let db = TestDb::new().await;
     let f = fixture(db.store()).await;
     let store = db.store();
-    let server = store.servers().add(new_server(f.group.id, "bbb1")).await.unwrap();
+    let server = store
+        .servers()
+        .add(new_server(f.group.id, "bbb1"))
+        .await
+        .unwrap();
     let other_group = store.groups().create(f.site.id, "other").await.unwrap();
     let other_server = store
         .servers()
@@ -95,7 +109,11 @@ async fn backend_id_lookup_finds_live_and_ended_placements_in_the_group() {
         .await
         .unwrap();
 
-    let wanted = ["ns-one".to_owned(), "ns-two".to_owned(), "ns-none".to_owned()];
+    let wanted = [
+        "ns-one".to_owned(),
+        "ns-two".to_owned(),
+        "ns-none".to_owned(),
+    ];
     let found = placements
         .list_by_backend_ids(f.group.id, &wanted)
         .await
@@ -115,6 +133,9 @@ async fn backend_id_lookup_finds_live_and_ended_placements_in_the_group() {
         .map(|i| format!("ns-missing-{i}"))
         .chain(["ns-two".to_owned()])
         .collect();
-    let found = placements.list_by_backend_ids(f.group.id, &many).await.unwrap();
+    let found = placements
+        .list_by_backend_ids(f.group.id, &many)
+        .await
+        .unwrap();
     assert_eq!(found.iter().map(|p| p.id).collect::<Vec<_>>(), [live.id]);
 }

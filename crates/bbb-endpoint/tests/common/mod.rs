@@ -158,12 +158,20 @@ impl Harness {
 
     /// `tok` as a BBB server for bbb-client, through the site-wide path.
     pub fn site_api(&self, tok: &Tok) -> Server {
-        Server::new(&format!("{}/bigbluebutton/api/", self.base), tok.secret.as_str()).unwrap()
+        Server::new(
+            &format!("{}/bigbluebutton/api/", self.base),
+            tok.secret.as_str(),
+        )
+        .unwrap()
     }
 
     /// A signed URL on the per-token path, `query` signed with `algorithm`.
     pub fn url(&self, tok: &Tok, call: &str, query: &str, algorithm: ChecksumAlgorithm) -> String {
-        format!("{}{call}?{}", self.token_base(tok), signed(call, query, &tok.secret, algorithm))
+        format!(
+            "{}{call}?{}",
+            self.token_base(tok),
+            signed(call, query, &tok.secret, algorithm)
+        )
     }
 
     /// GET `url`; the status and body.
@@ -200,7 +208,10 @@ impl Harness {
             request_timeout: Duration::from_secs(1),
             thresholds: HealthThresholds { rise: 1, fall: 1 },
         };
-        for poll in poll_once(self.store(), &self.client, &settings).await.unwrap() {
+        for poll in poll_once(self.store(), &self.client, &settings)
+            .await
+            .unwrap()
+        {
             if let Ok(meetings) = &poll.outcome {
                 self.balancer.observe(
                     poll.server.id,

@@ -85,7 +85,7 @@ pub fn destroy(sim: &Sim, request: &ApiRequest) -> Result<Reply, Failure> {
 /// All hooks, or with `meetingID` the global hooks plus that meeting's.
 pub fn list(sim: &Sim, request: &ApiRequest) -> Reply {
     let meeting_id = request.params.non_empty("meetingID");
-    let state = sim.lock();
+    let state = sim.read();
     let hook = state
         .hooks
         .iter()

@@ -457,7 +457,7 @@ fn custom_data(p: &Params) -> BTreeMap<String, String> {
 pub fn is_meeting_running(sim: &Sim, request: &ApiRequest) -> Result<Reply, Failure> {
     let meeting_id = validate::meeting_id(&request.params)?;
     let running = sim
-        .lock()
+        .read()
         .meetings
         .get(&meeting_id)
         .is_some_and(|m| m.running);
@@ -497,19 +497,24 @@ pub fn end(sim: &Sim, request: &ApiRequest) -> Result<Reply, Failure> {
 
 pub fn get_meeting_info(sim: &Sim, request: &ApiRequest) -> Result<Reply, Failure> {
     let meeting_id = validate::meeting_id(&request.params)?;
-    let state = sim.lock();
+    let state = sim.read();
     let meeting = state
         .meetings
         .get(&meeting_id)
         .ok_or_else(|| Failure::new("notFound", NOT_FOUND))?;
-    Ok(Reply::xml(&meeting_info(
-        meeting,
-        Some(ReturnCode::Success),
-    )))
+    Ok(
+        sim.cached_xml(state.revision, &format!("info/{meeting_id}"), || {
+            Reply::xml(&meeting_info(meeting, Some(ReturnCode::Success)))
+        }),
+    )
 }
 
 pub fn get_meetings(sim: &Sim) -> Reply {
-    let state = sim.lock();
+    let state = sim.read();
+    sim.cached_xml(state.revision, "meetings", || render_meetings(&state))
+}
+
+fn render_meetings(state: &SimState) -> Reply {
     let mut meetings: Vec<&Meeting> = state.meetings.values().collect();
     meetings.sort_by_key(|m| m.create_time);
     let meeting = meetings

@@ -91,7 +91,7 @@ fn page(p: &Params) -> Option<(usize, usize)> {
 
 pub fn get_recordings(sim: &Sim, request: &ApiRequest) -> Reply {
     let filter = Filter::from_params(&request.params);
-    let state = sim.lock();
+    let state = sim.read();
     let selected: Vec<&Recording> = state
         .recordings
         .iter()

@@ -29,7 +29,7 @@ pub fn get_text_tracks(sim: &Sim, request: &ApiRequest) -> Reply {
             "You must specify a recordID.",
         ));
     };
-    let state = sim.lock();
+    let state = sim.read();
     let Some(recording) = state.recordings.iter().find(|r| r.record_id == record_id) else {
         return json_failure(&Failure::new(
             "noRecordings",

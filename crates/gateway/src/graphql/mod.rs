@@ -2,23 +2,44 @@
 //! its own module: to add one, write `#[derive(Default)] pub struct MeetingQueries;` with an
 //! `#[Object] impl`, and list it in `Query` (or `Mutation`) below.
 
+mod bbb_mutations;
 mod context;
+mod loaders;
+mod live;
 mod login;
+mod meetings;
+mod recordings;
 pub mod relay;
+mod servers;
+mod tokens;
+mod types;
 mod user;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 pub use context::{GatewayContext, RequestContext};
+pub use loaders::Loaders;
 pub use user::UserNode;
 
 use crate::{config::GraphqlConfig, error::ErrorCodes};
 
 #[derive(MergedObject, Default)]
-pub struct Query(relay::NodeQueries, user::ViewerQueries);
+pub struct Query(
+    relay::NodeQueries,
+    user::ViewerQueries,
+    meetings::MeetingQueries,
+    servers::ServerQueries,
+    tokens::TokenQueries,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(login::LoginMutations);
+pub struct Mutation(
+    login::LoginMutations,
+    meetings::MeetingMutations,
+    servers::ServerMutations,
+    tokens::TokenMutations,
+    bbb_mutations::BbbMutations,
+);
 
 pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -28,6 +49,9 @@ pub fn schema_builder(limits: &GraphqlConfig) -> SchemaBuilder<Query, Mutation, 
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(ErrorCodes)
+        .extension(live::BbbLoaders)
+        // The process's one balancer, until AppState holds it for the BBB endpoint too.
+        .data(std::sync::Arc::new(service::bbb::Balancer::default()))
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

@@ -14,7 +14,10 @@ use async_graphql::{
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 use store::{Page, PageRequest};
 
-use super::user::UserNode;
+use super::{
+    meetings::MeetingNode, servers::{ServerGroupNode, ServerNode}, tokens::ApiTokenNode,
+    user::UserNode,
+};
 use crate::error::GatewayError;
 
 /// A GraphQL object type with global IDs.
@@ -69,6 +72,10 @@ pub fn decode_id_of<T: NodeType>(id: &ID, field: &str) -> Result<i64, GatewayErr
 #[graphql(field(name = "id", ty = "ID", desc = "The global ID of the object."))]
 pub enum Node {
     User(UserNode),
+    Meeting(MeetingNode),
+    ServerGroup(ServerGroupNode),
+    Server(ServerNode),
+    ApiToken(ApiTokenNode),
 }
 
 #[derive(Default)]
@@ -82,6 +89,16 @@ impl NodeQueries {
         let (type_name, database_id) = decode_id(&id)?;
         Ok(match type_name.as_str() {
             UserNode::TYPE_NAME => UserNode::load(ctx, database_id).await?.map(Node::User),
+            MeetingNode::TYPE_NAME => MeetingNode::load(ctx, database_id)
+                .await?
+                .map(Node::Meeting),
+            ServerGroupNode::TYPE_NAME => ServerGroupNode::load(ctx, database_id)
+                .await?
+                .map(Node::ServerGroup),
+            ServerNode::TYPE_NAME => ServerNode::load(ctx, database_id).await?.map(Node::Server),
+            ApiTokenNode::TYPE_NAME => ApiTokenNode::load(ctx, database_id)
+                .await?
+                .map(Node::ApiToken),
             _ => None,
         })
     }

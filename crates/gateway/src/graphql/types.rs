@@ -77,6 +77,9 @@ pub enum MeetingPermission {
 }
 
 /// A permission on one server group.
+// The variants mirror the stored enum one to one, which `remote` needs; their common prefix
+// is the original's naming.
+#[allow(clippy::enum_variant_names)]
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "store::GroupPermission")]
 pub enum GroupPermission {

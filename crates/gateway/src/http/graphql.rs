@@ -1,20 +1,23 @@
 //! `/graphql` (POST and GET) and `/graphiql`.
 
+use std::time::Instant;
+
 use actix_web::{
     Either, HttpMessage, HttpRequest, HttpResponse, Responder, http::StatusCode, http::header, web,
 };
 use async_graphql::{
-    BatchRequest,
+    BatchRequest, BatchResponse,
     http::GraphiQLSource,
     parser::types::{DocumentOperations, OperationType},
 };
 use async_graphql_actix_web::GraphQLResponse;
+use metrics::FrontDoor;
 
 use super::errors;
 use crate::{
     app::AppState,
     auth,
-    error::GatewayError,
+    error::{ErrorCode, GatewayError},
     graphql::{GatewaySchema, RequestContext},
 };
 
@@ -81,16 +84,61 @@ fn refuse(status: StatusCode, error: GatewayError) -> Answer {
     Either::Right(errors::response(status, &error))
 }
 
-/// Resolves the site and viewer, then runs the operations.
+/// Resolves the site and viewer, then runs the operations; each is counted in the metrics by
+/// its operation type and outcome.
 async fn execute(
     request: &HttpRequest,
     app: &AppState,
     schema: &GatewaySchema,
-    batch: BatchRequest,
+    mut batch: BatchRequest,
 ) -> Answer {
+    let started = Instant::now();
+    let calls: Vec<&'static str> = batch.iter_mut().map(operation_type).collect();
+    let observe = |outcomes: Vec<&str>| {
+        for (call, outcome) in calls.iter().zip(outcomes) {
+            app.metrics
+                .observe_request(FrontDoor::Graphql, call, outcome, started.elapsed());
+        }
+    };
     match request_context(request, app).await {
-        Ok(context) => Either::Left(schema.execute_batch(batch.data(context)).await.into()),
-        Err(error) => refuse(errors::status_of(&error), error),
+        Ok(context) => {
+            let response = schema.execute_batch(batch.data(context)).await;
+            observe(match &response {
+                BatchResponse::Single(response) => vec![outcome(response)],
+                BatchResponse::Batch(responses) => responses.iter().map(outcome).collect(),
+            });
+            Either::Left(response.into())
+        }
+        Err(error) => {
+            observe(vec![error.code().as_str(); calls.len()]);
+            refuse(errors::status_of(&error), error)
+        }
+    }
+}
+
+/// `query`, `mutation` or `subscription`; `invalid` for documents that do not parse or do not
+/// say which operation to run.
+fn operation_type(request: &mut async_graphql::Request) -> &'static str {
+    match selected_operation_type(request) {
+        Some(OperationType::Query) => "query",
+        Some(OperationType::Mutation) => "mutation",
+        Some(OperationType::Subscription) => "subscription",
+        None => "invalid",
+    }
+}
+
+/// `ok`, or the code of the first error.
+fn outcome(response: &async_graphql::Response) -> &str {
+    match response.errors.first() {
+        None => "ok",
+        Some(error) => match error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+        {
+            Some(async_graphql::Value::String(code)) => code,
+            _ => ErrorCode::Internal.as_str(),
+        },
     }
 }
 
@@ -210,11 +258,14 @@ fn no_query() -> GatewayError {
 /// Whether the operation to run is a query. Unparsable documents count as queries: execution
 /// reports their syntax errors.
 fn is_query(request: &mut async_graphql::Request) -> bool {
+    selected_operation_type(request).is_none_or(|ty| ty == OperationType::Query)
+}
+
+/// The type of the operation the request runs, if the document parses and names one.
+fn selected_operation_type(request: &mut async_graphql::Request) -> Option<OperationType> {
     let operation_name = request.operation_name.clone();
-    let Ok(document) = request.parsed_query() else {
-        return true;
-    };
-    let operation_type = match &document.operations {
+    let document = request.parsed_query().ok()?;
+    match &document.operations {
         DocumentOperations::Single(operation) => Some(operation.node.ty),
         DocumentOperations::Multiple(operations) => match operation_name {
             Some(name) => operations
@@ -228,6 +279,5 @@ fn is_query(request: &mut async_graphql::Request) -> bool {
                 .next()
                 .map(|operation| operation.node.ty),
         },
-    };
-    operation_type.is_none_or(|ty| ty == OperationType::Query)
+    }
 }

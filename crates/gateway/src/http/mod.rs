@@ -4,26 +4,33 @@
 
 mod errors;
 mod graphql;
+mod ops;
+mod request_id;
 
 use std::net::TcpListener;
 
-use actix_web::{App, HttpResponse, HttpServer, dev::Server, http::StatusCode, web};
+use actix_web::{App, HttpServer, dev::Server, http::StatusCode, middleware::from_fn, web};
 
 use crate::{app::AppState, error::GatewayError};
+
+pub use ops::{health_name, state_name};
 
 /// Starts serving on `listener`; the returned server runs until stopped through its handle.
 /// Signal handling is the caller's (see `cli::serve`), so tests can run several servers.
 pub fn start(state: AppState, listener: TcpListener) -> Result<Server, GatewayError> {
     let schema = web::Data::new(state.schema());
+    // actix counts whole seconds; round up so that a sub-second timeout is not none at all.
+    let shutdown_timeout = state.config.http.shutdown_timeout.as_secs_f64().ceil() as u64;
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(schema.clone())
-            .wrap(tracing_middleware())
+            .wrap(from_fn(request_id::middleware))
             .configure(routes)
     })
     .disable_signals()
+    .shutdown_timeout(shutdown_timeout)
     .listen(listener)
     .map_err(|error| GatewayError::internal(format!("cannot listen: {error}")))?
     .run();
@@ -44,17 +51,10 @@ fn routes(config: &mut web::ServiceConfig) {
                 })),
         )
         .route("/graphiql", web::get().to(graphql::graphiql))
-        .route("/healthz", web::get().to(healthz))
+        .route("/healthz", web::get().to(ops::healthz))
+        .route("/readyz", web::get().to(ops::readyz))
+        .route("/metrics", web::get().to(ops::metrics))
         .default_service(web::to(|| async {
             errors::response(StatusCode::NOT_FOUND, &GatewayError::not_found("endpoint"))
         }));
-}
-
-/// Liveness: the process answers HTTP.
-async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
-}
-
-fn tracing_middleware() -> actix_web::middleware::Logger {
-    actix_web::middleware::Logger::new("%s %r %Dms").log_target("gateway::http")
 }

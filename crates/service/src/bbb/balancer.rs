@@ -133,10 +133,6 @@ impl Balancer {
         }
     }
 
-    pub fn settings(&self) -> BalancerSettings {
-        self.settings
-    }
-
     /// Picks the least loaded server of `servers` (one group) that takes new meetings, and
     /// reserves seats on it for `bbb_meeting_id` in the same step, so that concurrent
     /// placements see each other. `size_hint` (maxParticipants or a size-hint metadata)

@@ -52,11 +52,6 @@ impl ServerMeetings {
             .get(bbb_meeting_id)
             .filter(|meeting| !meeting.has_been_forcibly_ended)
     }
-
-    /// Every meeting the server listed, ended ones included.
-    pub fn all(&self) -> impl Iterator<Item = &MeetingInfo> {
-        self.meetings.values()
-    }
 }
 
 /// Asks one server for its meetings. Servers the poller found unhealthy are not asked: the

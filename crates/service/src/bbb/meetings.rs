@@ -13,8 +13,9 @@ use bbb_client::{CreateMeeting, JoinMeeting, Role};
 use store::{Meeting, NewPlacement, Placement, Server};
 
 use super::Orchestrator;
-use super::balancer::keeps_meetings;
-use crate::permissions::{self, JoinRole};
+use super::balancer::{keeps_meetings, takes_new_meetings};
+use crate::meetings::VisibleMeeting;
+use crate::permissions::{self, EffectivePermissions, JoinRole};
 use crate::{Actor, ServiceError};
 
 /// The placement namespace of persistent meetings. The BBB endpoint namespaces by API token
@@ -52,12 +53,12 @@ impl Orchestrator {
         &self,
         actor: &Actor,
         meeting_id: i64,
-    ) -> Result<(Meeting, RunningMeeting), ServiceError> {
+    ) -> Result<(VisibleMeeting, RunningMeeting), ServiceError> {
         let meeting = self.store.meetings().get(meeting_id).await?;
         let allowed = permissions::load_meeting_permissions(&self.store, actor, &meeting).await?;
         permissions::require(allowed.can_start(), "starting this meeting")?;
         let running = self.ensure_running(&meeting).await?;
-        Ok((meeting, running))
+        Ok((visible(meeting, allowed), running))
     }
 
     /// A join URL for the signed-in actor: in `requested` role if given and allowed, else in
@@ -90,7 +91,7 @@ impl Orchestrator {
             .role(bbb_role(role))
             .user_id(user.id.to_string())
             .create_time(running.create_time);
-        Ok(self.signed_join(&running, &join, role)?)
+        self.signed_join(&running, &join, role)
     }
 
     /// A join URL for whoever holds a meeting URL that admits guests: always an attendee
@@ -121,7 +122,7 @@ impl Orchestrator {
         if let Some(user) = &actor.user {
             join = join.user_id(user.id.to_string());
         }
-        Ok(self.signed_join(&running, &join, JoinRole::Attendee)?)
+        self.signed_join(&running, &join, JoinRole::Attendee)
     }
 
     /// Ends a meeting on BBB and closes its placement. Needs `join_as_moderator`. Returns
@@ -130,12 +131,12 @@ impl Orchestrator {
         &self,
         actor: &Actor,
         meeting_id: i64,
-    ) -> Result<(Meeting, bool), ServiceError> {
+    ) -> Result<(VisibleMeeting, bool), ServiceError> {
         let meeting = self.store.meetings().get(meeting_id).await?;
         let allowed = permissions::load_meeting_permissions(&self.store, actor, &meeting).await?;
         permissions::require(allowed.can_end(), "ending this meeting")?;
         let Some(placement) = self.live_placement(&meeting).await? else {
-            return Ok((meeting, false));
+            return Ok((visible(meeting, allowed), false));
         };
         let server = self.store.servers().get(placement.server_id).await?;
         let endpoint = super::endpoint(&self.store, &server)?;
@@ -146,7 +147,7 @@ impl Orchestrator {
             Err(error) => return Err(error.into()),
         };
         self.store.placements().mark_ended(placement.id).await?;
-        Ok((meeting, was_running))
+        Ok((visible(meeting, allowed), was_running))
     }
 
     /// Makes sure `meeting` runs on a BBB server and returns where. Idempotent and safe to
@@ -237,7 +238,7 @@ impl Orchestrator {
         server: &Server,
         placement: &Placement,
     ) -> Result<bool, ServiceError> {
-        if super::balancer::takes_new_meetings(server) {
+        if takes_new_meetings(server) {
             return Ok(true);
         }
         let endpoint = super::endpoint(&self.store, server)?;
@@ -340,6 +341,13 @@ pub(crate) fn create_request(meeting: &Meeting, bbb_meeting_id: &str) -> CreateM
         create = create.moderator_only_message(meeting.moderator_message.as_str());
     }
     create
+}
+
+fn visible(meeting: Meeting, permissions: EffectivePermissions) -> VisibleMeeting {
+    VisibleMeeting {
+        meeting,
+        permissions,
+    }
 }
 
 fn bbb_role(role: JoinRole) -> Role {

@@ -9,7 +9,7 @@ pub mod balancer;
 pub mod live;
 mod meetings;
 pub mod poller;
-mod recordings;
+pub mod recordings;
 
 use std::sync::Arc;
 
@@ -48,10 +48,6 @@ impl Orchestrator {
 
     pub fn client(&self) -> &bbb_client::Client {
         &self.client
-    }
-
-    pub fn balancer(&self) -> &Balancer {
-        &self.balancer
     }
 }
 

@@ -216,7 +216,7 @@ impl Orchestrator {
             }
         }
         for found in result.values_mut().flatten() {
-            found.sort_by(|(_, a), (_, b)| b.start_time.cmp(&a.start_time));
+            found.sort_by_key(|(_, recording)| std::cmp::Reverse(recording.start_time));
         }
         Ok(result)
     }

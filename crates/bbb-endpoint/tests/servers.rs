@@ -1,0 +1,300 @@
+//! Server selection and health through the endpoint: placement spread by load (attendees seen
+//! by the poller plus decaying reservations, size hints), cordoned servers, and a server taken
+//! down and brought back mid-test.
+
+mod common;
+
+use std::collections::HashSet;
+
+use bbb_client::CreateMeeting;
+use bbb_client::checksum::ChecksumAlgorithm;
+use common::{Harness, assert_failed, element};
+use store::{ServerHealth, ServerState, TokenScope};
+
+#[tokio::test]
+async fn placement_spreads_by_load() {
+    let h = Harness::start(3).await;
+    let tok = h.token("lms", TokenScope::Token, None).await;
+    let api = h.api(&tok);
+    h.poll().await;
+    // A burst of three lands on three servers: each placement reserves seats.
+    for n in 0..3 {
+        h.client
+            .create(&api, &CreateMeeting::new(format!("burst-{n}"), "Burst"))
+            .await
+            .unwrap();
+    }
+    let mut servers = HashSet::new();
+    for n in 0..3 {
+        servers.insert(h.placement(&tok, &format!("burst-{n}")).await.server_id);
+    }
+    assert_eq!(servers.len(), 3);
+
+    // Attendees on two of them, seen by a poll: the next meeting goes to the third.
+    let busy_a = h.placement(&tok, "burst-0").await;
+    let busy_b = h.placement(&tok, "burst-1").await;
+    let idle = h.placement(&tok, "burst-2").await;
+    h.sim_of(&busy_a)
+        .add_attendees(&busy_a.bbb_meeting_id, 30)
+        .unwrap();
+    h.sim_of(&busy_b)
+        .add_attendees(&busy_b.bbb_meeting_id, 20)
+        .unwrap();
+    h.poll().await;
+    h.client
+        .create(&api, &CreateMeeting::new("next", "Next"))
+        .await
+        .unwrap();
+    assert_eq!(h.placement(&tok, "next").await.server_id, idle.server_id);
+
+    // A big meeting (size hint) reserves its seats: small ones then avoid its server.
+    h.client
+        .create(
+            &api,
+            &CreateMeeting::new("big", "Big").max_participants(100),
+        )
+        .await
+        .unwrap();
+    let big = h.placement(&tok, "big").await;
+    assert_eq!(big.server_id, idle.server_id, "still the least loaded");
+    h.client
+        .create(&api, &CreateMeeting::new("small", "Small"))
+        .await
+        .unwrap();
+    assert_eq!(h.placement(&tok, "small").await.server_id, busy_b.server_id);
+    h.client
+        .create(
+            &api,
+            &CreateMeeting::new("hinted", "Hinted").meta("bbb-meeting-size-hint", "200"),
+        )
+        .await
+        .unwrap();
+    // Loads now: 30 attendees, 20 attendees + 5 reserved, 110 reserved.
+    let hinted = h.placement(&tok, "hinted").await;
+    assert_eq!(hinted.server_id, busy_b.server_id);
+    // Its 200 seats push that server above the one with 30 attendees.
+    h.client
+        .create(&api, &CreateMeeting::new("after-hint", "After"))
+        .await
+        .unwrap();
+    assert_eq!(
+        h.placement(&tok, "after-hint").await.server_id,
+        busy_a.server_id
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn cordoned_servers_keep_their_meetings_but_get_no_new_ones() {
+    let h = Harness::start(2).await;
+    let tok = h.token("lms", TokenScope::Token, None).await;
+    let api = h.api(&tok);
+    h.client
+        .create(&api, &CreateMeeting::new("draining", "Draining"))
+        .await
+        .unwrap();
+    let draining = h.placement(&tok, "draining").await;
+    h.store()
+        .servers()
+        .set_state(draining.server_id, ServerState::Cordoned)
+        .await
+        .unwrap();
+    for n in 0..4 {
+        h.client
+            .create(&api, &CreateMeeting::new(format!("new-{n}"), "New"))
+            .await
+            .unwrap();
+        assert_ne!(
+            h.placement(&tok, &format!("new-{n}")).await.server_id,
+            draining.server_id
+        );
+    }
+    let info = h.client.get_meeting_info(&api, "draining").await.unwrap();
+    assert_eq!(info.meeting_id, "draining");
+    let again = h
+        .client
+        .create(&api, &CreateMeeting::new("draining", "Draining"))
+        .await
+        .unwrap();
+    assert_eq!(
+        again.message_key, "duplicateWarning",
+        "not moved off a cordoned server"
+    );
+    assert_eq!(h.client.get_meetings(&api).await.unwrap().len(), 5);
+    // Disabled: its meetings are unreachable, with a BBB answer.
+    h.store()
+        .servers()
+        .set_state(draining.server_id, ServerState::Disabled)
+        .await
+        .unwrap();
+    let (status, body) = h
+        .get(&h.url(
+            &tok,
+            "getMeetingInfo",
+            "meetingID=draining",
+            ChecksumAlgorithm::Sha1,
+        ))
+        .await;
+    assert_failed(status, &body, "serverUnavailable");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_dead_server_costs_its_meetings_only_and_they_are_placed_anew_on_create() {
+    let h = Harness::start(3).await;
+    let tok = h.token("lms", TokenScope::Token, None).await;
+    let api = h.api(&tok);
+    h.poll().await;
+    for n in 0..3 {
+        h.client
+            .create(
+                &api,
+                &CreateMeeting::new(format!("m{n}"), format!("Meeting {n}")),
+            )
+            .await
+            .unwrap();
+    }
+    let victim = h.placement(&tok, "m0").await;
+    let dead = h.sim_of(&victim);
+    dead.set_down(true).await.unwrap();
+
+    // Before any poll notices: the dead server's meeting gets FAILED, the others work, and
+    // getMeetings answers with the servers that answered.
+    for call in ["getMeetingInfo", "isMeetingRunning", "end"] {
+        let (status, body) = h
+            .get(&h.url(&tok, call, "meetingID=m0", ChecksumAlgorithm::Sha1))
+            .await;
+        assert_failed(status, &body, "serverUnavailable");
+    }
+    for id in ["m1", "m2"] {
+        assert_eq!(
+            h.client
+                .get_meeting_info(&api, id)
+                .await
+                .unwrap()
+                .meeting_id,
+            id
+        );
+    }
+    let mut listed: Vec<String> = h
+        .client
+        .get_meetings(&api)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.meeting_id)
+        .collect();
+    listed.sort();
+    assert_eq!(listed, ["m1", "m2"]);
+
+    // The poller marks it unhealthy; join answers FAILED, no redirect to a dead server.
+    h.poll().await;
+    let row = h.store().servers().get(victim.server_id).await.unwrap();
+    assert_eq!(row.health, ServerHealth::Unhealthy);
+    let (status, body) = h
+        .get(&h.url(
+            &tok,
+            "join",
+            "meetingID=m0&fullName=Ann&role=MODERATOR",
+            ChecksumAlgorithm::Sha1,
+        ))
+        .await;
+    assert_failed(status, &body, "serverUnavailable");
+    assert!(!body.contains(&victim.bbb_meeting_id));
+
+    // The next create places it anew, on a live server; the client's ID stays the same.
+    let recreated = h
+        .client
+        .create(&api, &CreateMeeting::new("m0", "Meeting 0"))
+        .await
+        .unwrap();
+    assert_eq!(recreated.meeting_id, "m0");
+    let moved = h.placement(&tok, "m0").await;
+    assert_eq!(moved.id, victim.id);
+    assert_ne!(moved.server_id, victim.server_id);
+    assert_eq!(
+        h.client
+            .get_meeting_info(&api, "m0")
+            .await
+            .unwrap()
+            .meeting_id,
+        "m0"
+    );
+    // New meetings avoid the dead server.
+    for n in 3..6 {
+        h.client
+            .create(&api, &CreateMeeting::new(format!("m{n}"), "New"))
+            .await
+            .unwrap();
+        assert_ne!(
+            h.placement(&tok, &format!("m{n}")).await.server_id,
+            victim.server_id
+        );
+    }
+
+    // Back up: healthy after a poll, and it takes new meetings again.
+    dead.set_down(false).await.unwrap();
+    h.poll().await;
+    let row = h.store().servers().get(victim.server_id).await.unwrap();
+    assert_eq!(row.health, ServerHealth::Healthy);
+    let mut used = HashSet::new();
+    for n in 6..12 {
+        h.client
+            .create(&api, &CreateMeeting::new(format!("m{n}"), "New"))
+            .await
+            .unwrap();
+        used.insert(h.placement(&tok, &format!("m{n}")).await.server_id);
+    }
+    assert!(used.contains(&victim.server_id), "{used:?}");
+    assert_eq!(h.client.get_meetings(&api).await.unwrap().len(), 12);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn create_on_a_server_that_just_died_is_placed_elsewhere_at_once() {
+    let h = Harness::start(2).await;
+    let tok = h.token("lms", TokenScope::Token, None).await;
+    let api = h.api(&tok);
+    h.client
+        .create(&api, &CreateMeeting::new("room", "Room"))
+        .await
+        .unwrap();
+    let first = h.placement(&tok, "room").await;
+    h.sim_of(&first).set_down(true).await.unwrap();
+    // No poll yet: the failed forward itself moves the meeting.
+    let created = h
+        .client
+        .create(&api, &CreateMeeting::new("room", "Room"))
+        .await
+        .unwrap();
+    assert_eq!(
+        created.message_key, "",
+        "a fresh meeting on the other server"
+    );
+    assert_ne!(h.placement(&tok, "room").await.server_id, first.server_id);
+
+    // A removed server takes its placements along: the meeting is unknown, then created anew.
+    let now_on = h.placement(&tok, "room").await;
+    h.store().servers().remove(now_on.server_id).await.unwrap();
+    let (status, body) = h
+        .get(&h.url(
+            &tok,
+            "getMeetingInfo",
+            "meetingID=room",
+            ChecksumAlgorithm::Sha1,
+        ))
+        .await;
+    assert_failed(status, &body, "notFound");
+    // Only the dead server is left: no server takes the meeting, and the answer says so.
+    let (status, body) = h
+        .get(&h.url(
+            &tok,
+            "create",
+            "meetingID=room&name=Room",
+            ChecksumAlgorithm::Sha1,
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(element(&body, "returncode"), Some("FAILED"), "{body}");
+    h.stop().await;
+}

@@ -1,0 +1,98 @@
+//! `bbb-gateway user create`.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use clap::Subcommand;
+use rand::RngCore;
+use store::NewUser;
+
+use super::{open_store, read_secret_line, site};
+use crate::{auth, config::Config, error::GatewayError};
+
+/// Generated passwords have this many random bytes (128 bits).
+const GENERATED_PASSWORD_BYTES: usize = 16;
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a local user who logs in with a password. Without --password-stdin a random
+    /// password is generated and printed once.
+    Create {
+        username: String,
+        /// Name shown to others; the username when absent.
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long, default_value = "")]
+        email: String,
+        /// May manage server groups, servers and every API token.
+        #[arg(long)]
+        staff: bool,
+        /// May do everything in the site.
+        #[arg(long)]
+        superuser: bool,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Domain of the user's site; the default site when absent.
+        #[arg(long, value_name = "DOMAIN")]
+        site: Option<String>,
+    },
+}
+
+pub async fn run(config: &Config, command: UserCommand) -> Result<(), GatewayError> {
+    let UserCommand::Create {
+        username,
+        display_name,
+        email,
+        staff,
+        superuser,
+        password_stdin,
+        site: domain,
+    } = command;
+    let (password, generated) = if password_stdin {
+        (read_secret_line("password")?, false)
+    } else {
+        let mut bytes = [0u8; GENERATED_PASSWORD_BYTES];
+        rand::rng().fill_bytes(&mut bytes);
+        (URL_SAFE_NO_PAD.encode(bytes), true)
+    };
+    let store = open_store(config).await?;
+    let site = site(&store, domain.as_deref()).await?;
+    let hash = {
+        let password = password.clone();
+        // argon2 takes tens of milliseconds of CPU: off the async workers.
+        tokio::task::spawn_blocking(move || auth::hash_password(&password))
+            .await
+            .map_err(GatewayError::internal)??
+    };
+    let user = store
+        .users()
+        .create(NewUser {
+            display_name: display_name.unwrap_or_else(|| username.clone()),
+            email,
+            password_hash: Some(hash),
+            is_staff: staff,
+            is_superuser: superuser,
+            ..NewUser::new(site.id, username)
+        })
+        .await?;
+    let mut flags = Vec::new();
+    if user.is_superuser {
+        flags.push("superuser");
+    }
+    if user.is_staff {
+        flags.push("staff");
+    }
+    let flags = if flags.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", flags.join(", "))
+    };
+    println!(
+        "created user {} (id {}{flags}) in site {}",
+        user.username, user.id, site.domain
+    );
+    if generated {
+        println!("password (shown only now): {password}");
+    }
+    store.close().await?;
+    Ok(())
+}

@@ -1,0 +1,566 @@
+//! Meetings on BBB through GraphQL, as a frontend uses them: start, join (following the signed
+//! URL into the simulator), live state, end, guests, recordings; plus how many BBB calls a
+//! page of meetings costs and what a failing server does to a query.
+
+#[allow(dead_code)] // each test binary uses its own part of the harness
+mod common;
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, dev::ServerHandle, web};
+use common::{TestApp, error_code};
+use serde_json::{Value, json};
+use store::{GroupPermission, Server, ServerChanges, User};
+
+/// Logs in through the `login` mutation, as a frontend does; returns the bearer token.
+async fn log_in(app: &TestApp, username: &str, password: &str) -> String {
+    let answer = app
+        .graphql(
+            "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }",
+            json!({ "u": username, "p": password }),
+            None,
+        )
+        .await;
+    answer["data"]["login"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("login failed: {answer:#}"))
+        .to_owned()
+}
+
+/// A user who may create meetings in the test group.
+async fn organizer(app: &TestApp, username: &str) -> User {
+    let user = app.create_user(username, "organizer-password").await;
+    app.state
+        .store
+        .groups()
+        .grant(app.group.id, user.id, GroupPermission::AddMeetings)
+        .await
+        .unwrap();
+    user
+}
+
+fn group_id(app: &TestApp) -> String {
+    gateway::graphql::relay::encode_id("ServerGroup", app.group.id).0
+}
+
+/// Creates a meeting through GraphQL; returns its global ID.
+async fn create_meeting(app: &TestApp, token: &str, input: Value) -> String {
+    let mut input = input;
+    input["groupId"] = json!(group_id(app));
+    let answer = app
+        .graphql(
+            "mutation($input: CreateMeetingInput!) { createMeeting(input: $input) { id } }",
+            json!({ "input": input }),
+            Some(token),
+        )
+        .await;
+    answer["data"]["createMeeting"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("createMeeting failed: {answer:#}"))
+        .to_owned()
+}
+
+async fn start_meeting(app: &TestApp, token: &str, id: &str) {
+    let answer = app
+        .graphql(
+            "mutation($id: ID!) { startMeeting(id: $id) { id } }",
+            json!({ "id": id }),
+            Some(token),
+        )
+        .await;
+    assert_eq!(answer["data"]["startMeeting"]["id"], id, "{answer:#}");
+}
+
+/// An HTTP client that shows redirects instead of following them.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Opens a join URL as the user's browser would: it must redirect into the simulator's
+/// client page, which must load.
+async fn follow_join_url(app: &TestApp, url: &str) {
+    let browser = browser();
+    let answer = browser.get(url).send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 302, "join answered {answer:?}");
+    let location = answer.headers()["location"].to_str().unwrap().to_owned();
+    let into_client = app.simulators.iter().any(|sim| {
+        location.starts_with(&format!(
+            "{}/html5client/join?sessionToken=",
+            sim.base_url()
+        ))
+    });
+    assert!(into_client, "join redirected to {location}");
+    let page = browser.get(&location).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let text = page.text().await.unwrap();
+    assert!(!text.contains("Session not found"), "{text}");
+}
+
+#[tokio::test]
+async fn a_frontend_creates_shares_joins_watches_and_ends_a_meeting() {
+    let app = TestApp::spawn().await;
+    organizer(&app, "olivia").await;
+    let bob = app.create_user("bob", "bob-password").await;
+    let olivia_token = log_in(&app, "olivia", "organizer-password").await;
+    let bob_token = log_in(&app, "bob", "bob-password").await;
+
+    let meeting = create_meeting(
+        &app,
+        &olivia_token,
+        json!({ "name": "Design review", "muteOnStart": true }),
+    )
+    .await;
+    let granted = app
+        .graphql(
+            "mutation($m: ID!) { grantMeetingPermission(meetingId: $m, user: { username: \"bob\" },
+                 permission: JOIN_AS_ATTENDEE) { __typename } }",
+            json!({ "m": meeting }),
+            Some(&olivia_token),
+        )
+        .await;
+    assert!(granted["errors"].is_null(), "{granted:#}");
+
+    // Not running yet: no live state, and that is no error.
+    let query = "query($id: ID!) { meeting(id: $id) { name live { running participantCount
+                   moderatorCount attendees { userId fullName role } server { id name } } } }";
+    let before = app
+        .graphql(query, json!({ "id": meeting }), Some(&bob_token))
+        .await;
+    assert!(before["errors"].is_null(), "{before:#}");
+    assert!(before["data"]["meeting"]["live"].is_null());
+
+    let joined = app
+        .graphql(
+            "mutation($id: ID!) { joinMeeting(id: $id) { url role } }",
+            json!({ "id": meeting }),
+            Some(&bob_token),
+        )
+        .await;
+    assert_eq!(
+        joined["data"]["joinMeeting"]["role"], "ATTENDEE",
+        "{joined:#}"
+    );
+    let url = joined["data"]["joinMeeting"]["url"].as_str().unwrap();
+    follow_join_url(&app, url).await;
+
+    // An attendee cannot ask for more than they were granted.
+    let refused = app
+        .graphql(
+            "mutation($id: ID!) { joinMeeting(id: $id, role: MODERATOR) { url } }",
+            json!({ "id": meeting }),
+            Some(&bob_token),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+
+    let live = app
+        .graphql(query, json!({ "id": meeting }), Some(&bob_token))
+        .await;
+    assert!(live["errors"].is_null(), "{live:#}");
+    let state = &live["data"]["meeting"]["live"];
+    assert_eq!(state["running"], true, "{live:#}");
+    assert_eq!(state["participantCount"], 1);
+    assert_eq!(state["moderatorCount"], 0);
+    assert_eq!(
+        state["attendees"],
+        json!([{ "userId": bob.id.to_string(), "fullName": "bob (test)", "role": "ATTENDEE" }])
+    );
+    assert!(
+        state["server"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("test-")
+    );
+    assert!(state["server"]["id"].is_null(), "server IDs are for staff");
+
+    let refused = app
+        .graphql(
+            "mutation($id: ID!) { endMeeting(id: $id) { wasRunning } }",
+            json!({ "id": meeting }),
+            Some(&bob_token),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+
+    let ended = app
+        .graphql(
+            "mutation($id: ID!) { endMeeting(id: $id) { wasRunning meeting { name live { running } } } }",
+            json!({ "id": meeting }),
+            Some(&olivia_token),
+        )
+        .await;
+    assert!(ended["errors"].is_null(), "{ended:#}");
+    assert_eq!(ended["data"]["endMeeting"]["wasRunning"], true);
+    assert!(ended["data"]["endMeeting"]["meeting"]["live"].is_null());
+    let after = app
+        .graphql(query, json!({ "id": meeting }), Some(&bob_token))
+        .await;
+    assert!(after["data"]["meeting"]["live"].is_null(), "{after:#}");
+}
+
+#[tokio::test]
+async fn guests_join_through_a_url_that_admits_them() {
+    let app = TestApp::spawn().await;
+    organizer(&app, "olivia").await;
+    let token = log_in(&app, "olivia", "organizer-password").await;
+    let meeting = create_meeting(&app, &token, json!({ "name": "Open day" })).await;
+    for (slug, guests) in [("open-day", true), ("staff-only", false)] {
+        let added = app
+            .graphql(
+                "mutation($m: ID!, $s: String!, $g: Boolean!) {
+                     addMeetingUrl(meetingId: $m, slug: $s, allowGuests: $g) { slug } }",
+                json!({ "m": meeting, "s": slug, "g": guests }),
+                Some(&token),
+            )
+            .await;
+        assert!(added["errors"].is_null(), "{added:#}");
+    }
+    let join = "mutation($s: String!, $n: String!) { joinMeetingByUrl(slug: $s, displayName: $n) { url } }";
+
+    let joined = app
+        .graphql(join, json!({ "s": "open-day", "n": "Visitor" }), None)
+        .await;
+    let url = joined["data"]["joinMeetingByUrl"]["url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{joined:#}"));
+    follow_join_url(&app, url).await;
+    let live = app
+        .graphql(
+            "query($id: ID!) { meeting(id: $id) { live { attendees { fullName role } } } }",
+            json!({ "id": meeting }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        live["data"]["meeting"]["live"]["attendees"],
+        json!([{ "fullName": "Visitor", "role": "ATTENDEE" }]),
+        "{live:#}"
+    );
+
+    let refused = app
+        .graphql(join, json!({ "s": "staff-only", "n": "Visitor" }), None)
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+    let nameless = app
+        .graphql(join, json!({ "s": "open-day", "n": "  " }), None)
+        .await;
+    assert_eq!(error_code(&nameless), "BAD_USER_INPUT");
+}
+
+/// Forwards every request to a simulator and counts BBB API calls by name.
+struct CountingProxy {
+    api_url: String,
+    calls: Arc<Mutex<HashMap<String, usize>>>,
+    server: ServerHandle,
+}
+
+struct ProxyTarget {
+    base_url: String,
+    http: reqwest::Client,
+    calls: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl CountingProxy {
+    fn spawn(base_url: &str) -> CountingProxy {
+        let calls = Arc::new(Mutex::new(HashMap::new()));
+        let target = web::Data::new(ProxyTarget {
+            base_url: base_url.to_owned(),
+            http: browser(),
+            calls: calls.clone(),
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(target.clone())
+                .default_service(web::to(forward))
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        CountingProxy {
+            api_url: format!("http://{address}/bigbluebutton/api/"),
+            calls,
+            server: handle,
+        }
+    }
+
+    fn count(&self, call: &str) -> usize {
+        self.calls.lock().unwrap().get(call).copied().unwrap_or(0)
+    }
+
+    fn reset(&self) {
+        self.calls.lock().unwrap().clear();
+    }
+}
+
+async fn forward(
+    request: HttpRequest,
+    body: web::Bytes,
+    target: web::Data<ProxyTarget>,
+) -> HttpResponse {
+    let call = request
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    *target.calls.lock().unwrap().entry(call).or_default() += 1;
+    let url = format!("{}{}", target.base_url, request.uri());
+    let method = reqwest::Method::from_bytes(request.method().as_str().as_bytes()).unwrap();
+    let answer = target
+        .http
+        .request(method, url)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let mut response = HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(answer.status().as_u16()).unwrap(),
+    );
+    for name in ["content-type", "location"] {
+        if let Some(value) = answer.headers().get(name) {
+            response.insert_header((name, value.to_str().unwrap().to_owned()));
+        }
+    }
+    response.body(answer.bytes().await.unwrap())
+}
+
+/// Puts a counting proxy in front of each simulator of the test group.
+async fn route_through_proxies(app: &TestApp) -> Vec<(Server, CountingProxy)> {
+    let store = &app.state.store;
+    let servers = store.servers().list(app.group.id).await.unwrap();
+    let mut routed = Vec::new();
+    for (server, sim) in servers.into_iter().zip(&app.simulators) {
+        let proxy = CountingProxy::spawn(sim.base_url());
+        let server = store
+            .servers()
+            .update(
+                server.id,
+                ServerChanges {
+                    api_url: Some(proxy.api_url.clone()),
+                    ..ServerChanges::default()
+                },
+            )
+            .await
+            .unwrap();
+        routed.push((server, proxy));
+    }
+    routed
+}
+
+#[tokio::test]
+async fn a_page_of_meetings_asks_each_server_once() {
+    let app = TestApp::spawn().await;
+    let proxies = route_through_proxies(&app).await;
+    organizer(&app, "olivia").await;
+    let token = log_in(&app, "olivia", "organizer-password").await;
+    for number in 0..10 {
+        let id = create_meeting(&app, &token, json!({ "name": format!("Room {number}") })).await;
+        start_meeting(&app, &token, &id).await;
+    }
+    for (_, proxy) in &proxies {
+        assert!(
+            proxy.count("create") > 0,
+            "meetings spread over both servers"
+        );
+        proxy.reset();
+    }
+
+    let page = app
+        .graphql(
+            "{ meetings(first: 20) { edges { node { name
+                 live { running participantCount attendees { fullName } server { name } }
+                 recordings { recordId } } } } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+
+    assert!(page["errors"].is_null(), "{page:#}");
+    let edges = page["data"]["meetings"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 10);
+    assert!(edges.iter().all(|edge| edge["node"]["live"].is_object()));
+    for (server, proxy) in &proxies {
+        assert_eq!(
+            proxy.count("getMeetings"),
+            1,
+            "getMeetings on {}",
+            server.name
+        );
+        assert_eq!(
+            proxy.count("getRecordings"),
+            1,
+            "getRecordings on {}",
+            server.name
+        );
+        let total: usize = proxy.calls.lock().unwrap().values().sum();
+        assert_eq!(total, 2, "no other BBB call on {}", server.name);
+    }
+    for (_, proxy) in proxies {
+        proxy.server.stop(false).await;
+    }
+}
+
+#[tokio::test]
+async fn a_failing_server_fails_only_the_live_field() {
+    let app = TestApp::spawn().await;
+    organizer(&app, "olivia").await;
+    let token = log_in(&app, "olivia", "organizer-password").await;
+    let meeting = create_meeting(&app, &token, json!({ "name": "Fragile", "record": true })).await;
+    start_meeting(&app, &token, &meeting).await;
+    // Like a BBB server whose bbb-web is down: nginx answers 502 to every API call.
+    for sim in &app.simulators {
+        sim.set_error_rate(1.0);
+    }
+
+    let answer = app
+        .graphql(
+            "query($id: ID!) { meeting(id: $id) { name record live { running } } }",
+            json!({ "id": meeting }),
+            Some(&token),
+        )
+        .await;
+
+    assert_eq!(answer["data"]["meeting"]["name"], "Fragile", "{answer:#}");
+    assert_eq!(answer["data"]["meeting"]["record"], true);
+    assert!(answer["data"]["meeting"]["live"].is_null());
+    assert_eq!(error_code(&answer), "BBB_UNAVAILABLE");
+    assert_eq!(answer["errors"][0]["path"], json!(["meeting", "live"]));
+    assert_eq!(answer["errors"].as_array().unwrap().len(), 1);
+
+    let join = app
+        .graphql(
+            "mutation($id: ID!) { joinMeeting(id: $id) { url } }",
+            json!({ "id": meeting }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(error_code(&join), "BBB_UNAVAILABLE");
+    assert!(join["data"].is_null() || join["data"]["joinMeeting"].is_null());
+}
+
+#[tokio::test]
+async fn moderators_manage_recordings_attendees_see_published_ones() {
+    let app = TestApp::spawn().await;
+    organizer(&app, "olivia").await;
+    app.create_user("bob", "bob-password").await;
+    let token = log_in(&app, "olivia", "organizer-password").await;
+    let bob_token = log_in(&app, "bob", "bob-password").await;
+    let meeting = create_meeting(&app, &token, json!({ "name": "Lecture", "record": true })).await;
+    let granted = app
+        .graphql(
+            "mutation($m: ID!) { grantMeetingPermission(meetingId: $m, user: { username: \"bob\" },
+                 permission: JOIN_AS_ATTENDEE) { __typename } }",
+            json!({ "m": meeting }),
+            Some(&token),
+        )
+        .await;
+    assert!(granted["errors"].is_null(), "{granted:#}");
+    let joined = app
+        .graphql(
+            "mutation($id: ID!) { joinMeeting(id: $id) { url } }",
+            json!({ "id": meeting }),
+            Some(&token),
+        )
+        .await;
+    follow_join_url(&app, joined["data"]["joinMeeting"]["url"].as_str().unwrap()).await;
+    let ended = app
+        .graphql(
+            "mutation($id: ID!) { endMeeting(id: $id) { wasRunning } }",
+            json!({ "id": meeting }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(ended["data"]["endMeeting"]["wasRunning"], true, "{ended:#}");
+
+    let recordings =
+        "query($id: ID!) { meeting(id: $id) { recordings { recordId name state published
+                        participants playback { format url } } } }";
+    let listed = app
+        .graphql(recordings, json!({ "id": meeting }), Some(&token))
+        .await;
+    let list = listed["data"]["meeting"]["recordings"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{listed:#}");
+    assert_eq!(list[0]["name"], "Lecture");
+    assert_eq!(list[0]["state"], "PUBLISHED");
+    assert_eq!(list[0]["participants"], 1);
+    assert_eq!(list[0]["playback"][0]["format"], "presentation");
+    let record_id = list[0]["recordId"].as_str().unwrap().to_owned();
+    let seen_by_bob = app
+        .graphql(recordings, json!({ "id": meeting }), Some(&bob_token))
+        .await;
+    assert_eq!(
+        seen_by_bob["data"]["meeting"]["recordings"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let publish = "mutation($m: ID!, $r: [String!]!, $p: Boolean!) {
+                     publishRecordings(meetingId: $m, recordIds: $r, publish: $p) { recordId state } }";
+    let refused = app
+        .graphql(
+            publish,
+            json!({ "m": meeting, "r": [record_id], "p": false }),
+            Some(&bob_token),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+    let unpublished = app
+        .graphql(
+            publish,
+            json!({ "m": meeting, "r": [record_id], "p": false }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        unpublished["data"]["publishRecordings"],
+        json!([{ "recordId": record_id, "state": "UNPUBLISHED" }]),
+        "{unpublished:#}"
+    );
+    let seen_by_bob = app
+        .graphql(recordings, json!({ "id": meeting }), Some(&bob_token))
+        .await;
+    assert_eq!(seen_by_bob["data"]["meeting"]["recordings"], json!([]));
+
+    let unknown = app
+        .graphql(
+            publish,
+            json!({ "m": meeting, "r": ["not-a-recording"], "p": true }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(error_code(&unknown), "NOT_FOUND");
+
+    let deleted = app
+        .graphql(
+            "mutation($m: ID!, $r: [String!]!) {
+                 deleteRecordings(meetingId: $m, recordIds: $r) { deletedRecordIds } }",
+            json!({ "m": meeting, "r": [record_id] }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        deleted["data"]["deleteRecordings"]["deletedRecordIds"],
+        json!([record_id])
+    );
+    let listed = app
+        .graphql(recordings, json!({ "id": meeting }), Some(&token))
+        .await;
+    assert_eq!(
+        listed["data"]["meeting"]["recordings"],
+        json!([]),
+        "{listed:#}"
+    );
+}

@@ -1,0 +1,15 @@
+//! Running the gateway as a service: the admin CLI, probes and metrics, logs, leader election
+//! across processes, graceful shutdown, and the README's configuration reference. Most tests
+//! run the real `bbb-gateway` binary.
+
+// The shared harness; this binary uses only part of it.
+#[allow(dead_code)]
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cli;
+mod failover;
+mod logs;
+mod probes;
+mod process;
+mod readme;
