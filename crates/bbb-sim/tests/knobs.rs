@@ -352,3 +352,27 @@ async fn polled_documents_follow_every_change() {
         Some("true")
     );
 }
+
+/// A client with warm keep-alive connections must not be answered once `set_down(true)`
+/// returned (reported by the client engineer: pooled connections were sometimes still served).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn down_also_drops_pooled_connections() {
+    let sim = spawn_with(bbb_sim::SimConfig {
+        workers: 2,
+        ..Default::default()
+    });
+    let client = http();
+    let url = url(&sim, "getMeetings", "");
+    for round in 0..30 {
+        for _ in 0..4 {
+            assert_eq!(client.get(&url).send().await.unwrap().status(), 200);
+        }
+        sim.set_down(true).await.unwrap();
+        let answered = client.get(&url).send().await;
+        assert!(
+            answered.is_err(),
+            "round {round}: answered while down: {answered:?}"
+        );
+        sim.set_down(false).await.unwrap();
+    }
+}

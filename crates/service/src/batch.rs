@@ -1,27 +1,15 @@
 //! One-query-per-batch loads for DataLoaders, checked like the single-object services.
-//! Some are queries the store does not offer yet (requested in /tmp/store-requests.md); they
-//! read through the store's connection so that nothing else bypasses it.
 
 use std::collections::HashMap;
 
-use entity::{meeting_grant, meeting_url, server_group};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use store::{Meeting, MeetingGrant, MeetingPermission, MeetingUrl, ServerGroup, Store, StoreError};
+use store::{Meeting, MeetingGrant, MeetingUrl, ServerGroup, Store};
 
 use crate::permissions::EffectivePermissions;
 use crate::{Actor, ServiceError};
 
 /// Server groups by id in one query; missing ids are skipped.
 pub async fn groups_by_id(store: &Store, ids: &[i64]) -> Result<Vec<ServerGroup>, ServiceError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    server_group::Entity::find()
-        .filter(server_group::Column::Id.is_in(ids.iter().copied()))
-        .order_by_asc(server_group::Column::Id)
-        .all(store.connection())
-        .await
-        .map_err(|error| StoreError::from(error).into())
+    Ok(store.groups().get_many(ids).await?)
 }
 
 /// The actor's permissions on many meetings at once: one query for the groups' sites and one
@@ -39,22 +27,16 @@ pub async fn meeting_permissions(
         .into_iter()
         .map(|group| (group.id, group.site_id))
         .collect();
-    let mut granted: HashMap<i64, Vec<MeetingPermission>> = HashMap::new();
-    if let Some(user) = &actor.user {
-        let meeting_ids: Vec<i64> = meetings.iter().map(|m| m.id).collect();
-        let grants: Vec<MeetingGrant> = meeting_grant::Entity::find()
-            .filter(meeting_grant::Column::UserId.eq(user.id))
-            .filter(meeting_grant::Column::MeetingId.is_in(meeting_ids))
-            .all(store.connection())
-            .await
-            .map_err(StoreError::from)?;
-        for grant in grants {
-            granted
-                .entry(grant.meeting_id)
-                .or_default()
-                .push(grant.permission);
+    let granted = match &actor.user {
+        Some(user) => {
+            let meeting_ids: Vec<i64> = meetings.iter().map(|m| m.id).collect();
+            store
+                .meeting_grants()
+                .of_user_for_meetings(user.id, &meeting_ids)
+                .await?
         }
-    }
+        None => HashMap::new(),
+    };
     let mut permissions = HashMap::with_capacity(meetings.len());
     for meeting in meetings {
         let Some(site_id) = site_of_group.get(&meeting.group_id) else {
@@ -78,20 +60,7 @@ pub async fn urls_by_meeting(
     store: &Store,
     meeting_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<MeetingUrl>>, ServiceError> {
-    let mut by_meeting: HashMap<i64, Vec<MeetingUrl>> = HashMap::new();
-    if meeting_ids.is_empty() {
-        return Ok(by_meeting);
-    }
-    let urls = meeting_url::Entity::find()
-        .filter(meeting_url::Column::MeetingId.is_in(meeting_ids.iter().copied()))
-        .order_by_asc(meeting_url::Column::Id)
-        .all(store.connection())
-        .await
-        .map_err(StoreError::from)?;
-    for url in urls {
-        by_meeting.entry(url.meeting_id).or_default().push(url);
-    }
-    Ok(by_meeting)
+    Ok(store.meeting_urls().for_meetings(meeting_ids).await?)
 }
 
 /// The grants of many meetings in one query, by meeting id.

@@ -111,7 +111,7 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<VisibleGroup>, Ser
             .push(grant.permission);
     }
     let group_ids: Vec<i64> = granted.keys().copied().collect();
-    let groups = crate::batch::groups_by_id(store, &group_ids).await?;
+    let groups = store.groups().get_many(&group_ids).await?;
     Ok(groups
         .into_iter()
         .filter(|group| group.site_id == actor.site.id)

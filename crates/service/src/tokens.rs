@@ -8,9 +8,6 @@ use crate::groups::load_for_api_tokens;
 use crate::permissions::{can_list_all_api_tokens, can_manage_api_token, require};
 use crate::{Actor, ServiceError};
 
-/// The same upper bound on a page as the store's own lists.
-const MAX_PAGE_SIZE: u64 = 500;
-
 /// A token to create. Its owning user is the actor.
 #[derive(Debug, Clone)]
 pub struct ApiTokenInput {
@@ -109,22 +106,9 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<ApiToken>, ServiceError> {
     let user = actor.require_user()?;
-    let tokens = if can_list_all_api_tokens(actor) {
-        store.tokens().list_for_site(actor.site.id).await?
+    Ok(if can_list_all_api_tokens(actor) {
+        store.tokens().list_for_site_page(actor.site.id, page).await?
     } else {
-        store.tokens().list_for_user(user.id).await?
-    };
-    // The store lists tokens whole (a site has few); page here until it pages itself.
-    let limit = usize::try_from(page.limit.clamp(1, MAX_PAGE_SIZE)).unwrap_or(usize::MAX);
-    let mut items: Vec<ApiToken> = tokens
-        .into_iter()
-        .filter(|token| page.after.is_none_or(|after| token.id > after))
-        .take(limit + 1)
-        .collect();
-    let has_next_page = items.len() > limit;
-    items.truncate(limit);
-    Ok(Page {
-        items,
-        has_next_page,
+        store.tokens().list_for_user_page(user.id, page).await?
     })
 }

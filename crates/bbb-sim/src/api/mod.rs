@@ -25,8 +25,23 @@ const BAD_GATEWAY_PAGE: &str = "<html>\r\n<head><title>502 Bad Gateway</title></
     <body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n\
     </body>\r\n</html>\r\n";
 
+/// nginx in front of bbb-web refuses request lines longer than one of its 8 KiB header
+/// buffers (`large_client_header_buffers 4 8k`) with HTTP 414; a client must not rely on
+/// longer URLs working.
+const MAX_REQUEST_TARGET: usize = 8 * 1024;
+
+const URI_TOO_LONG_PAGE: &str = "<html>\r\n<head><title>414 Request-URI Too Large</title></head>\r\n\
+    <body>\r\n<center><h1>414 Request-URI Too Large</h1></center>\r\n<hr><center>nginx</center>\r\n\
+    </body>\r\n</html>\r\n";
+
 /// Every request under `/bigbluebutton/api`.
 pub async fn handle(req: HttpRequest, body: web::Bytes, sim: web::Data<Sim>) -> HttpResponse {
+    let target_length = req.path().len() + 1 + req.query_string().len();
+    if target_length > MAX_REQUEST_TARGET {
+        return HttpResponse::UriTooLong()
+            .content_type("text/html")
+            .body(URI_TOO_LONG_PAGE);
+    }
     let latency = sim.knobs.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

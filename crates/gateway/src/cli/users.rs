@@ -1,11 +1,11 @@
-//! `bbb-gateway user create`.
+//! `bbb-gateway user create|list`.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use clap::Subcommand;
 use rand::RngCore;
 use store::NewUser;
 
-use super::{open_store, read_secret_line, site};
+use super::{open_store, read_secret_line, site, table};
 use crate::{auth, config::Config, error::GatewayError};
 
 /// Generated passwords have this many random bytes (128 bits).
@@ -35,18 +35,85 @@ pub enum UserCommand {
         #[arg(long, value_name = "DOMAIN")]
         site: Option<String>,
     },
+    /// List the users of a site.
+    List {
+        /// Domain of the site; the default site when absent.
+        #[arg(long, value_name = "DOMAIN")]
+        site: Option<String>,
+    },
 }
 
 pub async fn run(config: &Config, command: UserCommand) -> Result<(), GatewayError> {
-    let UserCommand::Create {
+    match command {
+        UserCommand::Create {
+            username,
+            display_name,
+            email,
+            staff,
+            superuser,
+            password_stdin,
+            site,
+        } => {
+            let new = NewLocalUser {
+                username,
+                display_name,
+                email,
+                staff,
+                superuser,
+            };
+            create(config, new, password_stdin, site.as_deref()).await
+        }
+        UserCommand::List { site: domain } => {
+            let store = open_store(config).await?;
+            let site = site(&store, domain.as_deref()).await?;
+            let flag = |on: bool| if on { "yes" } else { "no" }.to_owned();
+            let rows: Vec<Vec<String>> = store
+                .users()
+                .list(site.id)
+                .await?
+                .into_iter()
+                .map(|user| {
+                    vec![
+                        user.id.to_string(),
+                        user.username,
+                        user.display_name,
+                        user.email,
+                        flag(user.is_staff),
+                        flag(user.is_superuser),
+                    ]
+                })
+                .collect();
+            table::print(
+                &["ID", "USERNAME", "DISPLAY_NAME", "EMAIL", "STAFF", "SUPERUSER"],
+                &rows,
+            );
+            store.close().await?;
+            Ok(())
+        }
+    }
+}
+
+struct NewLocalUser {
+    username: String,
+    display_name: Option<String>,
+    email: String,
+    staff: bool,
+    superuser: bool,
+}
+
+async fn create(
+    config: &Config,
+    new: NewLocalUser,
+    password_stdin: bool,
+    domain: Option<&str>,
+) -> Result<(), GatewayError> {
+    let NewLocalUser {
         username,
         display_name,
         email,
         staff,
         superuser,
-        password_stdin,
-        site: domain,
-    } = command;
+    } = new;
     let (password, generated) = if password_stdin {
         (read_secret_line("password")?, false)
     } else {
@@ -55,7 +122,7 @@ pub async fn run(config: &Config, command: UserCommand) -> Result<(), GatewayErr
         (URL_SAFE_NO_PAD.encode(bytes), true)
     };
     let store = open_store(config).await?;
-    let site = site(&store, domain.as_deref()).await?;
+    let site = site(&store, domain).await?;
     let hash = {
         let password = password.clone();
         // argon2 takes tens of milliseconds of CPU: off the async workers.

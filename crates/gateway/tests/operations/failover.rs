@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use bbb_sim::{SimConfig, SimServer};
 use store::{NewServer, ServerState, TestDb};
 
-use crate::process::{Gateway, database_env};
+use crate::process::{Gateway, database_env, http};
 
 const POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// Process scheduling and the scrape itself, on a busy CI machine.
@@ -53,9 +53,11 @@ async fn polling_moves_to_the_other_instance_when_the_leader_is_killed() {
 
     // Both serve the same data.
     for gateway in [&a, &b] {
-        let ready = reqwest::get(gateway.url("/readyz")).await.unwrap();
+        let ready = http().get(gateway.url("/readyz")).send().await.unwrap();
         assert_eq!(ready.status(), 200);
-        let metrics = reqwest::get(gateway.url("/metrics"))
+        let metrics = http()
+            .get(gateway.url("/metrics"))
+            .send()
             .await
             .unwrap()
             .text()

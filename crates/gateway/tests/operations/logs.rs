@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use store::{NewApiToken, NewServer, NewUser, ServerState, TestDb};
 
-use crate::process::{Gateway, JWT_SECRET, database_env};
+use crate::process::{Gateway, JWT_SECRET, database_env, http};
 
 const PASSWORD: &str = "pw-never-logged-4711";
 const CLOSED_PORT_SECRET: &str = "secret-of-an-unreachable-server-0815";
@@ -82,7 +82,7 @@ async fn json_logs_name_requests_and_leak_no_secret() {
     let mut env = database_env(&db);
     env.push(("BBB_GATEWAY_POLLER__INTERVAL", "200ms".to_owned()));
     let mut gateway = Gateway::start(&env, &["--log-format", "json"]).await;
-    let http = reqwest::Client::new();
+    let http = http();
 
     let login = post_graphql(
         &http,

@@ -13,3 +13,4 @@ mod logs;
 mod probes;
 mod process;
 mod readme;
+mod shutdown;

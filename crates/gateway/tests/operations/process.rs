@@ -16,6 +16,14 @@ pub const BINARY: &str = env!("CARGO_BIN_EXE_bbb-gateway");
 /// HS256 key of the gateway processes.
 pub const JWT_SECRET: &str = "jwt-secret-of-the-process-tests-0123456789";
 
+/// An HTTP client for talking to gateway processes.
+pub fn http() -> reqwest::Client {
+    // reqwest is built without a crypto provider (the workspace picks ring); install it in
+    // case no BBB client did so in this test process yet.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 /// The environment that points the binary at `db` with its secret key.
 pub fn database_env(db: &TestDb) -> Vec<(&'static str, String)> {
     vec![
@@ -146,7 +154,7 @@ impl Gateway {
     }
 
     async fn wait_until_up(&self) {
-        let client = reqwest::Client::new();
+        let client = http();
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Ok(response) = client.get(self.url("/healthz")).send().await
@@ -200,7 +208,9 @@ impl Gateway {
 
     /// The value of an unlabelled gauge on `/metrics`.
     pub async fn gauge(&self, name: &str) -> Option<i64> {
-        let text = reqwest::get(self.url("/metrics"))
+        let text = http()
+            .get(self.url("/metrics"))
+            .send()
             .await
             .ok()?
             .text()

@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# bbb-gateway and bbb-sim in one small runtime image.
+#   docker build -t bbb-gateway .
+#   docker run --rm bbb-gateway --help
+
+FROM rust:1.95-bookworm AS builder
+WORKDIR /src
+COPY . .
+# The cache mounts keep downloaded crates and compiled dependencies between builds; the
+# binaries are copied out because the target directory is a cache, not part of the image.
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked --bin bbb-gateway --bin bbb-sim \
+    && mkdir -p /out \
+    && cp target/release/bbb-gateway target/release/bbb-sim /out/
+
+FROM debian:bookworm-slim
+# ca-certificates: HTTPS to BBB servers and identity providers; curl: the health check.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/*
+RUN useradd --system --create-home --home-dir /var/lib/bbb-gateway bbb-gateway
+COPY --from=builder /out/bbb-gateway /out/bbb-sim /usr/local/bin/
+USER bbb-gateway
+WORKDIR /var/lib/bbb-gateway
+ENV BBB_GATEWAY_LISTEN=0.0.0.0:8080 \
+    BBB_GATEWAY_LOG__FORMAT=json
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:8080/readyz || exit 1
+ENTRYPOINT ["bbb-gateway"]
+CMD ["serve"]
