@@ -62,6 +62,16 @@ impl TokenEntry {
         })
     }
 
+    /// The secret that signs what the gateway sends on the token's behalf.
+    pub fn current_secret(&self) -> &str {
+        self.secrets.current.expose()
+    }
+
+    /// Every secret the token accepts, current first.
+    pub fn secrets(&self) -> impl Iterator<Item = &str> {
+        self.secrets.all().map(|secret| secret.expose())
+    }
+
     fn verifies(&self, signed: &Signed<'_>) -> bool {
         self.secrets
             .all()
@@ -137,6 +147,23 @@ impl Authenticator {
             Ok(entry)
         } else {
             Err(signed.failure())
+        }
+    }
+
+    /// The token named by `guid`, without any checksum (for relaying callbacks that carry
+    /// their own signature).
+    pub async fn token(
+        &self,
+        store: &Store,
+        guid: Uuid,
+    ) -> Result<Option<Arc<TokenEntry>>, EndpointError> {
+        let cached = read(&self.by_guid)
+            .get(&guid)
+            .filter(|entry| entry.loaded_at.elapsed() < self.ttl)
+            .cloned();
+        match cached {
+            Some(entry) => Ok(Some(entry)),
+            None => self.load_token(store, guid).await,
         }
     }
 

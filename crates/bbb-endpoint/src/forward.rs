@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use store::{ApiToken, Placement, TokenScope};
 
 use crate::Shared;
+use crate::auth::TokenEntry;
 use crate::error::EndpointError;
 use crate::fleet::{Backend, GroupServers};
 use crate::ids;
@@ -19,7 +20,10 @@ use crate::scope::Access;
 /// and the body to forward, if any.
 pub struct Ctx<'a> {
     pub shared: &'a Shared,
+    pub entry: &'a TokenEntry,
     pub token: &'a ApiToken,
+    /// `scheme://host` of the gateway as BBB servers reach it, for relayed callbacks.
+    pub public_base: String,
     pub params: Params,
     pub body: Option<RawBody>,
 }

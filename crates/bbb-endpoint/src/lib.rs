@@ -27,6 +27,7 @@
 
 mod auth;
 mod call;
+mod callbacks;
 mod error;
 mod fleet;
 mod forward;
@@ -65,6 +66,9 @@ pub struct EndpointSettings {
     pub fan_out_timeout: Duration,
     /// Largest request body read (pre-upload slides, insertDocument, text tracks).
     pub max_body_bytes: usize,
+    /// The URL at which BBB servers reach the gateway, for the callbacks it relays; by default
+    /// the scheme and host of the create request that set them.
+    pub public_url: Option<String>,
 }
 
 impl Default for EndpointSettings {
@@ -75,6 +79,7 @@ impl Default for EndpointSettings {
             placement_cache_ttl: Duration::from_secs(2),
             fan_out_timeout: Duration::from_secs(5),
             max_body_bytes: 32 * 1024 * 1024,
+            public_url: None,
         }
     }
 }
@@ -93,6 +98,8 @@ pub(crate) struct Shared {
     pub auth: auth::Authenticator,
     pub fleet: fleet::Fleet,
     pub placements: placement_cache::PlacementCache,
+    /// Relays BBB's callbacks to the integrations' URLs.
+    pub callbacks: reqwest::Client,
 }
 
 impl Endpoint {
@@ -104,11 +111,19 @@ impl Endpoint {
         balancer: Arc<Balancer>,
         settings: EndpointSettings,
     ) -> Self {
+        // reqwest is built without a bundled crypto provider; ring is the workspace's choice.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let callbacks = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(settings.fan_out_timeout)
+            .build()
+            .unwrap_or_default();
         Endpoint {
             inner: Arc::new(Shared {
                 auth: auth::Authenticator::new(settings.secret_cache_ttl),
                 fleet: fleet::Fleet::new(settings.server_cache_ttl),
                 placements: placement_cache::PlacementCache::new(settings.placement_cache_ttl),
+                callbacks,
                 store,
                 bbb,
                 balancer,

@@ -10,6 +10,7 @@ use bbb_client::Params;
 use bbb_client::model::{MeetingInfo, Meetings, MeetingsResponse, ReturnCode};
 use futures_util::future::join_all;
 
+use crate::callbacks;
 use crate::error::EndpointError;
 use crate::fleet::Backend;
 use crate::forward::{Ctx, decode};
@@ -53,6 +54,7 @@ pub async fn get_meetings(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> 
             let client_id = client_ids.get(&(*server_id, meeting.meeting_id.as_str()))?;
             let mut meeting = meeting.clone();
             meeting.meeting_id = (*client_id).to_owned();
+            callbacks::unmask_metadata(&mut meeting.metadata);
             Some(meeting)
         })
         .collect();

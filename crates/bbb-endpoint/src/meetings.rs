@@ -11,6 +11,7 @@ use bbb_client::model::{
 use service::bbb::balancer::Choice;
 use store::{NewPlacement, Placement};
 
+use crate::callbacks;
 use crate::error::EndpointError;
 use crate::forward::{Ctx, decode, unmask};
 use crate::ids;
@@ -41,7 +42,11 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
             }
             None => return Err(EndpointError::NoServer("the new server vanished".into())),
         };
-        let params = ctx.backend_params(&placement);
+        let params = callbacks::route_through_gateway(
+            ctx.backend_params(&placement),
+            &ctx.public_base,
+            ctx.entry,
+        );
         match ctx.send(&server, "create", &params, ctx.body.clone()).await {
             Ok(raw) => break (raw, server),
             Err(EndpointError::ServerUnavailable(detail)) if !replaced => {
@@ -251,6 +256,7 @@ pub async fn get_meeting_info(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointErr
     let rewrite = unmask(&placement.bbb_meeting_id, &client_id);
     let mut info: MeetingInfo = decode(&raw, "getMeetingInfo", &server, rewrite)?;
     info.meeting_id = client_id.clone();
+    callbacks::unmask_metadata(&mut info.metadata);
     Ok(reply::xml(&info))
 }
 

@@ -17,6 +17,7 @@ use bbb_client::model::{
 use futures_util::future::join_all;
 use serde::de::DeserializeOwned;
 
+use crate::callbacks;
 use crate::error::EndpointError;
 use crate::fleet::Backend;
 use crate::forward::{Ctx, decode};
@@ -124,6 +125,7 @@ async fn visible_recordings(
                     .insert("meetingId".to_owned(), client_id.to_owned());
             }
             recording.meeting_id = client_id.to_owned();
+            callbacks::unmask_metadata(&mut recording.metadata);
             Some((server, recording))
         })
         .collect();

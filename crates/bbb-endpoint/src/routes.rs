@@ -15,7 +15,7 @@ use crate::auth::Signed;
 use crate::call::{BodyKind, Call};
 use crate::error::EndpointError;
 use crate::forward::Ctx;
-use crate::{Endpoint, Shared, listing, meetings, recordings, reply};
+use crate::{Endpoint, Shared, callbacks, listing, meetings, recordings, reply};
 
 /// Mounts the endpoint: `/bigbluebutton/api[/{call}]` (token found among the Host's site's
 /// tokens) and `/t/{token guid}/bigbluebutton/api[/{call}]` (token named by the path). A
@@ -31,7 +31,11 @@ pub fn configure(endpoint: Endpoint) -> impl Fn(&mut web::ServiceConfig) + Clone
             .route("/t/{token}/bigbluebutton/api", web::to(index))
             .route("/t/{token}/bigbluebutton/api/", web::to(index))
             .route("/t/{token}/bigbluebutton/api/{call}", web::to(per_token))
-            .route("/t/{token}/bigbluebutton/api/{call}/", web::to(per_token));
+            .route("/t/{token}/bigbluebutton/api/{call}/", web::to(per_token))
+            .route(
+                "/bigbluebutton/callback/{kind}/{token}",
+                web::to(callbacks::relay),
+            );
     }
 }
 
@@ -127,9 +131,18 @@ async fn handle(
         });
     }
     tracing::debug!(call = call.name(), token = %entry.token.guid, "BBB call");
+    let public_base = match &shared.settings.public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => {
+            let info = req.connection_info();
+            format!("{}://{}", info.scheme(), info.host())
+        }
+    };
     let ctx = Ctx {
         shared,
+        entry: &entry,
         token: &entry.token,
+        public_base,
         params: request.params,
         body: request.forwarded_body,
     };

@@ -128,3 +128,14 @@ pub async fn meetings(sim: web::Data<SimHandle>) -> HttpResponse {
 pub async fn recordings(sim: web::Data<SimHandle>) -> HttpResponse {
     HttpResponse::Ok().json(sim.recordings_snapshot())
 }
+
+/// `GET /sim/calls`: requests per API call name since start or the last reset.
+pub async fn calls(sim: web::Data<SimHandle>) -> HttpResponse {
+    HttpResponse::Ok().json(sim.api_calls())
+}
+
+/// `DELETE /sim/calls`: start counting afresh.
+pub async fn reset_calls(sim: web::Data<SimHandle>) -> HttpResponse {
+    sim.reset_api_calls();
+    HttpResponse::Ok().json(json!({"reset": true}))
+}

@@ -18,6 +18,7 @@ mod api;
 mod callbacks;
 mod config;
 mod control;
+mod counts;
 mod documents;
 mod error;
 mod ids;

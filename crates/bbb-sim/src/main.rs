@@ -17,6 +17,7 @@ Each server answers the BBB API at http://HOST:PORT/bigbluebutton/api/ and these
   DELETE /sim/meetings/{meetingID}/attendees?count=N   the N latest attendees leave
   GET    /sim/meetings                      the server's meetings as JSON
   GET    /sim/recordings                    its recordings as JSON
+  GET    /sim/calls                         requests per API call name; DELETE resets
 
 Example: bbb-sim --port 8081 --secret s1 --port 8082 --secret s2";
 

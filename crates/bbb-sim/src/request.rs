@@ -62,6 +62,27 @@ const XML_TYPES: &[&str] = &["application/xml", "text/xml"];
 const MULTIPART_TYPES: &[&str] = &["multipart/form-data"];
 
 impl Call {
+    /// Every call, in declaration order (so `call as usize` indexes this array).
+    pub const ALL: [Call; 17] = [
+        Self::Create,
+        Self::Join,
+        Self::IsMeetingRunning,
+        Self::End,
+        Self::GetMeetingInfo,
+        Self::GetMeetings,
+        Self::GetRecordings,
+        Self::PublishRecordings,
+        Self::DeleteRecordings,
+        Self::UpdateRecordings,
+        Self::GetRecordingTextTracks,
+        Self::PutRecordingTextTrack,
+        Self::InsertDocument,
+        Self::SendChatMessage,
+        Self::HooksCreate,
+        Self::HooksDestroy,
+        Self::HooksList,
+    ];
+
     /// The call for the path after `/bigbluebutton/api/`; names are case-sensitive.
     pub fn from_path(path: &str) -> Option<Self> {
         Some(match path {

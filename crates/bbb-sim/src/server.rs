@@ -1,6 +1,7 @@
 //! Running a simulated server: binding, the HTTP routes, going down and coming back, and the
 //! handle tests and the binary use to turn the knobs.
 
+use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
@@ -224,6 +225,16 @@ impl SimHandle {
         Ok(leaving)
     }
 
+    /// How many requests each API call got (by call name, `index` for the version document),
+    /// counted before latency, error rate or capacity apply. Calls never made are absent.
+    pub fn api_calls(&self) -> BTreeMap<String, u64> {
+        self.sim.call_counts.snapshot()
+    }
+
+    pub fn reset_api_calls(&self) {
+        self.sim.call_counts.reset();
+    }
+
     /// Every meeting as the simulator holds it, oldest first.
     pub fn meetings_snapshot(&self) -> Vec<Meeting> {
         let mut meetings: Vec<Meeting> = self.sim.read().meetings.values().cloned().collect();
@@ -303,6 +314,8 @@ fn routes(config: &mut web::ServiceConfig) {
         .route("/sim/capacity", web::post().to(control::capacity))
         .route("/sim/meetings", web::get().to(control::meetings))
         .route("/sim/recordings", web::get().to(control::recordings))
+        .route("/sim/calls", web::get().to(control::calls))
+        .route("/sim/calls", web::delete().to(control::reset_calls))
         .route(
             "/sim/meetings/{meeting_id}/attendees",
             web::post().to(control::add_attendees),

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::callbacks::{self, Delivery, Outbox};
 use crate::config::SimConfig;
+use crate::counts::CallCounts;
 use crate::ids::{self, now_millis};
 use crate::knobs::Knobs;
 use crate::reply::Reply;
@@ -19,6 +20,7 @@ pub struct Sim {
     /// Where clients reach this server, without a trailing slash.
     pub base_url: String,
     pub knobs: Knobs,
+    pub call_counts: CallCounts,
     state: Mutex<SimState>,
     rendered: Mutex<RenderedDocuments>,
     outbox: Outbox,
@@ -51,6 +53,7 @@ impl Sim {
             config,
             base_url,
             knobs: Knobs::default(),
+            call_counts: CallCounts::default(),
             state: Mutex::new(SimState::default()),
             rendered: Mutex::new(RenderedDocuments::default()),
             outbox,

@@ -363,9 +363,15 @@ async fn down_also_drops_pooled_connections() {
     });
     let client = http();
     let url = url(&sim, "getMeetings", "");
-    for round in 0..30 {
-        for _ in 0..4 {
-            assert_eq!(client.get(&url).send().await.unwrap().status(), 200);
+    for round in 0..60 {
+        // Several connections in the pool, spread over both workers.
+        let mut warm = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let (client, url) = (client.clone(), url.clone());
+            warm.spawn(async move { client.get(&url).send().await.unwrap().status() });
+        }
+        while let Some(status) = warm.join_next().await {
+            assert_eq!(status.unwrap(), 200);
         }
         sim.set_down(true).await.unwrap();
         let answered = client.get(&url).send().await;
@@ -375,4 +381,50 @@ async fn down_also_drops_pooled_connections() {
         );
         sim.set_down(false).await.unwrap();
     }
+}
+
+#[tokio::test]
+async fn api_calls_are_counted_even_when_they_fail() {
+    let sim = spawn();
+    create(&sim, "counted", "").await;
+    call(&sim, "getMeetings", "").await.assert_success();
+    call(&sim, "getMeetings", "").await.assert_success();
+    get(&raw_url(&sim, "getMeetings", "checksum=bad"))
+        .await
+        .assert_failed("checksumError");
+    sim.set_error_rate(1.0);
+    assert_eq!(
+        call(&sim, "getMeetingInfo", "meetingID=counted")
+            .await
+            .status,
+        502
+    );
+    sim.set_error_rate(0.0);
+    get(&sim.api_url()).await.assert_success();
+    call(&sim, "noSuchCall", "").await;
+    let counts = sim.api_calls();
+    let expected: std::collections::BTreeMap<String, u64> = [
+        ("create".to_owned(), 1),
+        ("getMeetings".to_owned(), 3),
+        ("getMeetingInfo".to_owned(), 1),
+        ("index".to_owned(), 1),
+    ]
+    .into();
+    assert_eq!(counts, expected);
+
+    let over_http = answer(
+        http()
+            .get(format!("{}/sim/calls", sim.base_url()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(over_http.json()["getMeetings"], 3);
+    http()
+        .delete(format!("{}/sim/calls", sim.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert!(sim.api_calls().is_empty());
 }

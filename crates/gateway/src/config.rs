@@ -667,6 +667,38 @@ mod tests {
     }
 
     #[test]
+    fn the_base_url_is_the_public_url_or_the_listen_address() {
+        Jail::expect_with(|jail| {
+            jail.set_env("BBB_GATEWAY_LISTEN", "0.0.0.0:9000");
+            assert_eq!(
+                load(jail, None).unwrap().config.base_url(),
+                "http://0.0.0.0:9000"
+            );
+            jail.set_env("BBB_GATEWAY_PUBLIC_URL", "https://gw.example/");
+            assert_eq!(
+                load(jail, None).unwrap().config.base_url(),
+                "https://gw.example"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn shutdown_timeout_is_a_positive_duration() {
+        Jail::expect_with(|jail| {
+            jail.create_file("base.toml", &valid_toml())?;
+            jail.set_env("BBB_GATEWAY_HTTP__SHUTDOWN_TIMEOUT", "2m");
+            let config = load(jail, Some("base.toml")).unwrap().config;
+            assert_eq!(config.http.shutdown_timeout, Duration::from_secs(120));
+            config.validate().unwrap();
+            jail.set_env("BBB_GATEWAY_HTTP__SHUTDOWN_TIMEOUT", "0s");
+            let config = load(jail, Some("base.toml")).unwrap().config;
+            assert_eq!(config_key(config.validate()), "http.shutdown_timeout");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn a_missing_config_file_is_an_error() {
         Jail::expect_with(|jail| {
             assert_eq!(config_key(load(jail, Some("absent.toml"))), "--config");

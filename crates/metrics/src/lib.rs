@@ -7,6 +7,20 @@
 //!
 //! Label values are kept few on purpose: `call` must be a known call or operation type, never
 //! raw client input, and tokens and servers are labelled by their database ids.
+//!
+//! A front door reports each answered request once, and each authenticated API-token use:
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use metrics::{FrontDoor, Metrics};
+//!
+//! let metrics = Metrics::new(); // in the gateway: `AppState::metrics`, cloned
+//! let started = Instant::now();
+//! // … authenticate (token 7), handle `getMeetingInfo`, answer FAILED/notFound …
+//! metrics.token_request(7);
+//! metrics.observe_request(FrontDoor::Bbb, "getMeetingInfo", "notFound", started.elapsed());
+//! assert!(metrics.render().contains(r#"call="getMeetingInfo",outcome="notFound"} 1"#));
+//! ```
 
 use std::{
     sync::{

@@ -254,3 +254,73 @@ pub fn assert_failed(status: u16, body: &str, key: &str) {
     assert_eq!(element(body, "returncode"), Some("FAILED"), "{body}");
     assert_eq!(element(body, "messageKey"), Some(key), "{body}");
 }
+
+/// One HTTP request a [`Receiver`] got.
+#[derive(Debug)]
+pub struct Received {
+    pub method: String,
+    pub target: String,
+    pub body: String,
+}
+
+/// A tiny HTTP server on 127.0.0.1 that answers 200 to everything and reports each request.
+pub struct Receiver {
+    pub base: String,
+    requests: tokio::sync::mpsc::UnboundedReceiver<Received>,
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (sender, requests) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let sender = sender.clone();
+                tokio::spawn(async move {
+                    let mut data = Vec::new();
+                    let mut buffer = [0u8; 4096];
+                    loop {
+                        let n = socket.read(&mut buffer).await.unwrap_or(0);
+                        if n == 0 {
+                            break;
+                        }
+                        data.extend_from_slice(&buffer[..n]);
+                        let text = String::from_utf8_lossy(&data).into_owned();
+                        let Some((head, body)) = text.split_once("\r\n\r\n") else {
+                            continue;
+                        };
+                        let length = head
+                            .lines()
+                            .find_map(|line| {
+                                let (name, value) = line.split_once(':')?;
+                                name.eq_ignore_ascii_case("content-length")
+                                    .then(|| value.trim().parse::<usize>().ok())?
+                            })
+                            .unwrap_or(0);
+                        if body.len() < length {
+                            continue;
+                        }
+                        let mut request_line = head.lines().next().unwrap_or_default().split(' ');
+                        let _ = sender.send(Received {
+                            method: request_line.next().unwrap_or_default().to_owned(),
+                            target: request_line.next().unwrap_or_default().to_owned(),
+                            body: body.to_owned(),
+                        });
+                        let _ = socket
+                            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                            .await;
+                        break;
+                    }
+                });
+            }
+        });
+        Receiver { base, requests }
+    }
+
+    /// The next request, or `None` after `wait`.
+    pub async fn next(&mut self, wait: Duration) -> Option<Received> {
+        tokio::time::timeout(wait, self.requests.recv()).await.ok().flatten()
+    }
+}

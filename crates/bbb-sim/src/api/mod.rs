@@ -42,6 +42,11 @@ pub async fn handle(req: HttpRequest, body: web::Bytes, sim: web::Data<Sim>) -> 
             .content_type("text/html")
             .body(URI_TOO_LONG_PAGE);
     }
+    let path = req.match_info().get("path").unwrap_or_default();
+    let call = Call::from_path(path);
+    if call.is_some() || path.is_empty() {
+        sim.call_counts.count(call);
+    }
     let latency = sim.knobs.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -51,7 +56,6 @@ pub async fn handle(req: HttpRequest, body: web::Bytes, sim: web::Data<Sim>) -> 
             .content_type("text/html")
             .body(BAD_GATEWAY_PAGE);
     }
-    let path = req.match_info().get("path").unwrap_or_default();
     let reply = match path {
         "" => index(&sim),
         "hooks/ping" => {
@@ -59,7 +63,7 @@ pub async fn handle(req: HttpRequest, body: web::Bytes, sim: web::Data<Sim>) -> 
                 .content_type("text/plain; charset=utf-8")
                 .body("bbb-webhooks API up!");
         }
-        _ => match Call::from_path(path) {
+        _ => match call {
             Some(call) => handle_call(&sim, call, &req, &body),
             None => Reply::XmlWithStatus(StatusCode::NOT_FOUND, unsupported_request_body(), None),
         },

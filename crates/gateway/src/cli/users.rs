@@ -84,7 +84,14 @@ pub async fn run(config: &Config, command: UserCommand) -> Result<(), GatewayErr
                 })
                 .collect();
             table::print(
-                &["ID", "USERNAME", "DISPLAY_NAME", "EMAIL", "STAFF", "SUPERUSER"],
+                &[
+                    "ID",
+                    "USERNAME",
+                    "DISPLAY_NAME",
+                    "EMAIL",
+                    "STAFF",
+                    "SUPERUSER",
+                ],
                 &rows,
             );
             store.close().await?;

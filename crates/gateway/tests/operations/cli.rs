@@ -11,7 +11,7 @@ use bbb_client::CreateMeeting;
 use bbb_sim::{SimConfig, SimServer};
 use store::{ServerState, TestDb, TokenScope};
 
-use crate::process::{BINARY, admin, database_env};
+use crate::process::{BINARY, JWT_SECRET, admin, database_env, run_to_end};
 
 /// The text after `label` on the line that starts with it.
 fn value_after<'t>(text: &'t str, label: &str) -> &'t str {
@@ -19,6 +19,33 @@ fn value_after<'t>(text: &'t str, label: &str) -> &'t str {
         .find_map(|line| line.trim().strip_prefix(label))
         .unwrap_or_else(|| panic!("no line `{label}…` in:\n{text}"))
         .trim()
+}
+
+#[tokio::test]
+async fn config_show_masks_secrets_warns_of_unknown_keys_and_names_bad_ones() {
+    let db = TestDb::new().await;
+    let mut env = database_env(&db);
+    env.push(("BBB_GATEWAY_POLLER__INTERVALL", "5s".to_owned()));
+    env.push(("BBB_GATEWAY_GRAPHQL__MAX_DEPTH", "7".to_owned()));
+    let shown = run_to_end(&env, &["config", "show"], None).await;
+    assert!(shown.success, "{shown:#?}");
+    assert!(shown.stdout.contains("secret_key = \"***\""), "{shown:#?}");
+    assert!(shown.stdout.contains("max_depth = 7"), "{shown:#?}");
+    for secret in [JWT_SECRET.to_owned(), db.key().to_base64()] {
+        assert!(!shown.stdout.contains(&secret), "{shown:#?}");
+    }
+    assert!(
+        shown
+            .stderr
+            .contains("warning: unknown configuration key `poller.intervall` is ignored"),
+        "{shown:#?}"
+    );
+
+    env.push(("BBB_GATEWAY_HTTP__SHUTDOWN_TIMEOUT", "soon".to_owned()));
+    let message = run_to_end(&env, &["config", "show"], None).await.failed();
+    assert!(message.contains("`http.shutdown_timeout`"), "{message}");
+    let message = run_to_end(&env, &["serve"], None).await.failed();
+    assert!(message.contains("`http.shutdown_timeout`"), "{message}");
 }
 
 #[tokio::test]

@@ -81,6 +81,8 @@ async fn json_logs_name_requests_and_leak_no_secret() {
 
     let mut env = database_env(&db);
     env.push(("BBB_GATEWAY_POLLER__INTERVAL", "200ms".to_owned()));
+    // Debug level: what an operator hunting a problem turns on must not leak either.
+    env.push(("BBB_GATEWAY_LOG__LEVEL", "debug".to_owned()));
     let mut gateway = Gateway::start(&env, &["--log-format", "json"]).await;
     let http = http();
 

@@ -44,7 +44,12 @@ fn command(env: &[(&str, String)], args: &[&str]) -> Command {
 
 /// Runs an admin command against `db` to completion, with `stdin` as its standard input.
 pub async fn admin(db: &TestDb, args: &[&str], stdin: Option<&str>) -> Finished {
-    let mut command = command(&database_env(db), args);
+    run_to_end(&database_env(db), args, stdin).await
+}
+
+/// Runs a command with the environment `env` to completion.
+pub async fn run_to_end(env: &[(&str, String)], args: &[&str], stdin: Option<&str>) -> Finished {
+    let mut command = command(env, args);
     let stdin = stdin.map(str::to_owned);
     let description = args.join(" ");
     let output = tokio::task::spawn_blocking(move || -> std::io::Result<Output> {

@@ -1,13 +1,14 @@
 //! The README's configuration reference against the code: every key of `Config` has a row,
-//! and every row names a key of `Config`.
+//! every row names a key of `Config`, and each default shown is the one in the code.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use gateway::config::Config;
 use serde_json::Value;
 
-fn config_keys() -> BTreeSet<String> {
-    fn walk(prefix: &str, value: &Value, keys: &mut BTreeSet<String>) {
+/// Every key of the default configuration with its default value.
+fn config_defaults() -> BTreeMap<String, Value> {
+    fn walk(prefix: &str, value: &Value, keys: &mut BTreeMap<String, Value>) {
         match value {
             Value::Object(fields) => {
                 for (name, field) in fields {
@@ -21,11 +22,11 @@ fn config_keys() -> BTreeSet<String> {
             }
             // Scalars, absent optionals and lists (issuers) are one key each.
             _ => {
-                keys.insert(prefix.to_owned());
+                keys.insert(prefix.to_owned(), value.clone());
             }
         }
     }
-    let mut keys = BTreeSet::new();
+    let mut keys = BTreeMap::new();
     walk(
         "",
         &serde_json::to_value(Config::default()).unwrap(),
@@ -34,8 +35,8 @@ fn config_keys() -> BTreeSet<String> {
     keys
 }
 
-/// The first-column keys of the table under `### Configuration`.
-fn readme_keys() -> BTreeSet<String> {
+/// The rows of the table under `### Configuration`: key and default column.
+fn readme_rows() -> BTreeMap<String, String> {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
     let section = readme
@@ -46,19 +47,39 @@ fn readme_keys() -> BTreeSet<String> {
     section
         .lines()
         .filter_map(|line| line.strip_prefix("| `"))
-        .map(|rest| rest.split('`').next().unwrap().to_owned())
+        .map(|row| {
+            let mut cells = row.split(" | ");
+            let key = cells.next().unwrap().trim_end_matches('`').to_owned();
+            (key, cells.next().unwrap_or_default().trim().to_owned())
+        })
         .collect()
 }
 
 #[test]
 fn the_readme_documents_exactly_the_configuration_keys() {
-    let code = config_keys();
-    let readme = readme_keys();
+    let code = config_defaults();
+    let readme = readme_rows();
     assert!(code.len() > 10, "{code:?}");
-    let undocumented: Vec<_> = code.difference(&readme).collect();
-    let unknown: Vec<_> = readme.difference(&code).collect();
+    let code_keys: BTreeSet<_> = code.keys().collect();
+    let readme_keys: BTreeSet<_> = readme.keys().collect();
+    let undocumented: Vec<_> = code_keys.difference(&readme_keys).collect();
+    let unknown: Vec<_> = readme_keys.difference(&code_keys).collect();
     assert!(
         undocumented.is_empty() && unknown.is_empty(),
         "keys without a README row: {undocumented:?}; README rows without a key: {unknown:?}"
     );
+}
+
+#[test]
+fn the_readme_shows_the_defaults_of_the_code() {
+    let readme = readme_rows();
+    for (key, default) in config_defaults() {
+        let shown = match &default {
+            // Absent by default: the README says what happens then (required, a fallback).
+            Value::Null => continue,
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        assert_eq!(readme[&key], format!("`{shown}`"), "default of `{key}`");
+    }
 }

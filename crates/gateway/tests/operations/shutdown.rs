@@ -17,10 +17,21 @@ async fn a_request_in_flight_at_sigterm_is_answered_before_the_process_ends() {
     let mut gateway = Gateway::start(&database_env(&db), &[]).await;
     let address = gateway.address.trim_start_matches("http://").to_owned();
 
-    // A request whose body is still arriving when SIGTERM comes.
+    // A request whose body is still arriving when SIGTERM comes, on a connection the gateway
+    // has surely accepted: it answered a first request on it.
+    let mut stream = TcpStream::connect(&address).unwrap();
+    stream
+        .write_all(format!("GET /healthz HTTP/1.1\r\nHost: {address}\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut first_answer = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !String::from_utf8_lossy(&first_answer).ends_with(r#"{"status":"ok"}"#) {
+        let read = stream.read(&mut buffer).unwrap();
+        assert!(read > 0, "{}", String::from_utf8_lossy(&first_answer));
+        first_answer.extend_from_slice(&buffer[..read]);
+    }
     let body = r#"{"query":"{ __typename }"}"#;
     let (first, rest) = body.split_at(10);
-    let mut stream = TcpStream::connect(&address).unwrap();
     stream
         .write_all(
             format!(
