@@ -86,7 +86,10 @@ async fn main() {
     tokio::spawn(server);
 
     let gateway = Server::new(
-        &format!("http://127.0.0.1:{port}/t/{}/bigbluebutton/api/", bench.token.guid),
+        &format!(
+            "http://127.0.0.1:{port}/t/{}/bigbluebutton/api/",
+            bench.token.guid
+        ),
         bench.secret.expose(),
     )
     .unwrap()

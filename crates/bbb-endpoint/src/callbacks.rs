@@ -191,7 +191,10 @@ async fn recording_ready(shared: &Shared, entry: &TokenEntry, body: &[u8]) -> Op
     let placements = shared
         .store
         .placements()
-        .list_by_backend_ids(entry.token.group_id, std::slice::from_ref(&claims.meeting_id))
+        .list_by_backend_ids(
+            entry.token.group_id,
+            std::slice::from_ref(&claims.meeting_id),
+        )
         .await
         .ok()?;
     let placement = placements
@@ -227,13 +230,15 @@ fn sign_jwt(claims: &RecordingReady, secret: &str) -> String {
 fn verify_jwt<T: serde::de::DeserializeOwned>(jwt: &str, secret: &str) -> Option<T> {
     let (signing_input, signature) = jwt.rsplit_once('.')?;
     let (header, payload) = signing_input.split_once('.')?;
-    let header: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
+    let header: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
     if header.get("alg").and_then(|alg| alg.as_str()) != Some("HS256") {
         return None;
     }
     let mut mac = hmac_sha256(secret);
     mac.update(signing_input.as_bytes());
-    mac.verify_slice(&URL_SAFE_NO_PAD.decode(signature).ok()?).ok()?;
+    mac.verify_slice(&URL_SAFE_NO_PAD.decode(signature).ok()?)
+        .ok()?;
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
 }
 
@@ -249,7 +254,10 @@ mod tests {
         };
         let jwt = sign_jwt(&claims, "secret");
         let back: RecordingReady = verify_jwt(&jwt, "secret").unwrap();
-        assert_eq!((back.meeting_id.as_str(), back.record_id.as_str()), ("m", "r"));
+        assert_eq!(
+            (back.meeting_id.as_str(), back.record_id.as_str()),
+            ("m", "r")
+        );
         assert!(verify_jwt::<RecordingReady>(&jwt, "other").is_none());
         let (_, rest) = jwt.split_once('.').unwrap();
         let none_alg = format!("{}.{rest}", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#));
@@ -260,7 +268,10 @@ mod tests {
     fn only_the_two_callback_parameters_are_recognised() {
         assert_eq!(kind_of("meta_endCallbackUrl"), Some(END));
         assert_eq!(kind_of("meta_endcallbackurl"), Some(END));
-        assert_eq!(kind_of("meta_bbb-recording-ready-url"), Some(RECORDING_READY));
+        assert_eq!(
+            kind_of("meta_bbb-recording-ready-url"),
+            Some(RECORDING_READY)
+        );
         assert_eq!(kind_of("endCallbackUrl"), None);
         assert_eq!(kind_of("meta_other"), None);
     }

@@ -55,7 +55,12 @@ impl PlacementCache {
         )
     }
 
-    pub fn remember_by_backend(&self, group_id: i64, bbb_meeting_id: &str, placements: Vec<Placement>) {
+    pub fn remember_by_backend(
+        &self,
+        group_id: i64,
+        bbb_meeting_id: &str,
+        placements: Vec<Placement>,
+    ) {
         if self.ttl.is_zero() {
             return;
         }
@@ -69,8 +74,7 @@ impl PlacementCache {
     /// Forgets everything said about a placement, after this instance changed it.
     pub fn forget(&self, placement: &Placement) {
         write(&self.resolved).retain(|_, (cached, _)| cached.id != placement.id);
-        write(&self.by_backend)
-            .remove(&(placement.group_id, placement.bbb_meeting_id.clone()));
+        write(&self.by_backend).remove(&(placement.group_id, placement.bbb_meeting_id.clone()));
     }
 }
 
@@ -95,7 +99,8 @@ fn insert<K: Eq + Hash, V>(map: &RwLock<HashMap<K, (V, Instant)>>, key: K, value
 }
 
 fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    lock.write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

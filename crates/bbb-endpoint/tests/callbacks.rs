@@ -47,13 +47,21 @@ async fn callbacks_are_relayed_and_re_signed_with_the_tokens_secret() {
     // The client still sees its own URLs.
     let info = h.client.get_meeting_info(&api, "lecture").await.unwrap();
     assert_eq!(info.metadata.get("endcallbackurl"), Some(&end_url));
-    assert_eq!(info.metadata.get("bbb-recording-ready-url"), Some(&ready_url));
+    assert_eq!(
+        info.metadata.get("bbb-recording-ready-url"),
+        Some(&ready_url)
+    );
 
     sim.add_attendees(&placement.bbb_meeting_id, 1).unwrap();
     h.client.end(&api, "lecture").await.unwrap();
     let mut got = Vec::new();
     for _ in 0..2 {
-        got.push(receiver.next(Duration::from_secs(5)).await.expect("a callback"));
+        got.push(
+            receiver
+                .next(Duration::from_secs(5))
+                .await
+                .expect("a callback"),
+        );
     }
     got.sort_by(|a, b| a.target.cmp(&b.target));
     let (ended, ready) = (&got[0], &got[1]);

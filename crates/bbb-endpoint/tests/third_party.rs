@@ -19,7 +19,8 @@ async fn bigbluebutton_js_runs_a_full_scenario() {
     let h = Harness::start(3).await;
     let a = h.token("moodle", TokenScope::Token, None).await;
     let b = h.token("nextcloud", TokenScope::Token, None).await;
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/third_party/bigbluebutton-js");
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/third_party/bigbluebutton-js");
     assert!(
         dir.join("node_modules/bigbluebutton-js").is_dir(),
         "run `npm ci --prefix {}` first",
@@ -42,7 +43,10 @@ async fn bigbluebutton_js_runs_a_full_scenario() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");
-    assert!(output.status.success(), "scenario failed:\n{stdout}\n{stderr}");
+    assert!(
+        output.status.success(),
+        "scenario failed:\n{stdout}\n{stderr}"
+    );
     assert!(stdout.contains("bigbluebutton-js scenario: all steps passed"));
     h.stop().await;
 }

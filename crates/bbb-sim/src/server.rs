@@ -32,11 +32,12 @@ pub struct SimServer {
 #[derive(Clone)]
 pub struct SimHandle {
     sim: Arc<Sim>,
+    /// Where the server listens; it comes back on the same address after being down.
+    addr: SocketAddr,
     listener: Arc<tokio::sync::Mutex<Listener>>,
 }
 
 struct Listener {
-    addr: SocketAddr,
     /// `None` while the server is down.
     running: Option<ServerHandle>,
 }
@@ -66,10 +67,8 @@ impl SimServer {
         sim.start_expiry_checks();
         let handle = SimHandle {
             sim,
-            listener: Arc::new(tokio::sync::Mutex::new(Listener {
-                addr,
-                running: None,
-            })),
+            addr,
+            listener: Arc::new(tokio::sync::Mutex::new(Listener { running: None })),
         };
         let running = handle.serve(listener)?;
         handle
@@ -117,11 +116,7 @@ fn default_base_url(addr: SocketAddr) -> String {
 impl SimHandle {
     /// The socket address the server listens on.
     pub fn addr(&self) -> SocketAddr {
-        // Only `set_down` changes the listener, never its address.
-        self.listener
-            .try_lock()
-            .map(|l| l.addr)
-            .unwrap_or_else(|_| self.sim.config.bind)
+        self.addr
     }
 
     /// `http://127.0.0.1:PORT` (or the configured public URL), without a trailing slash.
@@ -170,7 +165,7 @@ impl SimHandle {
             }
         } else if listener.running.is_none() {
             tracing::info!("knob: up");
-            let socket = rebind(listener.addr).await?;
+            let socket = rebind(self.addr).await?;
             listener.running = Some(self.serve(socket)?);
         }
         Ok(())
@@ -253,7 +248,7 @@ impl SimHandle {
 
     /// Starts the HTTP server on `socket`; it runs on the simulator's runtime.
     fn serve(&self, socket: TcpListener) -> Result<ServerHandle, SimError> {
-        let addr = socket.local_addr().unwrap_or(self.sim.config.bind);
+        let addr = self.addr;
         let sim = web::Data::from(self.sim.clone());
         let handle = web::Data::new(self.clone());
         let server = HttpServer::new(move || {

@@ -246,7 +246,7 @@ pub struct Recording {
 }
 
 /// A registered webhook (bbb-webhooks).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hook {
     pub id: u64,
     pub callback_url: String,

@@ -321,6 +321,9 @@ impl Receiver {
 
     /// The next request, or `None` after `wait`.
     pub async fn next(&mut self, wait: Duration) -> Option<Received> {
-        tokio::time::timeout(wait, self.requests.recv()).await.ok().flatten()
+        tokio::time::timeout(wait, self.requests.recv())
+            .await
+            .ok()
+            .flatten()
     }
 }
