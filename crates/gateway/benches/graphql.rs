@@ -105,17 +105,23 @@ async fn main() {
     );
 
     let bbb_calls = bbb_calls_per_request(&app, &simulators, &token).await;
-    for (name, query) in [("viewer", VIEWER_QUERY), ("meetings(first: 50) + live", MEETINGS_QUERY)] {
+    for (name, query) in [
+        ("viewer", VIEWER_QUERY),
+        ("meetings(first: 50) + live", MEETINGS_QUERY),
+    ] {
         let answer = app.graphql(query, json!({}), Some(&token)).await;
         assert!(answer["errors"].is_null(), "{name}: {answer:#}");
         if query == MEETINGS_QUERY {
             let edges = answer["data"]["meetings"]["edges"].as_array().unwrap();
             assert_eq!(edges.len(), MEETINGS);
-            assert!(edges.iter().all(|edge| edge["node"]["live"]["participantCount"]
-                == json!(ATTENDEES_PER_MEETING)));
+            assert!(edges.iter().all(
+                |edge| edge["node"]["live"]["participantCount"] == json!(ATTENDEES_PER_MEETING)
+            ));
         }
         let calls = bbb_calls.get(query).cloned().unwrap_or_default();
-        println!("\n== {name}: {connections} connections, {seconds} s; BBB calls per request: {calls:?}");
+        println!(
+            "\n== {name}: {connections} connections, {seconds} s; BBB calls per request: {calls:?}"
+        );
         run_wrk(&app.url("/graphql"), query, &token, connections, seconds).await;
     }
     third.shutdown().await;
@@ -214,11 +220,22 @@ async fn forward(
     body: web::Bytes,
     target: web::Data<ProxyTarget>,
 ) -> HttpResponse {
-    let call = request.path().rsplit('/').next().unwrap_or_default().to_owned();
+    let call = request
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     *target.calls.lock().unwrap().entry(call).or_default() += 1;
     let url = format!("{}{}", target.base_url, request.uri());
     let method = reqwest::Method::from_bytes(request.method().as_str().as_bytes()).unwrap();
-    let answer = target.http.request(method, url).body(body).send().await.unwrap();
+    let answer = target
+        .http
+        .request(method, url)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     let mut response = HttpResponse::build(
         actix_web::http::StatusCode::from_u16(answer.status().as_u16()).unwrap(),
     );

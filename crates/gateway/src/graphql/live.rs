@@ -16,7 +16,7 @@ use async_graphql::{
 use bbb_client::model::{Attendee, MeetingInfo, Recording};
 use chrono::{DateTime, Utc};
 use service::bbb::live::{self as live_service, ServerAnswer};
-use service::bbb::{Balancer, Orchestrator, Unavailable};
+use service::bbb::{Orchestrator, Unavailable};
 use store::{Placement, Server};
 
 use super::{GatewayContext, meetings::MeetingNode, relay::encode_id, types::JoinRole};
@@ -110,8 +110,8 @@ impl Extension for BbbLoaders {
         request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        let request = match orchestrator_of(ctx.data_opt::<AppState>(), ctx.data_opt()) {
-            Some(orchestrator) => request.data(RequestLoaders::new(orchestrator)),
+        let request = match ctx.data_opt::<AppState>() {
+            Some(app) => request.data(RequestLoaders::new(orchestrator_of(app))),
             // Only a schema built without state (SDL export) gets here; it executes nothing.
             None => request,
         };
@@ -119,21 +119,13 @@ impl Extension for BbbLoaders {
     }
 }
 
-fn orchestrator_of(
-    app: Option<&AppState>,
-    balancer: Option<&Arc<Balancer>>,
-) -> Option<Orchestrator> {
-    Some(Orchestrator::new(
-        app?.store.clone(),
-        app?.bbb.clone(),
-        balancer?.clone(),
-    ))
+fn orchestrator_of(app: &AppState) -> Orchestrator {
+    Orchestrator::new(app.store.clone(), app.bbb.clone(), app.balancer.clone())
 }
 
 /// The BBB orchestrator for a resolver.
 pub fn orchestrator(ctx: &Context<'_>) -> Result<Orchestrator, GatewayError> {
-    orchestrator_of(Some(ctx.app()?), ctx.data_opt())
-        .ok_or_else(|| GatewayError::internal("schema executed without the balancer"))
+    Ok(orchestrator_of(ctx.app()?))
 }
 
 pub fn request_loaders<'c>(ctx: &'c Context<'_>) -> Result<&'c RequestLoaders, GatewayError> {

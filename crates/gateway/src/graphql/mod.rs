@@ -4,8 +4,8 @@
 
 mod bbb_mutations;
 mod context;
-mod loaders;
 mod live;
+mod loaders;
 mod login;
 mod meetings;
 mod recordings;
@@ -50,8 +50,6 @@ pub fn schema_builder(limits: &GraphqlConfig) -> SchemaBuilder<Query, Mutation, 
         .limit_complexity(limits.max_complexity)
         .extension(ErrorCodes)
         .extension(live::BbbLoaders)
-        // The process's one balancer, until AppState holds it for the BBB endpoint too.
-        .data(std::sync::Arc::new(service::bbb::Balancer::default()))
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

@@ -5,10 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use bbb_client::model::MeetingInfo;
-use entity::{placement, server};
 use futures_util::future::join_all;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use store::{Placement, Server, ServerHealth, Store, StoreError};
+use store::{Placement, Server, ServerHealth, Store};
 
 use crate::ServiceError;
 
@@ -100,16 +98,7 @@ pub async fn servers_by_id(
     store: &Store,
     server_ids: &[i64],
 ) -> Result<HashMap<i64, Server>, ServiceError> {
-    if server_ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    // The store has no batch lookup of servers yet (requested); this reads through its
-    // connection meanwhile.
-    let servers = server::Entity::find()
-        .filter(server::Column::Id.is_in(server_ids.iter().copied()))
-        .all(store.connection())
-        .await
-        .map_err(StoreError::from)?;
+    let servers = store.servers().get_many(server_ids).await?;
     Ok(servers.into_iter().map(|s| (s.id, s)).collect())
 }
 
@@ -132,19 +121,8 @@ pub async fn placements_of_meetings(
     meeting_ids: &[i64],
     live_only: bool,
 ) -> Result<Vec<Placement>, ServiceError> {
-    if meeting_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    // The store has no batch lookup by meeting yet (requested); this reads through its
-    // connection meanwhile.
-    let mut query = placement::Entity::find()
-        .filter(placement::Column::MeetingId.is_in(meeting_ids.iter().copied()));
-    if live_only {
-        query = query.filter(placement::Column::EndedAt.is_null());
-    }
-    Ok(query
-        .order_by_asc(placement::Column::Id)
-        .all(store.connection())
-        .await
-        .map_err(StoreError::from)?)
+    Ok(store
+        .placements()
+        .for_meetings(meeting_ids, live_only)
+        .await?)
 }
