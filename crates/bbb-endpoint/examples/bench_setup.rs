@@ -16,7 +16,13 @@ use bbb_sim::{SimConfig, SimServer};
 use service::bbb::balancer::Balancer;
 use store::{NewApiToken, NewServer, Secret, ServerState, TestDb};
 
-const WORKERS: usize = 2;
+/// HTTP workers of the gateway and of the simulator (`BENCH_WORKERS`, default 2 = cores).
+fn workers() -> usize {
+    std::env::var("BENCH_WORKERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2)
+}
 
 fn argument(name: &str) -> Option<String> {
     let mut args = std::env::args();
@@ -30,7 +36,7 @@ async fn main() {
     let urls_file = argument("--urls").expect("--urls FILE");
 
     let sim = SimServer::spawn(SimConfig {
-        workers: WORKERS,
+        workers: workers(),
         secret: "bench-simulator-secret-0123456789".to_owned(),
         ..SimConfig::default()
     })
@@ -77,7 +83,7 @@ async fn main() {
     let port = listener.local_addr().unwrap().port();
     let mount = configure(endpoint);
     let server = HttpServer::new(move || App::new().configure(mount.clone()))
-        .workers(WORKERS)
+        .workers(workers())
         .disable_signals()
         .listen(listener)
         .unwrap()

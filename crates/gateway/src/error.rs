@@ -15,29 +15,9 @@ use async_graphql::{
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest},
 };
 
-/// The stable `extensions.code` values of the GraphQL API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorCode {
-    Unauthenticated,
-    Forbidden,
-    NotFound,
-    BadUserInput,
-    BbbUnavailable,
-    Internal,
-}
-
-impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
-            ErrorCode::Forbidden => "FORBIDDEN",
-            ErrorCode::NotFound => "NOT_FOUND",
-            ErrorCode::BadUserInput => "BAD_USER_INPUT",
-            ErrorCode::BbbUnavailable => "BBB_UNAVAILABLE",
-            ErrorCode::Internal => "INTERNAL",
-        }
-    }
-}
+/// The stable `extensions.code` values: the service layer's codes, so every front door speaks
+/// the same vocabulary.
+pub use service::ErrorCode;
 
 /// Every failure of the gateway. The `Display` text of the client-facing variants is what the
 /// client reads; the detail of `BbbUnavailable`, `Config` and `Internal` goes to the log only.
