@@ -51,11 +51,11 @@ to_ms() {
     else { print v } }'
 }
 
-measure() { # label url
-  local out
+measure() { # label url [connections]
+  local out connections=${3:-$CONNECTIONS}
   # A short warm-up fills connection pools and caches.
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d1s "$2" >/dev/null
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$2")
+  wrk -t"$THREADS" -c"$connections" -d1s "$2" >/dev/null
+  out=$(wrk -t"$THREADS" -c"$connections" -d"$DURATION" --latency "$2")
   local rps p50 p99 errors
   rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
   p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
@@ -66,11 +66,19 @@ measure() { # label url
 
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION; $(nproc) cores"
 start_setup 1
+echo "unloaded latency (one connection): the gateway's own cost per call"
+for call in isMeetingRunning getMeetingInfo; do
+  measure "direct  $call, -c1" "$(url_of "direct_$call")" 1
+  measure "gateway $call, -c1" "$(url_of "gateway_$call")" 1
+done
+echo
+echo "under load (-c$CONNECTIONS)"
 # join last: every direct join adds an attendee to the simulator's meeting.
 for call in isMeetingRunning getMeetingInfo getMeetings join; do
   measure "direct  $call" "$(url_of "direct_$call")"
   measure "gateway $call" "$(url_of "gateway_$call")"
 done
+
 stop_setup
 
 echo

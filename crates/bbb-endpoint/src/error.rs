@@ -20,6 +20,8 @@ pub enum EndpointError {
     UnsupportedRequest,
     #[error("unsupported content type")]
     UnsupportedContentType,
+    #[error("request body too large")]
+    BodyTooLarge,
     #[error("missing meetingID")]
     MissingMeetingId,
     #[error("invalid meetingID: {0}")]
@@ -73,6 +75,7 @@ impl EndpointError {
                 "unsupportedContentType",
                 "POST request Content-Type is missing or unsupported",
             ),
+            EndpointError::BodyTooLarge => ("validationError", "The request body is too large."),
             EndpointError::MissingMeetingId => {
                 ("missingParamMeetingID", "You must provide a meeting ID")
             }

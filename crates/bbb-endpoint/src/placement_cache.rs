@@ -15,12 +15,15 @@ use store::Placement;
 /// Entries kept per map before it is emptied; bounds memory under a flood of distinct IDs.
 const CAPACITY: usize = 100_000;
 
+/// Values keyed by (an id, a meetingID), each with the time it was stored.
+type Timed<V> = RwLock<HashMap<(i64, String), (V, Instant)>>;
+
 pub struct PlacementCache {
     ttl: Duration,
     /// (token id, client meetingID) → the live placement it resolves to for that token.
-    resolved: RwLock<HashMap<(i64, String), (Placement, Instant)>>,
+    resolved: Timed<Placement>,
     /// (group id, backend meetingID) → its placements, newest first.
-    by_backend: RwLock<HashMap<(i64, String), (Vec<Placement>, Instant)>>,
+    by_backend: Timed<Vec<Placement>>,
 }
 
 impl PlacementCache {

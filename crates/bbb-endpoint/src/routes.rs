@@ -35,6 +35,13 @@ pub fn configure(endpoint: Endpoint) -> impl Fn(&mut web::ServiceConfig) + Clone
             .route(
                 "/bigbluebutton/callback/{kind}/{token}",
                 web::to(callbacks::relay),
+            )
+            // Deeper paths (the hooks API, session-token endpoints) are not served here; they
+            // still get a BBB answer rather than the host application's 404.
+            .route("/bigbluebutton/api/{call}/{rest:.+}", web::to(unsupported))
+            .route(
+                "/t/{token}/bigbluebutton/api/{call}/{rest:.+}",
+                web::to(unsupported),
             );
     }
 }
@@ -42,6 +49,10 @@ pub fn configure(endpoint: Endpoint) -> impl Fn(&mut web::ServiceConfig) + Clone
 /// The version document answers without a checksum, as bbb-web's does.
 async fn index() -> HttpResponse {
     reply::version()
+}
+
+async fn unsupported() -> HttpResponse {
+    actix_web::ResponseError::error_response(&EndpointError::UnsupportedRequest)
 }
 
 /// Who the request says it is.
@@ -179,7 +190,7 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::Bytes
         let chunk =
             chunk.map_err(|error| EndpointError::Internal(format!("reading the body: {error}")))?;
         if body.len() + chunk.len() > limit {
-            return Err(EndpointError::UnsupportedContentType);
+            return Err(EndpointError::BodyTooLarge);
         }
         body.extend_from_slice(&chunk);
     }

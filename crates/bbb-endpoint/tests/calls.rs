@@ -534,7 +534,7 @@ async fn get_and_post_are_routed_as_bbb_routes_them() {
     // A body type the call does not take.
     let response = h
         .http
-        .post(&h.url(&tok, "getMeetings", "", ChecksumAlgorithm::Sha1))
+        .post(h.url(&tok, "getMeetings", "", ChecksumAlgorithm::Sha1))
         .header("content-type", "application/json")
         .body("{}")
         .send()
@@ -542,5 +542,19 @@ async fn get_and_post_are_routed_as_bbb_routes_them() {
         .unwrap();
     let (status, body) = (response.status().as_u16(), response.text().await.unwrap());
     assert_failed(status, &body, "unsupportedContentType");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn paths_the_endpoint_does_not_serve_still_answer_bbb_xml() {
+    let h = Harness::start(1).await;
+    let tok = h.token("lms", TokenScope::Token, None).await;
+    for path in [
+        format!("{}/bigbluebutton/api/hooks/list?checksum=00", h.base),
+        format!("{}hooks/create?callbackURL=x", h.token_base(&tok)),
+    ] {
+        let (status, body) = h.get(&path).await;
+        assert_failed(status, &body, "unsupportedRequest");
+    }
     h.stop().await;
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use metrics::Metrics;
-use service::bbb::Balancer;
+use service::bbb::{Balancer, events::MeetingWatchers};
 use store::Store;
 
 use crate::{
@@ -28,6 +28,8 @@ pub struct AppState {
     pub balancer: Arc<Balancer>,
     /// The process's Prometheus metrics, reported to by every front door and the poller.
     pub metrics: Metrics,
+    /// The process's watchers of live meetings, shared by every `meetingEvents` subscription.
+    pub meeting_watchers: MeetingWatchers,
 }
 
 impl AppState {
@@ -38,6 +40,11 @@ impl AppState {
             .connect_timeout(config.bbb.connect_timeout)
             .user_agent(concat!("bbb-gateway/", env!("CARGO_PKG_VERSION")))
             .build()?;
+        let meeting_watchers = MeetingWatchers::new(
+            store.clone(),
+            bbb.clone(),
+            config.graphql.subscription_poll_interval,
+        );
         Ok(AppState {
             tokens: Arc::new(TokenIssuer::from_config(&config)?),
             verifier: Arc::new(TokenVerifier::from_config(&config)?),
@@ -46,6 +53,7 @@ impl AppState {
             bbb,
             balancer: Arc::new(Balancer::default()),
             metrics: Metrics::new(),
+            meeting_watchers,
         })
     }
 

@@ -196,6 +196,10 @@ impl Default for PollerConfig {
 pub struct GraphqlConfig {
     pub max_depth: usize,
     pub max_complexity: usize,
+    /// How often a meeting with `meetingEvents` subscribers is asked for its live state: the
+    /// most an event can lag behind BBB, against one BBB call per interval per meeting.
+    #[serde(with = "humantime_serde")]
+    pub subscription_poll_interval: Duration,
 }
 
 impl Default for GraphqlConfig {
@@ -204,6 +208,7 @@ impl Default for GraphqlConfig {
         GraphqlConfig {
             max_depth: 16,
             max_complexity: 1000,
+            subscription_poll_interval: Duration::from_secs(2),
         }
     }
 }
@@ -345,6 +350,10 @@ impl Config {
             ("bbb.request_timeout", self.bbb.request_timeout),
             ("bbb.connect_timeout", self.bbb.connect_timeout),
             ("poller.interval", self.poller.interval),
+            (
+                "graphql.subscription_poll_interval",
+                self.graphql.subscription_poll_interval,
+            ),
             ("http.shutdown_timeout", self.http.shutdown_timeout),
         ] {
             if value.is_zero() {

@@ -107,7 +107,10 @@ pub async fn list(
 ) -> Result<Page<ApiToken>, ServiceError> {
     let user = actor.require_user()?;
     Ok(if can_list_all_api_tokens(actor) {
-        store.tokens().list_for_site_page(actor.site.id, page).await?
+        store
+            .tokens()
+            .list_for_site_page(actor.site.id, page)
+            .await?
     } else {
         store.tokens().list_for_user_page(user.id, page).await?
     })

@@ -1,6 +1,7 @@
-//! The GraphQL schema. `Query` and `Mutation` are merged from parts, one per feature, each in
-//! its own module: to add one, write `#[derive(Default)] pub struct MeetingQueries;` with an
-//! `#[Object] impl`, and list it in `Query` (or `Mutation`) below.
+//! The GraphQL schema. `Query`, `Mutation` and `Subscription` are merged from parts, one per
+//! feature, each in its own module: to add one, write `#[derive(Default)] pub struct
+//! MeetingQueries;` with an `#[Object] impl` (`#[Subscription]` for subscriptions), and list it
+//! in `Query` (or `Mutation`, `Subscription`) below.
 
 mod bbb_mutations;
 mod context;
@@ -11,11 +12,12 @@ mod meetings;
 mod recordings;
 pub mod relay;
 mod servers;
+mod subscriptions;
 mod tokens;
 mod types;
 mod user;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 pub use context::{GatewayContext, RequestContext};
 pub use loaders::Loaders;
@@ -41,15 +43,22 @@ pub struct Mutation(
     bbb_mutations::BbbMutations,
 );
 
-pub type GatewaySchema = Schema<Query, Mutation, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(subscriptions::MeetingSubscriptions);
+
+pub type GatewaySchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema with its limits and error codes; the caller adds the `AppState` as data.
-pub fn schema_builder(limits: &GraphqlConfig) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .extension(ErrorCodes)
-        .extension(live::BbbLoaders)
+pub fn schema_builder(limits: &GraphqlConfig) -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .extension(ErrorCodes)
+    .extension(live::BbbLoaders)
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

@@ -15,7 +15,9 @@ use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 use store::{Page, PageRequest};
 
 use super::{
-    meetings::MeetingNode, servers::{ServerGroupNode, ServerNode}, tokens::ApiTokenNode,
+    meetings::MeetingNode,
+    servers::{ServerGroupNode, ServerNode},
+    tokens::ApiTokenNode,
     user::UserNode,
 };
 use crate::error::GatewayError;

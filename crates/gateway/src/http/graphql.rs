@@ -12,6 +12,7 @@ use async_graphql::{
 };
 use async_graphql_actix_web::GraphQLResponse;
 use metrics::FrontDoor;
+use store::Site;
 
 use super::errors;
 use crate::{
@@ -75,6 +76,7 @@ pub async fn graphiql() -> HttpResponse {
         .body(
             GraphiQLSource::build()
                 .endpoint("/graphql")
+                .subscription_endpoint("/graphql/ws")
                 .title("bbb-gateway GraphiQL")
                 .finish(),
         )
@@ -146,9 +148,21 @@ async fn request_context(
     request: &HttpRequest,
     app: &AppState,
 ) -> Result<RequestContext, GatewayError> {
+    let site = site_of(request, app).await?;
+    let authorization = authorization_header(request)?;
+    let viewer = auth::authenticate(&app.store, &app.verifier, &site, authorization).await?;
+    Ok(RequestContext { site, viewer })
+}
+
+/// The site the request's Host header picks (the default site for unknown hosts).
+pub(super) async fn site_of(request: &HttpRequest, app: &AppState) -> Result<Site, GatewayError> {
     let host = request.connection_info().host().to_owned();
-    let site = app.store.sites().for_host(&host).await?;
-    let authorization = request
+    Ok(app.store.sites().for_host(&host).await?)
+}
+
+/// The `Authorization` header, if the request has one.
+pub(super) fn authorization_header(request: &HttpRequest) -> Result<Option<&str>, GatewayError> {
+    request
         .headers()
         .get(header::AUTHORIZATION)
         .map(|value| {
@@ -156,9 +170,7 @@ async fn request_context(
                 .to_str()
                 .map_err(|_| GatewayError::unauthenticated("the Authorization header is not ASCII"))
         })
-        .transpose()?;
-    let viewer = auth::authenticate(&app.store, &app.verifier, &site, authorization).await?;
-    Ok(RequestContext { site, viewer })
+        .transpose()
 }
 
 /// Reads a POST body: `application/json`, at most `limit` bytes, a request or a batch.

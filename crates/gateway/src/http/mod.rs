@@ -6,6 +6,7 @@ mod errors;
 mod graphql;
 mod ops;
 mod request_id;
+mod subscriptions;
 
 use std::net::TcpListener;
 
@@ -21,6 +22,16 @@ pub fn start(state: AppState, listener: TcpListener) -> Result<Server, GatewayEr
     let schema = web::Data::new(state.schema());
     // actix counts whole seconds; round up so that a sub-second timeout is not none at all.
     let shutdown_timeout = state.config.http.shutdown_timeout.as_secs_f64().ceil() as u64;
+    // The BBB-compatible endpoint (crates/bbb-endpoint), sharing the store, client and balancer.
+    let bbb_api = bbb_endpoint::configure(bbb_endpoint::Endpoint::new(
+        state.store.clone(),
+        state.bbb.clone(),
+        state.balancer.clone(),
+        bbb_endpoint::EndpointSettings {
+            public_url: state.config.public_url.as_ref().map(|url| url.to_string()),
+            ..bbb_endpoint::EndpointSettings::default()
+        },
+    ));
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -28,6 +39,7 @@ pub fn start(state: AppState, listener: TcpListener) -> Result<Server, GatewayEr
             .app_data(schema.clone())
             .wrap(from_fn(request_id::middleware))
             .configure(routes)
+            .configure(bbb_api.clone())
     })
     .disable_signals()
     .shutdown_timeout(shutdown_timeout)
@@ -47,6 +59,16 @@ fn routes(config: &mut web::ServiceConfig) {
                     errors::response(
                         StatusCode::METHOD_NOT_ALLOWED,
                         &GatewayError::bad_input("use GET (queries) or POST on /graphql"),
+                    )
+                })),
+        )
+        .service(
+            web::resource("/graphql/ws")
+                .route(web::get().to(subscriptions::subscribe))
+                .default_service(web::to(|| async {
+                    errors::response(
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        &GatewayError::bad_input("open a WebSocket (GET) on /graphql/ws"),
                     )
                 })),
         )

@@ -6,6 +6,7 @@
 //! in-memory reservation book the orchestrator shares with the poller.
 
 pub mod balancer;
+pub mod events;
 pub mod live;
 mod meetings;
 pub mod poller;
