@@ -53,6 +53,18 @@ impl StoreError {
     }
 }
 
+/// The outcome of an insert that is allowed to find its row already there (granting a
+/// permission twice): `true` if it inserted, `false` on a unique violation.
+pub(crate) fn inserted_unless_duplicate<T>(
+    inserted: Result<T, sea_orm::DbErr>,
+) -> Result<bool, StoreError> {
+    match inserted.map_err(StoreError::from) {
+        Ok(_) => Ok(true),
+        Err(err) if err.is_duplicate() => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
 /// A unique index: its name (PostgreSQL reports it), its columns as SQLite reports them, and
 /// what the caller is told.
 struct UniqueIndex {

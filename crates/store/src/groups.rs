@@ -7,6 +7,7 @@ use sea_orm::{
 };
 
 use crate::{GroupGrant, GroupPermission, ServerGroup, Store, StoreError, now, validate};
+use crate::error::inserted_unless_duplicate;
 
 pub struct Groups<'s> {
     store: &'s Store,
@@ -122,11 +123,7 @@ impl<'s> Groups<'s> {
         }
         .insert(self.store.connection())
         .await;
-        match inserted.map_err(StoreError::from) {
-            Ok(_) => Ok(true),
-            Err(err) if err.is_duplicate() => Ok(false),
-            Err(err) => Err(err),
-        }
+        inserted_unless_duplicate(inserted)
     }
 
     /// Revokes a permission; `false` if the user did not hold it.

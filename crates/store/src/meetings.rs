@@ -11,6 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
+use crate::error::inserted_unless_duplicate;
     Meeting, MeetingGrant, MeetingPermission, MeetingUrl, Page, PageRequest, Store, StoreError,
     now, validate,
 };
@@ -321,11 +322,7 @@ impl<'s> MeetingGrants<'s> {
         }
         .insert(self.store.connection())
         .await;
-        match inserted.map_err(StoreError::from) {
-            Ok(_) => Ok(true),
-            Err(err) if err.is_duplicate() => Ok(false),
-            Err(err) => Err(err),
-        }
+        inserted_unless_duplicate(inserted)
     }
 
     /// Revokes a permission; `false` if the user did not hold it.
