@@ -6,8 +6,8 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
-use crate::{GroupGrant, GroupPermission, ServerGroup, Store, StoreError, now, validate};
 use crate::error::inserted_unless_duplicate;
+use crate::{GroupGrant, GroupPermission, ServerGroup, Store, StoreError, now, validate};
 
 pub struct Groups<'s> {
     store: &'s Store,

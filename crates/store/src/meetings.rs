@@ -10,8 +10,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{
 use crate::error::inserted_unless_duplicate;
+use crate::{
     Meeting, MeetingGrant, MeetingPermission, MeetingUrl, Page, PageRequest, Store, StoreError,
     now, validate,
 };
