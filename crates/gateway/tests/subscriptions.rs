@@ -89,6 +89,18 @@ impl Client {
         .await;
     }
 
+    /// Closes the connection as a browser tab does, and waits until the server let go of it
+    /// (an open WebSocket would hold up the server's graceful stop).
+    async fn close(mut self) {
+        // The server may have closed first; then this only completes the handshake.
+        let _ = self.socket.close(None).await;
+        tokio::time::timeout(PATIENCE, async {
+            while let Some(Ok(_)) = self.socket.next().await {}
+        })
+        .await
+        .expect("the server closes the connection in time");
+    }
+
     /// The next frame that is not a WebSocket-level ping or pong.
     async fn frame(&mut self) -> Message {
         loop {
@@ -268,7 +280,7 @@ async fn a_subscriber_sees_the_meeting_start_fill_empty_and_end_in_order() {
         json!({ "kind": "ENDED", "attendee": null })
     );
 
-    client.socket.close(None).await.unwrap();
+    client.close().await;
     app.stop().await;
 }
 
@@ -313,6 +325,7 @@ async fn a_late_graphql_ws_subscriber_authenticated_by_header_starts_from_the_cu
             json!(["PARTICIPANT_JOINED", "Simulated User 2"]),
         ]
     );
+    client.close().await;
     app.stop().await;
 }
 
@@ -347,6 +360,9 @@ async fn refusals_come_with_their_code_before_any_event() {
     .await;
     bob_client.subscribe_to("1", &meeting).await;
     assert_eq!(bob_client.event("1").await["kind"], "STARTED");
+    for client in [anonymous, stranger, bob_client] {
+        client.close().await;
+    }
     app.stop().await;
 }
 
@@ -363,6 +379,7 @@ async fn refused_credentials_close_the_connection_without_an_ack() {
         }
         other => panic!("expected the connection to close, got {other:?}"),
     }
+    client.close().await;
     app.stop().await;
 }
 
