@@ -220,7 +220,9 @@ pub fn decode<T: DeserializeOwned>(
 const SUCCESS_MARK: &[u8] = b"<returncode>SUCCESS</returncode>";
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 /// Replaces a backend meetingID with the client's wherever it stands in a text.

@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use async_graphql::{
     ErrorExtensionValues, ErrorExtensions, Response, ServerError,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest},
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe},
+    futures_util::stream::{BoxStream, StreamExt},
 };
 
 /// The stable `extensions.code` values: the service layer's codes, so every front door speaks
@@ -190,6 +191,24 @@ impl Extension for ErrorCodes {
             assign_code(error);
         }
         response
+    }
+
+    /// Subscriptions bypass `request`: their parse and validation errors, and every error a
+    /// stream yields later, get their codes here.
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        next.run(ctx, stream)
+            .map(|mut response| {
+                for error in &mut response.errors {
+                    assign_code(error);
+                }
+                response
+            })
+            .boxed()
     }
 }
 

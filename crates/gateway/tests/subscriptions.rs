@@ -351,6 +351,25 @@ async fn refusals_come_with_their_code_before_any_event() {
     assert_eq!(stranger.refusal("2").await, "NOT_FOUND");
     stranger.subscribe_to("3", "not-an-id").await;
     assert_eq!(stranger.refusal("3").await, "BAD_USER_INPUT");
+    // A subscription that fails validation gets a code too.
+    stranger
+        .send(json!({
+            "id": "4",
+            "type": "subscribe",
+            "payload": { "query": "subscription { meetingEvents(id: \"x\") { noSuchField } }" },
+        }))
+        .await;
+    let invalid = stranger.receive().await;
+    assert_eq!(invalid["id"], "4", "{invalid:#}");
+    let errors = if invalid["type"] == "error" {
+        &invalid["payload"]
+    } else {
+        &invalid["payload"]["errors"]
+    };
+    assert_eq!(
+        errors[0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{invalid:#}"
+    );
 
     // Bob may see the meeting: the same subscription gets its events.
     let mut bob_client = Client::connect(
