@@ -18,29 +18,32 @@ command -v wrk >/dev/null || { echo "wrk is missing (apt-get install -y wrk)" >&
 cargo build --release -q -p bbb-endpoint --example bench_setup
 SETUP=target/release/examples/bench_setup
 WORK=$(mktemp -d /tmp/bbb-endpoint-bench.XXXXXX)
-SETUP_PID=""
-stop_setup() {
-  if [ -n "$SETUP_PID" ] && kill -0 "$SETUP_PID" 2>/dev/null; then
-    kill -INT "$SETUP_PID"
-    wait "$SETUP_PID" 2>/dev/null || true
-  fi
-  SETUP_PID=""
+SETUP_PIDS=()
+stop_setups() {
+  for pid in "${SETUP_PIDS[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -INT "$pid"
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  SETUP_PIDS=()
 }
-trap 'stop_setup; rm -rf "$WORK"' EXIT
+trap 'stop_setups; rm -rf "$WORK"' EXIT
 
-start_setup() { # tokens
-  rm -f "$WORK/urls"
-  "$SETUP" --tokens "$1" --urls "$WORK/urls" 2>"$WORK/setup.log" &
-  SETUP_PID=$!
+start_setup() { # tokens urls-file
+  rm -f "$2"
+  "$SETUP" --tokens "$1" --urls "$2" 2>"$2.log" &
+  local pid=$!
+  SETUP_PIDS+=("$pid")
   for _ in $(seq 1 600); do
-    [ -s "$WORK/urls" ] && return 0
-    kill -0 "$SETUP_PID" 2>/dev/null || { cat "$WORK/setup.log" >&2; exit 1; }
+    [ -s "$2" ] && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$2.log" >&2; exit 1; }
     sleep 0.5
   done
   echo "setup did not get ready" >&2; exit 1
 }
 
-url_of() { awk -v name="$1" '$1 == name { print $2 }' "$WORK/urls"; }
+url_of() { awk -v name="$1" '$1 == name { print $2 }' "${2:-$WORK/urls}"; }
 
 # wrk's latency figure in milliseconds.
 to_ms() {
@@ -65,7 +68,7 @@ measure() { # label url [connections]
 }
 
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION; $(nproc) cores"
-start_setup 1
+start_setup 1 "$WORK/urls"
 echo "unloaded latency (one connection): the gateway's own cost per call"
 for call in isMeetingRunning getMeetingInfo; do
   measure "direct  $call, -c1" "$(url_of "direct_$call")" 1
@@ -78,14 +81,15 @@ for call in isMeetingRunning getMeetingInfo getMeetings join; do
   measure "direct  $call" "$(url_of "direct_$call")"
   measure "gateway $call" "$(url_of "gateway_$call")"
 done
-
-stop_setup
+stop_setups
 
 echo
 echo "per-token path, isMeetingRunning: 1 token vs $MANY_TOKENS tokens in the database"
-start_setup 1
-measure "gateway, 1 token" "$(url_of gateway_isMeetingRunning)"
-stop_setup
-start_setup "$MANY_TOKENS"
-measure "gateway, $MANY_TOKENS tokens" "$(url_of gateway_isMeetingRunning)"
-stop_setup
+echo "(both set up side by side, measured alternately, three rounds)"
+start_setup 1 "$WORK/one"
+start_setup "$MANY_TOKENS" "$WORK/many"
+for round in 1 2 3; do
+  measure "round $round: 1 token" "$(url_of gateway_isMeetingRunning "$WORK/one")"
+  measure "round $round: $MANY_TOKENS tokens" "$(url_of gateway_isMeetingRunning "$WORK/many")"
+done
+stop_setups

@@ -18,8 +18,9 @@ use crate::forward::Ctx;
 use crate::{Endpoint, Shared, callbacks, listing, meetings, recordings, reply};
 
 /// Mounts the endpoint: `/bigbluebutton/api[/{call}]` (token found among the Host's site's
-/// tokens) and `/t/{token guid}/bigbluebutton/api[/{call}]` (token named by the path). A
-/// trailing slash is optional everywhere.
+/// tokens), `/t/{token guid}/bigbluebutton/api[/{call}]` (token named by the path), and
+/// `/bigbluebutton/callback/{kind}/{token guid}` (BBB's callbacks, relayed). A trailing slash
+/// is optional everywhere.
 pub fn configure(endpoint: Endpoint) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |config: &mut web::ServiceConfig| {
         config
