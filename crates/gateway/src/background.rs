@@ -34,8 +34,7 @@ pub async fn run(state: AppState, election: Election, mut shutdown: watch::Recei
     }
 }
 
-/// Polls every interval. Written here rather than with `poller::run` because the gateway also
-/// needs each round's results: they are the only source of attendees per API token.
+/// Polls every interval until cancelled (leadership lost or shutdown).
 async fn poll_forever(state: &AppState) {
     let config = &state.config;
     let settings = PollSettings {
@@ -46,29 +45,20 @@ async fn poll_forever(state: &AppState) {
             fall: config.poller.unhealthy_after,
         },
     };
-    let mut ticks = tokio::time::interval(settings.interval);
-    // A slow round must not cause a burst of catch-up rounds.
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        match poller::poll_once(&state.store, &state.bbb, &settings).await {
-            Ok(polls) => {
-                for poll in &polls {
-                    if let Ok(meetings) = &poll.outcome {
-                        state.balancer.observe(
-                            poll.server.id,
-                            meetings.iter().map(|(id, count)| (id.as_str(), *count)),
-                        );
-                    }
-                }
-                match attendees_per_token(state, &polls).await {
-                    Ok(attendees) => state.metrics.set_token_attendees(attendees),
-                    Err(error) => tracing::warn!(%error, "cannot count attendees per token"),
-                }
+    poller::run(
+        state.store.clone(),
+        state.bbb.clone(),
+        state.balancer.clone(),
+        settings,
+        std::future::pending(),
+        |polls| async move {
+            match attendees_per_token(state, &polls).await {
+                Ok(attendees) => state.metrics.set_token_attendees(attendees),
+                Err(error) => tracing::warn!(%error, "cannot count attendees per token"),
             }
-            Err(error) => tracing::error!(%error, "health poll round failed"),
-        }
-    }
+        },
+    )
+    .await;
 }
 
 /// Attendees of the live meetings each API token created, as this round saw them.

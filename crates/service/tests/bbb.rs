@@ -811,6 +811,7 @@ async fn the_poller_loop_polls_until_shut_down() {
         async move {
             let _ = stopped.await;
         },
+        |_| async {},
     ));
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {

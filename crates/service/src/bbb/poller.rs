@@ -117,15 +117,20 @@ fn clamp_count(count: usize) -> i32 {
 }
 
 /// Polls every `settings.interval` until `shutdown` completes, telling the balancer what each
-/// round saw (so reservations give way to real attendees). A round that fails on the
+/// round saw (so reservations give way to real attendees) and handing the round to
+/// `after_round` (the gateway derives per-token metrics from it). A round that fails on the
 /// database is logged and the next one tried.
-pub async fn run(
+pub async fn run<AfterRound, Done>(
     store: Store,
     client: bbb_client::Client,
     balancer: std::sync::Arc<Balancer>,
     settings: PollSettings,
     shutdown: impl Future<Output = ()>,
-) {
+    mut after_round: AfterRound,
+) where
+    AfterRound: FnMut(Vec<ServerPoll>) -> Done,
+    Done: Future<Output = ()>,
+{
     let mut ticks = tokio::time::interval(settings.interval);
     // A slow round must not cause a burst of catch-up rounds.
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -145,6 +150,7 @@ pub async fn run(
                         );
                     }
                 }
+                after_round(polls).await;
             }
             Err(error) => tracing::error!(%error, "health poll round failed"),
         }
