@@ -2,10 +2,13 @@
 //! that signs, sends and returns an answer untouched. The typed calls build on it
 //! (see [`crate::api`]); the gateway's BBB endpoint forwards through it.
 
+use std::cell::RefCell;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
+use tokio::runtime::RuntimeFlavor;
 
 use crate::error::Error;
 use crate::params::Params;
@@ -64,22 +67,40 @@ impl ClientBuilder {
         // reqwest is built without a bundled crypto provider; ring is the workspace's choice.
         // Installing fails harmlessly when a provider is already installed.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
+        let http = self.http().map_err(|e| Error::Transport(describe(&e)))?;
+        Ok(Client {
+            http,
+            config: Arc::new(self),
+        })
+    }
+
+    fn http(&self) -> reqwest::Result<reqwest::Client> {
+        reqwest::Client::builder()
             // join answers 302 into the BBB client: that redirect is the answer, not a hop.
             .redirect(reqwest::redirect::Policy::none())
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
-            .user_agent(self.user_agent)
+            .user_agent(self.user_agent.clone())
             .build()
-            .map_err(|e| Error::Transport(describe(&e)))?;
-        Ok(Client { http })
     }
 }
 
-/// A BBB API client. Cheap to clone: all clones share one connection pool.
+/// A BBB API client. Cheap to clone: all clones share one configuration and its connections.
+///
+/// On a current-thread runtime (every actix worker runs one) each thread sends through a
+/// connection pool of its own: a pooled connection is driven by a task on the runtime that
+/// opened it, so a shared pool would make about every other request hop between threads and
+/// back. Elsewhere (multi-threaded runtimes) all clones share one pool.
 #[derive(Debug, Clone)]
 pub struct Client {
     http: reqwest::Client,
+    config: Arc<ClientBuilder>,
+}
+
+thread_local! {
+    /// This thread's pools, by the client configuration they were built from.
+    static THREAD_POOLS: RefCell<Vec<(Weak<ClientBuilder>, reqwest::Client)>> =
+        const { RefCell::new(Vec::new()) };
 }
 
 /// What a request carries besides its URL.
@@ -114,6 +135,34 @@ impl Client {
             .await
     }
 
+    /// The pool to send through: this thread's own on a current-thread runtime, else the
+    /// shared one.
+    fn pool(&self) -> reqwest::Client {
+        let current_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|handle| handle.runtime_flavor() == RuntimeFlavor::CurrentThread);
+        if !current_thread {
+            return self.http.clone();
+        }
+        THREAD_POOLS
+            .try_with(|pools| {
+                let mut pools = pools.borrow_mut();
+                let key = Arc::as_ptr(&self.config);
+                if let Some((_, http)) = pools.iter().find(|(config, _)| config.as_ptr() == key) {
+                    return http.clone();
+                }
+                // Pools of dropped clients go (a Weak keeps its address from being reused).
+                pools.retain(|(config, _)| config.strong_count() > 0);
+                match self.config.http() {
+                    Ok(http) => {
+                        pools.push((Arc::downgrade(&self.config), http.clone()));
+                        http
+                    }
+                    Err(_) => self.http.clone(),
+                }
+            })
+            .unwrap_or_else(|_| self.http.clone())
+    }
+
     /// Sends one request to a ready URL. `call` names it in logs and errors; the URL is never
     /// logged, since a join URL is a credential.
     pub(crate) async fn send(
@@ -122,14 +171,14 @@ impl Client {
         url: String,
         payload: Payload,
     ) -> Result<RawResponse, Error> {
+        let http = self.pool();
         let request = match payload {
-            Payload::Empty => self.http.get(url),
-            Payload::Raw(body) => self
-                .http
+            Payload::Empty => http.get(url),
+            Payload::Raw(body) => http
                 .post(url)
                 .header(CONTENT_TYPE, body.content_type)
                 .body(body.bytes),
-            Payload::Multipart(form) => self.http.post(url).multipart(form),
+            Payload::Multipart(form) => http.post(url).multipart(form),
         };
         let started = Instant::now();
         let response = request

@@ -180,8 +180,8 @@ pub fn decode<T: DeserializeOwned>(
     // The common case, a 200 SUCCESS document, is read in one pass; everything else takes
     // bbb-client's full path (envelope first, JSON, error redirects).
     if raw.status == 200
-        && contains(&raw.body, SUCCESS_MARK)
         && let Ok(text) = std::str::from_utf8(&raw.body)
+        && text.contains(SUCCESS_MARK)
         && let Ok(document) = bbb_client::xml::from_xml::<T>(text)
     {
         return Ok(document);
@@ -217,13 +217,7 @@ pub fn decode<T: DeserializeOwned>(
     }
 }
 
-const SUCCESS_MARK: &[u8] = b"<returncode>SUCCESS</returncode>";
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
-}
+const SUCCESS_MARK: &str = "<returncode>SUCCESS</returncode>";
 
 /// Replaces a backend meetingID with the client's wherever it stands in a text.
 pub fn unmask(backend_id: &str, client_id: &str) -> impl Fn(&str) -> String + use<> {

@@ -49,10 +49,9 @@ pub async fn get_meetings(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> 
             .or_insert(placement.client_meeting_id.as_str());
     }
     let meetings: Vec<MeetingInfo> = found
-        .iter()
-        .filter_map(|(server_id, meeting)| {
-            let client_id = client_ids.get(&(*server_id, meeting.meeting_id.as_str()))?;
-            let mut meeting = meeting.clone();
+        .into_iter()
+        .filter_map(|(server_id, mut meeting)| {
+            let client_id = client_ids.get(&(server_id, meeting.meeting_id.as_str()))?;
             meeting.meeting_id = (*client_id).to_owned();
             callbacks::unmask_metadata(&mut meeting.metadata);
             Some(meeting)

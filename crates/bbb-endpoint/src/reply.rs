@@ -23,6 +23,13 @@ pub fn xml<T: Serialize>(document: &T) -> HttpResponse {
     }
 }
 
+/// A BBB document already serialised as [`xml`] would serialise it.
+pub fn xml_bytes(body: bytes::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, XML))
+        .body(body)
+}
+
 /// The `FAILED` envelope; with more than one error, bbb-web's multi-error form (spec §0).
 pub fn failed(key: &str, message: &str, errors: &[ErrorItem]) -> HttpResponse {
     let document = if errors.len() > 1 {

@@ -23,15 +23,18 @@ use crate::{Endpoint, Shared, callbacks, listing, meetings, recordings, reply};
 /// is optional everywhere.
 pub fn configure(endpoint: Endpoint) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |config: &mut web::ServiceConfig| {
+        // actix matches routes in order, a regular expression per dynamic pattern; the
+        // per-token calls (the hot path) come first so that they are found with one match. No
+        // two of these patterns match the same path, so the order changes nothing else.
         config
             .app_data(web::Data::new(endpoint.clone()))
+            .route("/t/{token}/bigbluebutton/api/{call}", web::to(per_token))
+            .route("/bigbluebutton/api/{call}", web::to(site_wide))
             .route("/bigbluebutton/api", web::to(index))
             .route("/bigbluebutton/api/", web::to(index))
-            .route("/bigbluebutton/api/{call}", web::to(site_wide))
             .route("/bigbluebutton/api/{call}/", web::to(site_wide))
             .route("/t/{token}/bigbluebutton/api", web::to(index))
             .route("/t/{token}/bigbluebutton/api/", web::to(index))
-            .route("/t/{token}/bigbluebutton/api/{call}", web::to(per_token))
             .route("/t/{token}/bigbluebutton/api/{call}/", web::to(per_token))
             .route(
                 "/bigbluebutton/callback/{kind}/{token}",
