@@ -9,24 +9,21 @@
 //! BENCH_SECONDS=30 BENCH_CONNECTIONS=64 cargo bench -p gateway --bench graphql
 //! ```
 //!
-//! Before loading, each query runs once with every BBB server behind a counting proxy, to
-//! report the BBB calls one request makes; the load itself goes to the servers directly.
+//! Before loading, each query runs once and the simulators' call counters report the BBB calls
+//! one request makes.
 
 #[allow(dead_code)] // the benchmark uses a part of the test harness
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::collections::HashMap;
-use std::net::TcpListener;
+use std::collections::{BTreeMap, HashMap};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use bbb_sim::{SimConfig, SimServer};
 use common::TestApp;
 use serde_json::json;
-use store::{GroupPermission, NewServer, Secret, ServerChanges, ServerState};
+use store::{GroupPermission, NewServer, Secret, ServerState};
 
 const MEETINGS: usize = 50;
 const ATTENDEES_PER_MEETING: usize = 3;
@@ -135,114 +132,28 @@ fn env_or(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// Runs each query once with the servers behind counting proxies; BBB calls by name.
+/// Runs each query once and reads the simulators' call counters; BBB calls by name, summed
+/// over the servers.
 async fn bbb_calls_per_request(
     app: &TestApp,
     simulators: &[&SimServer],
     token: &str,
-) -> HashMap<&'static str, HashMap<String, usize>> {
-    let store = &app.state.store;
-    let servers = store.servers().list(app.group.id).await.unwrap();
-    let calls = Arc::new(Mutex::new(HashMap::new()));
-    let mut proxies = Vec::new();
-    for (server, sim) in servers.iter().zip(simulators) {
-        let (api_url, handle) = counting_proxy(sim.base_url(), calls.clone());
-        set_api_url(app, server.id, api_url).await;
-        proxies.push(handle);
-    }
+) -> HashMap<&'static str, BTreeMap<String, u64>> {
     let mut per_query = HashMap::new();
     for query in [VIEWER_QUERY, MEETINGS_QUERY] {
-        calls.lock().unwrap().clear();
+        for sim in simulators {
+            sim.reset_api_calls();
+        }
         app.graphql(query, json!({}), Some(token)).await;
-        per_query.insert(query, calls.lock().unwrap().clone());
-    }
-    for (server, sim) in servers.iter().zip(simulators) {
-        set_api_url(app, server.id, sim.api_url()).await;
-    }
-    for proxy in proxies {
-        proxy.stop(false).await;
+        let mut calls = BTreeMap::new();
+        for sim in simulators {
+            for (call, count) in sim.api_calls() {
+                *calls.entry(call).or_default() += count;
+            }
+        }
+        per_query.insert(query, calls);
     }
     per_query
-}
-
-async fn set_api_url(app: &TestApp, server_id: i64, api_url: String) {
-    app.state
-        .store
-        .servers()
-        .update(
-            server_id,
-            ServerChanges {
-                api_url: Some(api_url),
-                ..ServerChanges::default()
-            },
-        )
-        .await
-        .unwrap();
-}
-
-type CallCounts = Arc<Mutex<HashMap<String, usize>>>;
-
-struct ProxyTarget {
-    base_url: String,
-    http: reqwest::Client,
-    calls: CallCounts,
-}
-
-/// A proxy to `base_url` that counts API calls by name; returns its API URL.
-fn counting_proxy(base_url: &str, calls: CallCounts) -> (String, actix_web::dev::ServerHandle) {
-    let target = web::Data::new(ProxyTarget {
-        base_url: base_url.to_owned(),
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        calls,
-    });
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(target.clone())
-            .default_service(web::to(forward))
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .unwrap()
-    .run();
-    let handle = server.handle();
-    tokio::spawn(server);
-    (format!("http://{address}/bigbluebutton/api/"), handle)
-}
-
-async fn forward(
-    request: HttpRequest,
-    body: web::Bytes,
-    target: web::Data<ProxyTarget>,
-) -> HttpResponse {
-    let call = request
-        .path()
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    *target.calls.lock().unwrap().entry(call).or_default() += 1;
-    let url = format!("{}{}", target.base_url, request.uri());
-    let method = reqwest::Method::from_bytes(request.method().as_str().as_bytes()).unwrap();
-    let answer = target
-        .http
-        .request(method, url)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let mut response = HttpResponse::build(
-        actix_web::http::StatusCode::from_u16(answer.status().as_u16()).unwrap(),
-    );
-    if let Some(value) = answer.headers().get("content-type") {
-        response.insert_header(("content-type", value.to_str().unwrap().to_owned()));
-    }
-    response.body(answer.bytes().await.unwrap())
 }
 
 /// Loads `url` with wrk (POSTing `query`), printing wrk's report with latency percentiles.

@@ -5,14 +5,9 @@
 #[allow(dead_code)] // each test binary uses its own part of the harness
 mod common;
 
-use std::collections::HashMap;
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
-
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, dev::ServerHandle, web};
 use common::{TestApp, error_code};
 use serde_json::{Value, json};
-use store::{GroupPermission, Server, ServerChanges, User};
+use store::{GroupPermission, User};
 
 /// Logs in through the `login` mutation, as a frontend does; returns the bearer token.
 async fn log_in(app: &TestApp, username: &str, password: &str) -> String {
@@ -252,128 +247,26 @@ async fn guests_join_through_a_url_that_admits_them() {
     assert_eq!(error_code(&nameless), "BAD_USER_INPUT");
 }
 
-/// Forwards every request to a simulator and counts BBB API calls by name.
-struct CountingProxy {
-    api_url: String,
-    calls: Arc<Mutex<HashMap<String, usize>>>,
-    server: ServerHandle,
-}
-
-struct ProxyTarget {
-    base_url: String,
-    http: reqwest::Client,
-    calls: Arc<Mutex<HashMap<String, usize>>>,
-}
-
-impl CountingProxy {
-    fn spawn(base_url: &str) -> CountingProxy {
-        let calls = Arc::new(Mutex::new(HashMap::new()));
-        let target = web::Data::new(ProxyTarget {
-            base_url: base_url.to_owned(),
-            http: browser(),
-            calls: calls.clone(),
-        });
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let address = listener.local_addr().unwrap();
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(target.clone())
-                .default_service(web::to(forward))
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)
-        .unwrap()
-        .run();
-        let handle = server.handle();
-        tokio::spawn(server);
-        CountingProxy {
-            api_url: format!("http://{address}/bigbluebutton/api/"),
-            calls,
-            server: handle,
-        }
-    }
-
-    fn count(&self, call: &str) -> usize {
-        self.calls.lock().unwrap().get(call).copied().unwrap_or(0)
-    }
-
-    fn reset(&self) {
-        self.calls.lock().unwrap().clear();
-    }
-}
-
-async fn forward(
-    request: HttpRequest,
-    body: web::Bytes,
-    target: web::Data<ProxyTarget>,
-) -> HttpResponse {
-    let call = request
-        .path()
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    *target.calls.lock().unwrap().entry(call).or_default() += 1;
-    let url = format!("{}{}", target.base_url, request.uri());
-    let method = reqwest::Method::from_bytes(request.method().as_str().as_bytes()).unwrap();
-    let answer = target
-        .http
-        .request(method, url)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let mut response = HttpResponse::build(
-        actix_web::http::StatusCode::from_u16(answer.status().as_u16()).unwrap(),
-    );
-    for name in ["content-type", "location"] {
-        if let Some(value) = answer.headers().get(name) {
-            response.insert_header((name, value.to_str().unwrap().to_owned()));
-        }
-    }
-    response.body(answer.bytes().await.unwrap())
-}
-
-/// Puts a counting proxy in front of each simulator of the test group.
-async fn route_through_proxies(app: &TestApp) -> Vec<(Server, CountingProxy)> {
-    let store = &app.state.store;
-    let servers = store.servers().list(app.group.id).await.unwrap();
-    let mut routed = Vec::new();
-    for (server, sim) in servers.into_iter().zip(&app.simulators) {
-        let proxy = CountingProxy::spawn(sim.base_url());
-        let server = store
-            .servers()
-            .update(
-                server.id,
-                ServerChanges {
-                    api_url: Some(proxy.api_url.clone()),
-                    ..ServerChanges::default()
-                },
-            )
-            .await
-            .unwrap();
-        routed.push((server, proxy));
-    }
-    routed
+/// How often a simulator answered the BBB API call `call`.
+fn calls(sim: &bbb_sim::SimServer, call: &str) -> u64 {
+    sim.api_calls().get(call).copied().unwrap_or(0)
 }
 
 #[tokio::test]
 async fn a_page_of_meetings_asks_each_server_once() {
     let app = TestApp::spawn().await;
-    let proxies = route_through_proxies(&app).await;
     organizer(&app, "olivia").await;
     let token = log_in(&app, "olivia", "organizer-password").await;
     for number in 0..10 {
         let id = create_meeting(&app, &token, json!({ "name": format!("Room {number}") })).await;
         start_meeting(&app, &token, &id).await;
     }
-    for (_, proxy) in &proxies {
+    for sim in &app.simulators {
         assert!(
-            proxy.count("create") > 0,
+            calls(sim, "create") > 0,
             "meetings spread over both servers"
         );
-        proxy.reset();
+        sim.reset_api_calls();
     }
 
     let page = app
@@ -390,24 +283,12 @@ async fn a_page_of_meetings_asks_each_server_once() {
     let edges = page["data"]["meetings"]["edges"].as_array().unwrap();
     assert_eq!(edges.len(), 10);
     assert!(edges.iter().all(|edge| edge["node"]["live"].is_object()));
-    for (server, proxy) in &proxies {
-        assert_eq!(
-            proxy.count("getMeetings"),
-            1,
-            "getMeetings on {}",
-            server.name
-        );
-        assert_eq!(
-            proxy.count("getRecordings"),
-            1,
-            "getRecordings on {}",
-            server.name
-        );
-        let total: usize = proxy.calls.lock().unwrap().values().sum();
-        assert_eq!(total, 2, "no other BBB call on {}", server.name);
-    }
-    for (_, proxy) in proxies {
-        proxy.server.stop(false).await;
+    for sim in &app.simulators {
+        let server = sim.base_url();
+        assert_eq!(calls(sim, "getMeetings"), 1, "getMeetings on {server}");
+        assert_eq!(calls(sim, "getRecordings"), 1, "getRecordings on {server}");
+        let total: u64 = sim.api_calls().values().sum();
+        assert_eq!(total, 2, "no other BBB call on {server}");
     }
 }
 
