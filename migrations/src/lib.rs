@@ -13,6 +13,7 @@ mod m20250101_000002_server_groups_and_servers;
 mod m20250101_000003_meetings;
 mod m20250101_000004_api_tokens;
 mod m20250101_000005_placements;
+mod m20250101_000006_placement_lookups;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20250101_000003_meetings::Migration),
             Box::new(m20250101_000004_api_tokens::Migration),
             Box::new(m20250101_000005_placements::Migration),
+            Box::new(m20250101_000006_placement_lookups::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use crate::m20250101_000004_api_tokens::ApiToken;
 pub struct Migration;
 
 #[derive(DeriveIden)]
-enum Placement {
+pub(crate) enum Placement {
     Table,
     Id,
     GroupId,

@@ -2,10 +2,12 @@
 # Benchmark of the BBB-compatible endpoint: throughput and p50/p99 latency of isMeetingRunning,
 # getMeetingInfo, getMeetings and join through the gateway (per-token path) against the same
 # simulator called directly; then the per-token path with 1 and with 10,000 tokens in the
-# database. Release builds, wrk on 127.0.0.1 only, bounded runs.
+# database. With nginx installed, nginx as a plain reverse proxy to the same simulator is
+# measured too, as the reference for what any proxy costs on these cores. Release builds, wrk
+# on 127.0.0.1 only, bounded runs; each figure is the median of ROUNDS alternating runs.
 #
-#   crates/bbb-endpoint/benches/endpoint.sh            # defaults: -t1 -c32 -d8s
-#   DURATION=4s CONNECTIONS=16 crates/bbb-endpoint/benches/endpoint.sh
+#   crates/bbb-endpoint/benches/endpoint.sh            # defaults: -t1 -c32 -d8s, 3 rounds
+#   DURATION=4s ROUNDS=5 CONNECTIONS=16 crates/bbb-endpoint/benches/endpoint.sh
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
@@ -13,6 +15,8 @@ DURATION=${DURATION:-8s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 MANY_TOKENS=${MANY_TOKENS:-10000}
+ROUNDS=${ROUNDS:-3}
+NGINX_PORT=${NGINX_PORT:-18391}
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install -y wrk)" >&2; exit 1; }
 
 cargo build --release -q -p bbb-endpoint --example bench_setup
@@ -28,7 +32,7 @@ stop_setups() {
   done
   SETUP_PIDS=()
 }
-trap 'stop_setups; rm -rf "$WORK"' EXIT
+trap 'stop_setups; [ -n "$NGINX_PID" ] && kill "$NGINX_PID"; rm -rf "$WORK"' EXIT
 
 start_setup() { # tokens urls-file
   rm -f "$2"
@@ -54,42 +58,103 @@ to_ms() {
     else { print v } }'
 }
 
-measure() { # label url [connections]
-  local out connections=${3:-$CONNECTIONS}
-  # A short warm-up fills connection pools and caches.
-  wrk -t"$THREADS" -c"$connections" -d1s "$2" >/dev/null
-  out=$(wrk -t"$THREADS" -c"$connections" -d"$DURATION" --latency "$2")
-  local rps p50 p99 errors
-  rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
-  p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
-  p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
-  errors=$(awk '/Non-2xx or 3xx responses:|Socket errors:/ { print }' <<<"$out" | tr '\n' ' ')
-  printf '%-34s %10s req/s   p50 %8s ms   p99 %8s ms  %s\n' "$1" "$rps" "$p50" "$p99" "$errors"
+# One wrk run: "rps p50_ms p99_ms errors" on one line.
+run_wrk() { # url connections
+  local out
+  wrk -t"$THREADS" -c"$2" -d1s "$1" >/dev/null # warm-up: fills pools and caches
+  out=$(wrk -t"$THREADS" -c"$2" -d"$DURATION" --latency "$1")
+  printf '%s %s %s %s\n' \
+    "$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")" \
+    "$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")" \
+    "$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")" \
+    "$(awk '/Non-2xx or 3xx responses:|Socket errors:/ { printf "%s;", $0 }' <<<"$out")"
 }
 
-echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION; $(nproc) cores"
+# The median (by throughput) of ROUNDS runs, each side measured alternately so that both see
+# the same machine: the machine is shared with the simulator and wrk, and its load drifts.
+measure_pair() { # label url-a label-b url-b [connections]
+  local connections=${5:-$CONNECTIONS} a=() b=()
+  for _ in $(seq 1 "$ROUNDS"); do
+    a+=("$(run_wrk "$2" "$connections")")
+    b+=("$(run_wrk "$4" "$connections")")
+  done
+  print_median "$1" "${a[@]}"
+  print_median "$3" "${b[@]}"
+}
+
+print_median() { # label runs...
+  local label=$1
+  shift
+  printf '%s\n' "$@" | sort -n -k1,1 | awk -v label="$label" -v n="$#" '
+    NR == int((n + 1) / 2) {
+      printf "%-34s %10s req/s   p50 %8s ms   p99 %8s ms  %s\n", label, $1, $2, $3, $4
+    }'
+}
+
+# nginx as a reference: the cheapest possible reverse proxy (no checksum, no lookup, no
+# rewriting) in front of the same simulator, on the same cores. Skipped without nginx.
+NGINX_PID=""
+start_nginx() { # simulator-port
+  command -v nginx >/dev/null || return 1
+  mkdir -p "$WORK/nginx"
+  cat >"$WORK/nginx/nginx.conf" <<CONF
+worker_processes 2;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  upstream sim { server 127.0.0.1:$1; keepalive 64; }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / { proxy_pass http://sim; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+  nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" || return 1
+  sleep 0.5
+  NGINX_PID=$(cat "$WORK/nginx/nginx.pid")
+}
+
+echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, median of $ROUNDS alternating runs; $(nproc) cores"
 start_setup 1 "$WORK/urls"
 echo "unloaded latency (one connection): the gateway's own cost per call"
 for call in isMeetingRunning getMeetingInfo; do
-  measure "direct  $call, -c1" "$(url_of "direct_$call")" 1
-  measure "gateway $call, -c1" "$(url_of "gateway_$call")" 1
+  measure_pair "direct  $call, -c1" "$(url_of "direct_$call")" \
+    "gateway $call, -c1" "$(url_of "gateway_$call")" 1
 done
 echo
 echo "under load (-c$CONNECTIONS)"
-# join last: every direct join adds an attendee to the simulator's meeting.
-for call in isMeetingRunning getMeetingInfo getMeetings join; do
-  measure "direct  $call" "$(url_of "direct_$call")"
-  measure "gateway $call" "$(url_of "gateway_$call")"
+for call in isMeetingRunning getMeetingInfo getMeetings; do
+  measure_pair "direct  $call" "$(url_of "direct_$call")" \
+    "gateway $call" "$(url_of "gateway_$call")"
 done
+direct_url=$(url_of direct_isMeetingRunning)
+sim_port=$(sed -E 's#^http://127\.0\.0\.1:([0-9]+)/.*#\1#' <<<"$direct_url")
+if start_nginx "$sim_port"; then
+  echo
+  echo "reference: nginx as a plain reverse proxy to the same simulator"
+  for call in isMeetingRunning getMeetingInfo getMeetings; do
+    direct_url=$(url_of "direct_$call")
+    measure_pair "direct  $call" "$direct_url" \
+      "nginx   $call" "${direct_url/127.0.0.1:$sim_port/127.0.0.1:$NGINX_PORT}"
+  done
+  kill "$NGINX_PID"
+  NGINX_PID=""
+else
+  echo "(nginx not installed: no reference proxy figures)"
+fi
+# join last: every direct join adds an attendee to the simulator's meeting, which makes its
+# getMeetingInfo answer grow. The gateway answers join with a 302 to the backend's signed URL
+# without calling it, as bbb-web answers join with a 302 into the client.
+echo
+measure_pair "direct  join" "$(url_of direct_join)" "gateway join" "$(url_of gateway_join)"
 stop_setups
 
 echo
 echo "per-token path, isMeetingRunning: 1 token vs $MANY_TOKENS tokens in the database"
-echo "(both set up side by side, measured alternately, three rounds)"
 start_setup 1 "$WORK/one"
 start_setup "$MANY_TOKENS" "$WORK/many"
-for round in 1 2 3; do
-  measure "round $round: 1 token" "$(url_of gateway_isMeetingRunning "$WORK/one")"
-  measure "round $round: $MANY_TOKENS tokens" "$(url_of gateway_isMeetingRunning "$WORK/many")"
-done
+measure_pair "1 token" "$(url_of gateway_isMeetingRunning "$WORK/one")" \
+  "$MANY_TOKENS tokens" "$(url_of gateway_isMeetingRunning "$WORK/many")"
 stop_setups

@@ -23,7 +23,11 @@ const RECORDING_READY: &str = "recording-ready";
 
 /// The callback a `meta_` parameter names, if any (meta names are case-insensitive in BBB).
 fn kind_of(param: &str) -> Option<&'static str> {
-    let name = param.strip_prefix("meta_")?;
+    kind_of_metadata(param.strip_prefix("meta_")?)
+}
+
+/// The callback a metadata name (a `meta_` parameter without its prefix) names, if any.
+fn kind_of_metadata(name: &str) -> Option<&'static str> {
     if name.eq_ignore_ascii_case("endCallbackUrl") {
         Some(END)
     } else if name.eq_ignore_ascii_case("bbb-recording-ready-url") {
@@ -58,18 +62,30 @@ pub fn route_through_gateway(params: Params, base: &str, token: &TokenEntry) -> 
 /// Metadata as the client set it: relayed callback URLs shown as the original ones.
 pub fn unmask_metadata(metadata: &mut bbb_client::model::XmlMap) {
     for (name, value) in metadata.iter_mut() {
-        let is_callback = kind_of(&format!("meta_{name}")).is_some();
-        if is_callback && value.contains("/bigbluebutton/callback/") {
-            let original = value.split_once('?').and_then(|(_, query)| {
-                form_urlencoded::parse(query.as_bytes())
-                    .find(|(key, _)| key == "url")
-                    .map(|(_, url)| url.into_owned())
-            });
-            if let Some(original) = original {
-                *value = original;
-            }
+        if is_callback_metadata(name)
+            && let Some(original) = original_url(value)
+        {
+            *value = original;
         }
     }
+}
+
+/// Whether a `<metadata>` entry of this name holds a callback URL that create routed through
+/// the gateway.
+pub fn is_callback_metadata(name: &str) -> bool {
+    kind_of_metadata(name).is_some()
+}
+
+/// The client's own URL behind a callback URL routed through the gateway; `None` for any other
+/// value, which is then shown as it is.
+pub fn original_url(value: &str) -> Option<String> {
+    if !value.contains("/bigbluebutton/callback/") {
+        return None;
+    }
+    let (_, query) = value.split_once('?')?;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == "url")
+        .map(|(_, url)| url.into_owned())
 }
 
 fn url_signature(secret: &str, kind: &str, url: &str) -> String {
@@ -262,6 +278,23 @@ mod tests {
         let (_, rest) = jwt.split_once('.').unwrap();
         let none_alg = format!("{}.{rest}", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#));
         assert!(verify_jwt::<RecordingReady>(&none_alg, "secret").is_none());
+    }
+
+    #[test]
+    fn original_urls_come_from_relayed_callback_urls_only() {
+        let relayed = "https://gw.example/bigbluebutton/callback/end/abc?url=https%3A%2F%2Flms%2Fe%3Fa%3D1%26b%3D2&sig=00";
+        assert_eq!(
+            original_url(relayed).as_deref(),
+            Some("https://lms/e?a=1&b=2")
+        );
+        assert_eq!(original_url("https://lms/e?url=x"), None);
+        assert_eq!(
+            original_url("https://gw.example/bigbluebutton/callback/end/abc?sig=00"),
+            None
+        );
+        assert!(is_callback_metadata("endcallbackurl"));
+        assert!(is_callback_metadata("BBB-Recording-Ready-URL"));
+        assert!(!is_callback_metadata("meta_endCallbackUrl"));
     }
 
     #[test]

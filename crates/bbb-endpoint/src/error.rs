@@ -52,6 +52,12 @@ pub enum EndpointError {
     /// No server of the group takes new meetings.
     #[error("no server available: {0}")]
     NoServer(String),
+    /// The token runs as many meetings as its `max_meetings` quota allows.
+    #[error("the token's meeting quota is reached")]
+    MaxMeetingsReached,
+    /// The token's meetings hold as many attendees as its `max_attendees` quota allows.
+    #[error("the token's attendee quota is reached")]
+    MaxAttendeesReached,
     /// Anything else; the detail is logged, the client gets a generic text.
     #[error("internal error: {0}")]
     Internal(String),
@@ -106,6 +112,16 @@ impl EndpointError {
                 "serverUnavailable",
                 "No server is available for new meetings. Please try again later.",
             ),
+            // BBB has no key for this; the text says what an operator can change.
+            EndpointError::MaxMeetingsReached => (
+                "maxMeetingsReached",
+                "The number of meetings allowed for this API token has been reached.",
+            ),
+            // bbb-web's own key for a full meeting, which integrations already handle.
+            EndpointError::MaxAttendeesReached => (
+                "maxParticipantsReached",
+                "The number of participants allowed for this API token has been reached.",
+            ),
             EndpointError::Internal(_) => ("internalError", "An internal error occurred."),
         }
     }
@@ -136,6 +152,9 @@ impl ResponseError for EndpointError {
 
 impl From<store::StoreError> for EndpointError {
     fn from(error: store::StoreError) -> Self {
-        EndpointError::Internal(format!("store: {error}"))
+        match error {
+            store::StoreError::QuotaExceeded { .. } => EndpointError::MaxMeetingsReached,
+            error => EndpointError::Internal(format!("store: {error}")),
+        }
     }
 }

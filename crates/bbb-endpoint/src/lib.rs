@@ -35,8 +35,10 @@ mod ids;
 mod listing;
 mod meetings;
 mod placement_cache;
+mod quota;
 mod recordings;
 mod reply;
+mod rewrite;
 mod routes;
 mod scope;
 

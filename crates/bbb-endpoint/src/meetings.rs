@@ -8,14 +8,18 @@ use actix_web::http::header::LOCATION;
 use bbb_client::model::{
     CreateResponse, JoinResponse, MeetingInfo, MessageResponse, ReturnCode, RunningResponse,
 };
+use bbb_client::response::RawResponse;
 use service::bbb::balancer::Choice;
 use store::{NewPlacement, Placement};
 
 use crate::callbacks;
 use crate::error::EndpointError;
+use crate::fleet::Backend;
 use crate::forward::{Ctx, decode, unmask};
 use crate::ids;
+use crate::quota;
 use crate::reply;
+use crate::rewrite;
 
 pub async fn create(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
     let client_id = ctx.client_meeting_id()?;
@@ -128,20 +132,24 @@ async fn place(
 ) -> Result<Placement, EndpointError> {
     let bbb_meeting_id = ids::backend_meeting_id(ctx.token.guid, client_id);
     let choice = choose(ctx, &bbb_meeting_id, exclude).await?;
-    let created = ctx
-        .shared
-        .store
-        .placements()
-        .create_or_get(NewPlacement {
-            group_id: ctx.token.group_id,
-            server_id: choice.server_id,
-            namespace: ctx.namespace(),
-            client_meeting_id: client_id.to_owned(),
-            bbb_meeting_id,
-            token_id: Some(ctx.token.id),
-            meeting_id: None,
-        })
-        .await;
+    let new = NewPlacement {
+        group_id: ctx.token.group_id,
+        server_id: choice.server_id,
+        namespace: ctx.namespace(),
+        client_meeting_id: client_id.to_owned(),
+        bbb_meeting_id,
+        token_id: Some(ctx.token.id),
+        meeting_id: None,
+    };
+    let placements = ctx.shared.store.placements();
+    // The token's max_meetings quota is checked in the transaction that records the meeting.
+    let created = match ctx.token.max_meetings {
+        Some(quota) => {
+            let quota = u32::try_from(quota).unwrap_or(0);
+            placements.create_or_get_within_quota(new, quota).await
+        }
+        None => placements.create_or_get(new).await,
+    };
     match created {
         Ok((placement, true)) => Ok(placement),
         Ok((placement, false)) => {
@@ -197,6 +205,7 @@ pub async fn join(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
         .await?
         .ok_or(EndpointError::InvalidMeetingIdentifier)?;
     let server = ctx.holder(&placement).await?;
+    quota::check_attendees(ctx).await?;
     let params = ctx.backend_params(&placement);
     // bbb-web reads `redirect` with Boolean.parseBoolean, defaulting to true.
     let redirect = ctx
@@ -264,11 +273,33 @@ pub async fn get_meeting_info(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointErr
             None,
         )
         .await?;
-    let rewrite = unmask(&placement.bbb_meeting_id, &client_id);
-    let mut info: MeetingInfo = decode(&raw, "getMeetingInfo", &server, rewrite)?;
-    info.meeting_id = client_id.clone();
+    meeting_info_answer(&raw, &server, &placement.bbb_meeting_id, &client_id)
+}
+
+/// getMeetingInfo's answer from the backend's: the client's meetingID in it, relayed callback
+/// URLs shown as the client set them. A plain 200 SUCCESS document is rewritten as it streams
+/// by ([`rewrite`]); anything else (FAILED, JSON, an error status, a document the streaming
+/// reader does not take) goes the model path, which also reports failures.
+pub(crate) fn meeting_info_answer(
+    raw: &RawResponse,
+    server: &Backend,
+    backend_id: &str,
+    client_id: &str,
+) -> Result<HttpResponse, EndpointError> {
+    if raw.status == 200
+        && let Some(body) = rewrite::meeting_info(&raw.body, client_id)
+    {
+        return Ok(reply::xml_bytes(body.into()));
+    }
+    let info: MeetingInfo = decode(raw, "getMeetingInfo", server, unmask(backend_id, client_id))?;
+    Ok(reply::xml(&as_client_sees_it(info, client_id)))
+}
+
+/// The model path's rewrite of a meeting: the client's ID and the client's callback URLs.
+pub(crate) fn as_client_sees_it(mut info: MeetingInfo, client_id: &str) -> MeetingInfo {
+    info.meeting_id = client_id.to_owned();
     callbacks::unmask_metadata(&mut info.metadata);
-    Ok(reply::xml(&info))
+    info
 }
 
 /// end: forwarded; once the backend accepted it, the placement is history.

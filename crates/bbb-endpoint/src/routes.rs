@@ -5,7 +5,7 @@
 use std::panic::AssertUnwindSafe;
 
 use actix_web::http::header::CONTENT_TYPE;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, guard, web};
 use bbb_client::checksum::{ChecksumParamError, split_checksum};
 use bbb_client::{Params, RawBody};
 use futures_util::{FutureExt, StreamExt};
@@ -23,30 +23,73 @@ use crate::{Endpoint, Shared, callbacks, listing, meetings, recordings, reply};
 /// is optional everywhere.
 pub fn configure(endpoint: Endpoint) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |config: &mut web::ServiceConfig| {
-        // actix matches routes in order, a regular expression per dynamic pattern; the
-        // per-token calls (the hot path) come first so that they are found with one match. No
-        // two of these patterns match the same path, so the order changes nothing else.
+        // actix matches a pattern with dynamic segments by running a regular expression, which
+        // cost about a tenth of the endpoint's CPU per call; static prefixes are compared as
+        // strings. So the two API trees are static scopes and the rest of the path is taken
+        // apart here ([`ApiPath`]).
         config
             .app_data(web::Data::new(endpoint.clone()))
-            .route("/t/{token}/bigbluebutton/api/{call}", web::to(per_token))
-            .route("/bigbluebutton/api/{call}", web::to(site_wide))
-            .route("/bigbluebutton/api", web::to(index))
-            .route("/bigbluebutton/api/", web::to(index))
-            .route("/bigbluebutton/api/{call}/", web::to(site_wide))
-            .route("/t/{token}/bigbluebutton/api", web::to(index))
-            .route("/t/{token}/bigbluebutton/api/", web::to(index))
-            .route("/t/{token}/bigbluebutton/api/{call}/", web::to(per_token))
+            .service(
+                web::scope("/t")
+                    // Other paths below /t are not the endpoint's: they fall through to the
+                    // host application's answer for unknown paths.
+                    .guard(guard::fn_guard(|ctx| {
+                        let path = ctx.head().uri.path();
+                        path.strip_prefix("/t")
+                            .and_then(ApiPath::per_token)
+                            .is_some()
+                    }))
+                    .default_service(web::to(per_token)),
+            )
+            .service(web::scope("/bigbluebutton/api").default_service(web::to(site_wide)))
             .route(
                 "/bigbluebutton/callback/{kind}/{token}",
                 web::to(callbacks::relay),
-            )
-            // Deeper paths (the hooks API, session-token endpoints) are not served here; they
-            // still get a BBB answer rather than the host application's 404.
-            .route("/bigbluebutton/api/{call}/{rest:.+}", web::to(unsupported))
-            .route(
-                "/t/{token}/bigbluebutton/api/{call}/{rest:.+}",
-                web::to(unsupported),
             );
+    }
+}
+
+/// What the path below `/t/{token}/bigbluebutton/api` or `/bigbluebutton/api` names.
+#[derive(Debug, PartialEq, Eq)]
+enum ApiPath<'a> {
+    /// The version document (the API root, with or without a trailing slash).
+    Index,
+    /// `/{call}`, with or without a trailing slash.
+    Call(&'a str),
+    /// Deeper paths (the hooks API, session-token endpoints) are not served here; they still
+    /// get a BBB answer rather than the host application's 404.
+    Unsupported,
+}
+
+impl<'a> ApiPath<'a> {
+    /// `rest` is what follows the API root: "", "/", "/{call}", "/{call}/" or deeper.
+    fn parse(rest: &'a str) -> Self {
+        let Some(rest) = rest.strip_prefix('/') else {
+            return if rest.is_empty() {
+                ApiPath::Index
+            } else {
+                ApiPath::Unsupported
+            };
+        };
+        let call = rest.strip_suffix('/').unwrap_or(rest);
+        if call.is_empty() {
+            ApiPath::Index
+        } else if call.contains('/') {
+            ApiPath::Unsupported
+        } else {
+            ApiPath::Call(call)
+        }
+    }
+
+    /// `rest` is what follows `/t`: "/{token}/bigbluebutton/api…".
+    fn per_token(rest: &'a str) -> Option<(&'a str, Self)> {
+        let (token, api) = rest.strip_prefix('/')?.split_once('/')?;
+        let below = api.strip_prefix("bigbluebutton/api")?;
+        // "bigbluebutton/apifoo" is not the API root.
+        if !(below.is_empty() || below.starts_with('/')) {
+            return None;
+        }
+        Some((token, ApiPath::parse(below)))
     }
 }
 
@@ -67,30 +110,32 @@ enum Caller<'a> {
 
 async fn site_wide(
     req: HttpRequest,
-    call: web::Path<String>,
     payload: web::Payload,
     endpoint: web::Data<Endpoint>,
 ) -> HttpResponse {
+    let call = match ApiPath::parse(req.match_info().unprocessed()) {
+        ApiPath::Index => return index().await,
+        ApiPath::Unsupported => return unsupported().await,
+        ApiPath::Call(call) => call,
+    };
     let host = req.connection_info().host().to_owned();
-    respond(
-        &req,
-        &call,
-        payload,
-        &endpoint,
-        Caller::Site { host: &host },
-    )
-    .await
+    respond(&req, call, payload, &endpoint, Caller::Site { host: &host }).await
 }
 
 async fn per_token(
     req: HttpRequest,
-    path: web::Path<(String, String)>,
     payload: web::Payload,
     endpoint: web::Data<Endpoint>,
 ) -> HttpResponse {
-    let (token, call) = path.into_inner();
-    let guid = Uuid::parse_str(&token).ok();
-    respond(&req, &call, payload, &endpoint, Caller::Token(guid)).await
+    let (token, call) = match ApiPath::per_token(req.match_info().unprocessed()) {
+        // The scope's guard let only API paths in.
+        None => return unsupported().await,
+        Some((_, ApiPath::Index)) => return index().await,
+        Some((_, ApiPath::Unsupported)) => return unsupported().await,
+        Some((token, ApiPath::Call(call))) => (token, call),
+    };
+    let guid = Uuid::parse_str(token).ok();
+    respond(&req, call, payload, &endpoint, Caller::Token(guid)).await
 }
 
 async fn respond(
@@ -270,5 +315,38 @@ impl Request {
             params,
             forwarded_body,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ApiPath;
+
+    #[test]
+    fn api_paths_are_taken_apart_as_the_routes_were() {
+        assert_eq!(ApiPath::parse(""), ApiPath::Index);
+        assert_eq!(ApiPath::parse("/"), ApiPath::Index);
+        assert_eq!(ApiPath::parse("/create"), ApiPath::Call("create"));
+        assert_eq!(ApiPath::parse("/create/"), ApiPath::Call("create"));
+        assert_eq!(ApiPath::parse("/hooks/create"), ApiPath::Unsupported);
+        assert_eq!(ApiPath::parse("/hooks/create/"), ApiPath::Unsupported);
+        assert_eq!(ApiPath::parse("x"), ApiPath::Unsupported);
+
+        assert_eq!(
+            ApiPath::per_token("/abc/bigbluebutton/api/join"),
+            Some(("abc", ApiPath::Call("join")))
+        );
+        assert_eq!(
+            ApiPath::per_token("/abc/bigbluebutton/api"),
+            Some(("abc", ApiPath::Index))
+        );
+        assert_eq!(
+            ApiPath::per_token("/abc/bigbluebutton/api/hooks/list"),
+            Some(("abc", ApiPath::Unsupported))
+        );
+        assert_eq!(ApiPath::per_token("/abc/bigbluebutton/apix/join"), None);
+        assert_eq!(ApiPath::per_token("/abc/bigbluebutton"), None);
+        assert_eq!(ApiPath::per_token("/abc"), None);
+        assert_eq!(ApiPath::per_token(""), None);
     }
 }

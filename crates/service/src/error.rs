@@ -63,7 +63,8 @@ impl From<StoreError> for ServiceError {
             StoreError::NotFound { entity } => ServiceError::NotFound(entity),
             StoreError::Duplicate { .. }
             | StoreError::Validation { .. }
-            | StoreError::InvalidReference { .. } => ServiceError::BadInput(error.to_string()),
+            | StoreError::InvalidReference { .. }
+            | StoreError::QuotaExceeded { .. } => ServiceError::BadInput(error.to_string()),
             StoreError::Crypto(_) | StoreError::UnsupportedUrl(_) | StoreError::Database(_) => {
                 ServiceError::Internal(error.to_string())
             }

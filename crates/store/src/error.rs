@@ -26,6 +26,9 @@ pub enum StoreError {
     /// does not say which key, so `field` is only known on PostgreSQL.
     #[error("a referenced row does not exist{}", .field.map(|f| format!(" ({f})")).unwrap_or_default())]
     InvalidReference { field: Option<&'static str> },
+    /// A quota of an API token would be exceeded (`quota` names the token's field).
+    #[error("the {quota} quota of {limit} is reached")]
+    QuotaExceeded { quota: &'static str, limit: u32 },
     #[error("secret handling failed: {0}")]
     Crypto(String),
     #[error("unsupported database URL `{0}`: expected sqlite:… or postgres://…")]

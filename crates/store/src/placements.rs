@@ -5,7 +5,7 @@ use entity::{api_token, placement};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Select, Set,
+    QuerySelect, Select, Set,
 };
 
 use crate::{Placement, Store, StoreError, now, validate};
@@ -87,6 +87,73 @@ impl<'s> Placements<'s> {
                 Err(err) => return Err(err),
             }
         }
+    }
+
+    /// As [`Self::create_or_get`] for a meeting created through an API token, refusing a new
+    /// placement once the token has `max_live` live ones (the token's `max_meetings` quota).
+    /// The count and the insert happen in one transaction that holds the token's row (on
+    /// SQLite, the database's write lock), so concurrent creates cannot overshoot the quota.
+    /// Re-creating a meeting that is already live never counts against it.
+    pub async fn create_or_get_within_quota(
+        &self,
+        new: NewPlacement,
+        max_live: u32,
+    ) -> Result<(Placement, bool), StoreError> {
+        let token_id = new
+            .token_id
+            .ok_or_else(|| StoreError::invalid("token_id", "a quota belongs to an API token"))?;
+        let namespace = validate::text("namespace", &new.namespace, 100)?;
+        let client_meeting_id = validate::name("client_meeting_id", &new.client_meeting_id, 256)?;
+        let bbb_meeting_id = validate::name("bbb_meeting_id", &new.bbb_meeting_id, 256)?;
+        let txn = self.store.begin_write().await?;
+        // Serialises the creates of one token on PostgreSQL (SQLite ignores the lock clause;
+        // its BEGIN IMMEDIATE already serialises every writer).
+        api_token::Entity::find_by_id(token_id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::not_found("api token"))?;
+        if let Some(existing) = placement::Entity::find()
+            .filter(placement::Column::GroupId.eq(new.group_id))
+            .filter(placement::Column::Namespace.eq(namespace.as_str()))
+            .filter(placement::Column::ClientMeetingId.eq(client_meeting_id.as_str()))
+            .filter(placement::Column::EndedAt.is_null())
+            .one(&txn)
+            .await?
+        {
+            txn.commit().await?;
+            return Ok((existing, false));
+        }
+        let live = placement::Entity::find()
+            .filter(placement::Column::TokenId.eq(token_id))
+            .filter(placement::Column::EndedAt.is_null())
+            .count(&txn)
+            .await?;
+        if live >= u64::from(max_live) {
+            txn.rollback().await?;
+            return Err(StoreError::QuotaExceeded {
+                quota: "max_meetings",
+                limit: max_live,
+            });
+        }
+        let placement = placement::ActiveModel {
+            group_id: Set(new.group_id),
+            server_id: Set(new.server_id),
+            namespace: Set(namespace),
+            client_meeting_id: Set(client_meeting_id),
+            bbb_meeting_id: Set(bbb_meeting_id),
+            token_id: Set(Some(token_id)),
+            meeting_id: Set(new.meeting_id),
+            internal_meeting_id: Set(None),
+            create_time: Set(None),
+            created_at: Set(now()),
+            ended_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok((placement, true))
     }
 
     pub async fn get(&self, id: i64) -> Result<Placement, StoreError> {

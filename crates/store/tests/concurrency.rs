@@ -147,3 +147,80 @@ async fn concurrent_creates_of_one_meeting_id_give_one_placement() {
     assert_eq!(ids.len(), 1, "every caller got the same placement");
     assert_eq!(created, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_meeting_quota_holds_under_concurrent_creates() {
+    const QUOTA: u32 = 5;
+    let db = TestDb::new().await;
+    let store = db.store().clone();
+    let f = fixture(&store).await;
+    let server = store
+        .servers()
+        .add(new_server(f.group.id, "bbb1"))
+        .await
+        .unwrap();
+    let token = store
+        .tokens()
+        .create(NewApiToken::new("limited", f.group.id))
+        .await
+        .unwrap()
+        .token;
+    let new = |room: &str| NewPlacement {
+        group_id: f.group.id,
+        server_id: server.id,
+        namespace: "token-limited".into(),
+        client_meeting_id: room.to_owned(),
+        bbb_meeting_id: format!("backend-{room}"),
+        token_id: Some(token.id),
+        meeting_id: None,
+    };
+    let mut creators = JoinSet::new();
+    for n in 0..20 {
+        let (store, new) = (store.clone(), new(&format!("room-{n}")));
+        creators.spawn(async move {
+            store
+                .placements()
+                .create_or_get_within_quota(new, QUOTA)
+                .await
+        });
+    }
+    let (mut created, mut refused) = (Vec::new(), 0);
+    while let Some(result) = creators.join_next().await {
+        match result.unwrap() {
+            Ok((placement, true)) => created.push(placement),
+            Ok((_, false)) => panic!("every room was new"),
+            Err(store::StoreError::QuotaExceeded { quota, limit }) => {
+                assert_eq!((quota, limit), ("max_meetings", QUOTA));
+                refused += 1;
+            }
+            Err(error) => panic!("{error}"),
+        }
+    }
+    assert_eq!(
+        (created.len(), refused),
+        (QUOTA as usize, 20 - QUOTA as usize)
+    );
+
+    // A live meeting is found again whatever the quota; an ended one frees its seat.
+    let again = created[0].client_meeting_id.clone();
+    let (found, was_created) = store
+        .placements()
+        .create_or_get_within_quota(new(&again), QUOTA)
+        .await
+        .unwrap();
+    assert_eq!((found.id, was_created), (created[0].id, false));
+    assert!(matches!(
+        store
+            .placements()
+            .create_or_get_within_quota(new("one-more"), QUOTA)
+            .await,
+        Err(store::StoreError::QuotaExceeded { .. })
+    ));
+    store.placements().mark_ended(created[1].id).await.unwrap();
+    let (_, was_created) = store
+        .placements()
+        .create_or_get_within_quota(new("one-more"), QUOTA)
+        .await
+        .unwrap();
+    assert!(was_created);
+}

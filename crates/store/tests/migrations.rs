@@ -58,7 +58,7 @@ async fn migrations_go_up_down_and_up_again() {
     migrate_up(connection, None).await.unwrap();
     assert_eq!(tables(&db).await, ALL_TABLES);
     let status = migration_status(connection).await.unwrap();
-    assert_eq!(status.len(), 5);
+    assert_eq!(status.len(), 6);
     assert!(status.iter().all(|migration| migration.applied));
     // The first migration seeds the default site.
     assert_eq!(
@@ -105,4 +105,44 @@ async fn applying_migrations_twice_changes_nothing() {
     migrate_up(db.store().connection(), None).await.unwrap();
     assert_eq!(tables(&db).await, ALL_TABLES);
     assert_eq!(db.store().sites().list().await.unwrap().len(), 1);
+}
+
+async fn placement_indexes(db: &TestDb) -> Vec<String> {
+    let connection = db.store().connection();
+    let sql = match connection.get_database_backend() {
+        DbBackend::Postgres => {
+            "SELECT indexname AS name FROM pg_indexes \
+             WHERE tablename = 'placement' ORDER BY indexname"
+        }
+        _ => {
+            "SELECT name FROM sqlite_master WHERE type = 'index' \
+             AND tbl_name = 'placement' ORDER BY name"
+        }
+    };
+    connection
+        .query_all_raw(Statement::from_string(
+            connection.get_database_backend(),
+            sql,
+        ))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.try_get::<String>("", "name").unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_endpoint_lookups_have_indexes_that_the_last_migration_removes() {
+    let db = TestDb::new().await;
+    let wanted = ["ix_placement_group_backend", "ix_placement_group_client"];
+    let indexes = placement_indexes(&db).await;
+    for name in wanted {
+        assert!(indexes.iter().any(|index| index == name), "{indexes:?}");
+    }
+    let connection = db.store().connection();
+    migrate_down(connection, Some(1)).await.unwrap();
+    let indexes = placement_indexes(&db).await;
+    for name in wanted {
+        assert!(!indexes.iter().any(|index| index == name), "{indexes:?}");
+    }
 }

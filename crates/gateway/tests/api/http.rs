@@ -33,8 +33,19 @@ async fn graphiql_is_a_page_pointing_at_graphql() {
 #[tokio::test]
 async fn unknown_paths_and_methods_get_json_errors() {
     let app = TestApp::spawn().await;
-    let (status, body) = app.send(app.http.get(app.url("/nowhere"))).await;
-    assert_eq!((status, error_code(&body)), (404, "NOT_FOUND"));
+    // Paths beside the BBB endpoint's trees (`/t/{token}/bigbluebutton/api`,
+    // `/bigbluebutton/api`) are not the endpoint's either.
+    for path in [
+        "/nowhere",
+        "/t",
+        "/t/abc",
+        "/t/abc/bigbluebutton",
+        "/t/abc/bigbluebutton/apix/create",
+        "/bigbluebutton/apix",
+    ] {
+        let (status, body) = app.send(app.http.get(app.url(path))).await;
+        assert_eq!((status, error_code(&body)), (404, "NOT_FOUND"), "{path}");
+    }
     let (status, body) = app.send(app.http.put(app.url("/graphql"))).await;
     assert_eq!((status, error_code(&body)), (405, "BAD_USER_INPUT"));
 }

@@ -1,0 +1,493 @@
+//! getMeetingInfo and getMeetings answers rewritten as they stream by, instead of being parsed
+//! into the model and serialised anew.
+//!
+//! Why this exists: these two calls are the endpoint's busiest, and reading each backend
+//! document into [`bbb_client::model::MeetingInfo`] only to write it out again cost about a
+//! quarter of the gateway's CPU on them. Between the backend's answer and the client's only a
+//! few texts change: the meeting's own `<meetingID>` (backend ID → the client's), callback URLs
+//! in `<metadata>` that create routed through the gateway (→ the client's originals, the rule
+//! of [`callbacks::original_url`]), and for getMeetings which `<meeting>`s are shown. So the
+//! document is read event by event with quick-xml's borrowing reader, the byte ranges of those
+//! texts are noted, and everything else is copied through as the backend's bytes. That also
+//! keeps what the model does not know (elements of newer BBB versions, CDATA, whitespace),
+//! which the model path silently dropped.
+//!
+//! A document this reader cannot vouch for as well-formed and `SUCCESS` (truncated, mismatched
+//! tags, a DTD, an unknown entity, markup inside a meetingID, a `FAILED` returncode…) gives
+//! `None`: the caller then takes the model path, which reports failures and errors as before.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use bbb_client::xml::quick_xml;
+use bytes::Bytes;
+use quick_xml::XmlVersion;
+use quick_xml::events::{BytesRef, BytesStart, BytesText, Event};
+
+use crate::callbacks;
+
+/// The getMeetingInfo document `body` as the client sees it: its meetingID replaced by
+/// `client_id` and relayed callback URLs by the client's own. `None` when the document is not
+/// one this reader takes (see the module documentation).
+pub fn meeting_info(body: &[u8], client_id: &str) -> Option<Vec<u8>> {
+    let text = utf8_without_bom(body)?;
+    let meetings = Scanner::new(text, Shape::Info).run()?;
+    let meeting = meetings.first()?;
+    // Without a meetingID there is nothing to put the client's ID in: the model path adds one.
+    meeting.backend_id.as_ref()?;
+    let mut out = Vec::with_capacity(text.len() + client_id.len());
+    meeting.write(text.as_bytes(), client_id, &mut out)?;
+    Some(out)
+}
+
+/// One server's getMeetings answer, read: its bytes and where each meeting stands in them.
+pub struct MeetingList {
+    body: Bytes,
+    meetings: Vec<MeetingSpan>,
+}
+
+impl MeetingList {
+    /// Reads a getMeetings document; `None` when it is not one this reader takes.
+    pub fn scan(body: Bytes) -> Option<MeetingList> {
+        let text = utf8_without_bom(&body)?;
+        // Spans count from after a byte order mark, so the kept bytes start there too.
+        let body = body.slice(body.len() - text.len()..);
+        let meetings = Scanner::new(text, Shape::List).run()?;
+        Some(MeetingList { body, meetings })
+    }
+
+    /// The size of the document.
+    pub fn len_bytes(&self) -> usize {
+        self.body.len()
+    }
+
+    /// The meetings, in the document's order.
+    pub fn meetings(&self) -> impl Iterator<Item = ListedMeeting<'_>> {
+        self.meetings.iter().map(|meeting| ListedMeeting {
+            body: &self.body,
+            meeting,
+        })
+    }
+}
+
+/// One `<meeting>` of a [`MeetingList`].
+pub struct ListedMeeting<'a> {
+    body: &'a [u8],
+    meeting: &'a MeetingSpan,
+}
+
+impl<'a> ListedMeeting<'a> {
+    /// Its meetingID on the backend (empty when it has none, as the model reads it).
+    pub fn backend_id(&self) -> &'a str {
+        self.meeting.backend_id.as_deref().unwrap_or_default()
+    }
+
+    /// Appends the `<meeting>` element as the client sees it, under `client_id`. Returns false,
+    /// having appended nothing, if its noted ranges do not fit the document (they always do).
+    pub fn write_as(&self, client_id: &str, out: &mut Vec<u8>) -> bool {
+        let mark = out.len();
+        let written = self.meeting.write(self.body, client_id, out).is_some();
+        if !written {
+            out.truncate(mark);
+        }
+        written
+    }
+}
+
+/// Element text escaped exactly as quick-xml's serializer (and so the model path) escapes it.
+fn push_escaped(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    let mut copied = 0;
+    for (at, byte) in bytes.iter().enumerate() {
+        let escaped: &[u8] = match byte {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            // A raw CR would read back as LF (XML end-of-line handling).
+            b'\r' => b"&#13;",
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(copied..at).unwrap_or_default());
+        out.extend_from_slice(escaped);
+        copied = at + 1;
+    }
+    out.extend_from_slice(bytes.get(copied..).unwrap_or_default());
+}
+
+/// The body as text, without a leading byte order mark (quick-xml would skip it without
+/// counting it in its positions).
+fn utf8_without_bom(body: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(body).ok()?;
+    Some(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// Which document is read, which says where its meetings stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// getMeetingInfo: `<response>` itself describes the meeting.
+    Info,
+    /// getMeetings: each `<response><meetings><meeting>` describes one.
+    List,
+}
+
+/// What an open element is, as far as the rewrite is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Response,
+    ReturnCode,
+    Meetings,
+    Meeting,
+    /// The meeting's own `<meetingID>`.
+    MeetingId,
+    /// The meeting's own `<metadata>`.
+    Metadata,
+    /// A metadata entry whose name makes it a callback URL.
+    Callback,
+    Other,
+}
+
+impl Role {
+    /// Roles whose text is read (and which must therefore hold text only).
+    fn reads_text(self) -> bool {
+        matches!(self, Role::ReturnCode | Role::MeetingId | Role::Callback)
+    }
+}
+
+/// One meeting of a document: its bytes, its backend meetingID and the changes inside it, in
+/// document order.
+#[derive(Debug)]
+struct MeetingSpan {
+    span: Range<usize>,
+    backend_id: Option<String>,
+    edits: Vec<Edit>,
+}
+
+impl MeetingSpan {
+    /// The meeting's bytes with its edits applied; `None` if a range does not fit `body`.
+    fn write(&self, body: &[u8], client_id: &str, out: &mut Vec<u8>) -> Option<()> {
+        let mut copied = self.span.start;
+        for edit in &self.edits {
+            out.extend_from_slice(body.get(copied..edit.span.start)?);
+            edit.with.write(client_id, out);
+            copied = edit.span.end;
+        }
+        out.extend_from_slice(body.get(copied..self.span.end)?);
+        Some(())
+    }
+}
+
+/// A range of the backend's bytes and what replaces it.
+#[derive(Debug)]
+struct Edit {
+    span: Range<usize>,
+    with: Replacement,
+}
+
+#[derive(Debug)]
+enum Replacement {
+    /// The text of `<meetingID>…</meetingID>` becomes the client's ID.
+    ClientId,
+    /// A whole empty `<meetingID/>` becomes `<meetingID>client's ID</meetingID>`.
+    ClientIdElement,
+    /// The text of a callback entry becomes the client's own URL.
+    Text(String),
+}
+
+impl Replacement {
+    fn write(&self, client_id: &str, out: &mut Vec<u8>) {
+        match self {
+            Replacement::ClientId => push_escaped(out, client_id),
+            Replacement::ClientIdElement => {
+                out.extend_from_slice(b"<meetingID>");
+                push_escaped(out, client_id);
+                out.extend_from_slice(b"</meetingID>");
+            }
+            Replacement::Text(text) => push_escaped(out, text),
+        }
+    }
+}
+
+/// The text of an element whose text is read, as the model would read it.
+struct TextElement {
+    role: Role,
+    /// Where its content starts: right after its start tag.
+    content_start: usize,
+    text: String,
+}
+
+/// Reads one document, noting its meetings; see [`Scanner::run`].
+struct Scanner<'a> {
+    body: &'a str,
+    shape: Shape,
+    /// For end-of-line handling of texts, as the model path does it.
+    version: XmlVersion,
+    /// The roles of the open elements, outermost first.
+    open: Vec<Role>,
+    root_closed: bool,
+    returncode: Option<String>,
+    seen_meetings: bool,
+    reading: Option<TextElement>,
+    meetings: Vec<MeetingSpan>,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(body: &'a str, shape: Shape) -> Self {
+        let meetings = match shape {
+            // The whole document is the meeting.
+            Shape::Info => vec![MeetingSpan {
+                span: 0..body.len(),
+                backend_id: None,
+                edits: Vec::new(),
+            }],
+            Shape::List => Vec::new(),
+        };
+        Scanner {
+            body,
+            shape,
+            version: XmlVersion::Implicit1_0,
+            open: Vec::new(),
+            root_closed: false,
+            returncode: None,
+            seen_meetings: false,
+            reading: None,
+            meetings,
+        }
+    }
+
+    /// The document's meetings, if it is a well-formed `SUCCESS` document this reader takes.
+    fn run(mut self) -> Option<Vec<MeetingSpan>> {
+        let mut reader = quick_xml::Reader::from_str(self.body);
+        // Comments are copied through, so they must be valid ones.
+        reader.config_mut().check_comments = true;
+        loop {
+            let start = usize::try_from(reader.buffer_position()).ok()?;
+            let event = reader.read_event().ok()?;
+            let end = usize::try_from(reader.buffer_position()).ok()?;
+            match event {
+                Event::Start(element) => self.start(&element, start, end)?,
+                Event::Empty(element) => self.empty(&element, start, end)?,
+                Event::End(_) => self.end(start, end)?,
+                Event::Text(text) => self.text(&text)?,
+                Event::CData(cdata) => self.read(&cdata.xml_content(self.version))?,
+                Event::GeneralRef(reference) => self.read(&referenced(&reference)?)?,
+                Event::Decl(declaration) => {
+                    if !self.open.is_empty() || self.root_closed {
+                        return None;
+                    }
+                    self.version = declaration.xml_version().ok()?;
+                }
+                // The model path skips them too. They are copied with the bytes around them,
+                // unless they stand inside a text that is replaced.
+                Event::Comment(_) | Event::PI(_) => {}
+                // A DTD may declare entities that the copied bytes would then lack.
+                Event::DocType(_) => return None,
+                Event::Eof => break,
+            }
+        }
+        let success = self.returncode.as_deref() == Some("SUCCESS");
+        (self.root_closed && success).then_some(self.meetings)
+    }
+
+    fn start(&mut self, element: &BytesStart<'_>, start: usize, end: usize) -> Option<()> {
+        let role = self.role_of(element)?;
+        match role {
+            Role::Meetings => self.claim_meetings()?,
+            Role::Meeting => self.meetings.push(MeetingSpan {
+                span: start..start,
+                backend_id: None,
+                edits: Vec::new(),
+            }),
+            _ => {}
+        }
+        if role.reads_text() {
+            self.claim_text(role)?;
+            self.reading = Some(TextElement {
+                role,
+                content_start: end,
+                text: String::new(),
+            });
+        }
+        self.open.push(role);
+        Some(())
+    }
+
+    fn empty(&mut self, element: &BytesStart<'_>, start: usize, end: usize) -> Option<()> {
+        let role = self.role_of(element)?;
+        match role {
+            // A root without content has no returncode.
+            Role::Response => return None,
+            Role::Meetings => self.claim_meetings()?,
+            Role::Meeting => self.meetings.push(MeetingSpan {
+                span: start..end,
+                backend_id: None,
+                edits: Vec::new(),
+            }),
+            Role::MeetingId => {
+                self.claim_text(role)?;
+                let meeting = self.meetings.last_mut()?;
+                meeting.backend_id = Some(String::new());
+                meeting.edits.push(Edit {
+                    span: start..end,
+                    with: Replacement::ClientIdElement,
+                });
+            }
+            Role::ReturnCode | Role::Callback => {
+                self.claim_text(role)?;
+                let element = TextElement {
+                    role,
+                    content_start: end,
+                    text: String::new(),
+                };
+                self.finish(element, end)?;
+            }
+            Role::Metadata | Role::Other => {}
+        }
+        Some(())
+    }
+
+    fn end(&mut self, start: usize, end: usize) -> Option<()> {
+        let role = self.open.pop()?;
+        if let Some(element) = self.reading.take() {
+            self.finish(element, start)?;
+        }
+        if role == Role::Meeting {
+            self.meetings.last_mut()?.span.end = end;
+        }
+        self.root_closed = self.open.is_empty();
+        Some(())
+    }
+
+    fn text(&mut self, text: &BytesText<'_>) -> Option<()> {
+        // `]]>` may not stand in text: the model path escaped it, a copy would not.
+        if text.contains("]]>") {
+            return None;
+        }
+        if self.open.is_empty() {
+            // Outside the root only whitespace may stand.
+            return text
+                .bytes()
+                .all(|byte| byte.is_ascii_whitespace())
+                .then_some(());
+        }
+        if self.reading.is_some() {
+            let content = text.xml_content(self.version);
+            self.read(&content)?;
+        }
+        Some(())
+    }
+
+    /// Adds decoded text to the element being read; text outside the root is refused.
+    fn read(&mut self, text: &str) -> Option<()> {
+        if self.open.is_empty() {
+            return None;
+        }
+        if let Some(element) = &mut self.reading {
+            element.text.push_str(text);
+        }
+        Some(())
+    }
+
+    /// Notes what a text-only element said; its content ends where its end tag starts.
+    fn finish(&mut self, element: TextElement, content_end: usize) -> Option<()> {
+        let span = element.content_start..content_end;
+        match element.role {
+            Role::ReturnCode => self.returncode = Some(element.text),
+            Role::MeetingId => {
+                let meeting = self.meetings.last_mut()?;
+                meeting.backend_id = Some(element.text);
+                meeting.edits.push(Edit {
+                    span,
+                    with: Replacement::ClientId,
+                });
+            }
+            // The model trims metadata values before un-masking them; so does this.
+            Role::Callback => {
+                if let Some(url) = callbacks::original_url(element.text.trim()) {
+                    self.meetings.last_mut()?.edits.push(Edit {
+                        span,
+                        with: Replacement::Text(url),
+                    });
+                }
+            }
+            _ => {}
+        }
+        Some(())
+    }
+
+    /// The role of an element about to open; `None` where no element may stand or for
+    /// markup the copy could not carry.
+    fn role_of(&self, element: &BytesStart<'_>) -> Option<Role> {
+        // Markup inside a meetingID, returncode or callback URL is no text the model reads.
+        if self.reading.is_some() || self.root_closed || !attributes_are_sound(element) {
+            return None;
+        }
+        let name = element.name();
+        let role = match (self.open.last(), name.as_ref()) {
+            (None, "response") => Role::Response,
+            (None, _) => return None,
+            (Some(Role::Response), "returncode") => Role::ReturnCode,
+            (Some(Role::Response), "meetings") if self.shape == Shape::List => Role::Meetings,
+            (Some(Role::Meetings), "meeting") => Role::Meeting,
+            (Some(&parent), "meetingID") if self.holds_meeting(parent) => Role::MeetingId,
+            (Some(&parent), "metadata") if self.holds_meeting(parent) => Role::Metadata,
+            (Some(Role::Metadata), name) if callbacks::is_callback_metadata(name) => Role::Callback,
+            _ => Role::Other,
+        };
+        // getMeetings' envelope is the gateway's own: what these tags declare would be lost.
+        let envelope = matches!(role, Role::Response | Role::Meetings);
+        if self.shape == Shape::List && envelope && !element.attributes_raw().trim().is_empty() {
+            return None;
+        }
+        Some(role)
+    }
+
+    /// Whether an element of this role is a meeting, whose own meetingID and metadata change.
+    fn holds_meeting(&self, role: Role) -> bool {
+        match self.shape {
+            Shape::Info => role == Role::Response,
+            Shape::List => role == Role::Meeting,
+        }
+    }
+
+    /// A second `<meetings>` would make the model refuse the document.
+    fn claim_meetings(&mut self) -> Option<()> {
+        if self.seen_meetings {
+            return None;
+        }
+        self.seen_meetings = true;
+        Some(())
+    }
+
+    /// A second returncode or meetingID would make the model refuse the document.
+    fn claim_text(&self, role: Role) -> Option<()> {
+        let taken = match role {
+            Role::ReturnCode => self.returncode.is_some(),
+            Role::MeetingId => self.meetings.last()?.backend_id.is_some(),
+            _ => false,
+        };
+        (!taken).then_some(())
+    }
+}
+
+/// Whether a tag's attributes are well-formed, so that copying them keeps the document so.
+/// (BBB sends none; the reader checks attributes only when asked.)
+fn attributes_are_sound(element: &BytesStart<'_>) -> bool {
+    element.attributes().all(|attribute| {
+        attribute.is_ok_and(|attribute| {
+            !attribute.value.contains('<')
+                && attribute.normalized_value(XmlVersion::Implicit1_0).is_ok()
+        })
+    })
+}
+
+/// The text a reference stands for: a character reference or one of XML's five entities.
+/// Anything else would need a DTD, which the copied bytes would not carry.
+fn referenced(reference: &BytesRef<'_>) -> Option<Cow<'static, str>> {
+    if let Some(character) = reference.resolve_char_ref().ok()? {
+        return Some(Cow::Owned(character.to_string()));
+    }
+    quick_xml::escape::resolve_predefined_entity(reference).map(Cow::Borrowed)
+}
+
+#[cfg(test)]
+mod tests;
