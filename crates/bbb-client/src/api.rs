@@ -3,7 +3,7 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::client::{Client, Payload, RawBody};
+use crate::client::{Client, RawBody};
 use crate::create::CreateMeeting;
 use crate::documents::{Document, MODULES_CONTENT_TYPE, modules_xml};
 use crate::error::Error;
@@ -15,6 +15,8 @@ use crate::model::{
     PublishResponse, RecordingsResponse, RunningResponse, TextTrack, TextTrackResponse,
     UpdateResponse, VersionResponse,
 };
+use crate::multipart::{self, FilePart};
+use crate::origin::{Origin, target_of};
 use crate::params::{Params, csv, flag};
 use crate::recordings::{RecordingUpdate, RecordingsPage, RecordingsQuery, TextTrackUpload};
 use crate::server::Server;
@@ -22,9 +24,14 @@ use crate::server::Server;
 impl Client {
     /// `GET /bigbluebutton/api`: the version document (no checksum).
     pub async fn version(&self, server: &Server) -> Result<VersionResponse, Error> {
-        self.send("index", server.index_url().to_owned(), Payload::Empty)
-            .await?
-            .decode("index")
+        self.send(
+            "index",
+            server.origin(),
+            server.index_target().to_owned(),
+            None,
+        )
+        .await?
+        .decode("index")
     }
 
     /// `create`: GET, or POST with a `<modules>` body when the request has pre-upload
@@ -55,12 +62,16 @@ impl Client {
         let answer = self.call_raw(server, "join", &params, None).await?;
         // Load balancers (Scalelite, this gateway) answer join with a 302 to the backend's
         // signed join URL, which carries redirect=false on: follow that one hop.
-        let answer = match answer.location.as_deref() {
-            Some(location) if answer.is_redirect() && is_signed_join_url(location) => {
-                self.send("join", location.to_owned(), Payload::Empty)
-                    .await?
-            }
-            _ => answer,
+        let hop = answer
+            .location
+            .as_deref()
+            .filter(|_| answer.is_redirect())
+            .and_then(|location| url::Url::parse(location).ok())
+            .filter(is_signed_join_url)
+            .and_then(|url| Some((Origin::of(&url)?, target_of(&url))));
+        let answer = match hop {
+            Some((origin, target)) => self.send("join", &origin, target, None).await?,
+            None => answer,
         };
         answer.decode("join")
     }
@@ -176,20 +187,15 @@ impl Client {
         upload: &TextTrackUpload,
     ) -> Result<TextTrackResponse, Error> {
         const CALL: &str = "putRecordingTextTrack";
-        let file = reqwest::multipart::Part::bytes(upload.content.clone())
-            .file_name(upload.file_name.clone())
-            .mime_str(&upload.content_type)
-            .map_err(|_| {
-                Error::InvalidInput(format!("{:?} is not a MIME type", upload.content_type))
-            })?;
-        let form = reqwest::multipart::Form::new().part("file", file);
-        self.send(
-            CALL,
-            server.signed_url(CALL, upload.params()),
-            Payload::Multipart(form),
-        )
-        .await?
-        .decode(CALL)
+        let form = multipart::encode(&[FilePart {
+            name: "file",
+            file_name: &upload.file_name,
+            content_type: &upload.content_type,
+            content: &upload.content,
+        }])?;
+        self.call_raw(server, CALL, upload.params(), Some(form))
+            .await?
+            .decode(CALL)
     }
 
     /// `insertDocument` (2.5+): adds presentations to a running meeting.
@@ -271,27 +277,29 @@ fn meeting(meeting_id: &str) -> Params {
 
 /// Whether a redirect goes to another server's signed `…/api/join` (a load balancer handing
 /// the join on) rather than into the BBB client or to an error page.
-fn is_signed_join_url(location: &str) -> bool {
-    url::Url::parse(location).is_ok_and(|url| {
-        url.path().ends_with("/api/join") && url.query_pairs().any(|(name, _)| name == "checksum")
-    })
+fn is_signed_join_url(url: &url::Url) -> bool {
+    url.path().ends_with("/api/join") && url.query_pairs().any(|(name, _)| name == "checksum")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn signed_join(location: &str) -> bool {
+        url::Url::parse(location).is_ok_and(|url| is_signed_join_url(&url))
+    }
+
     #[test]
     fn only_signed_api_join_redirects_are_followed() {
-        assert!(is_signed_join_url(
+        assert!(signed_join(
             "https://bbb2.example.com/bigbluebutton/api/join?meetingID=m&redirect=false&checksum=ab"
         ));
-        assert!(!is_signed_join_url(
+        assert!(!signed_join(
             "https://bbb.example.com/html5client/join?sessionToken=abc"
         ));
-        assert!(!is_signed_join_url(
+        assert!(!signed_join(
             "https://bbb.example.com/bigbluebutton/api/join?meetingID=m"
         ));
-        assert!(!is_signed_join_url("/bigbluebutton/api/join?checksum=x"));
+        assert!(!signed_join("/bigbluebutton/api/join?checksum=x"));
     }
 }

@@ -1,24 +1,39 @@
-//! The HTTP side: one pooled `reqwest` client that never follows redirects, and the raw call
-//! that signs, sends and returns an answer untouched. The typed calls build on it
-//! (see [`crate::api`]); the gateway's BBB endpoint forwards through it.
+//! The client side of the BBB API: a [`Client`] built from a [`ClientBuilder`], and the raw
+//! call that signs, sends and returns an answer untouched. The typed calls build on it (see
+//! [`crate::api`]); the gateway's BBB endpoint forwards through it. Requests go out through
+//! this crate's own lean HTTP/1.1 transport ([`crate::transport`]).
 
 use std::cell::RefCell;
-use std::sync::{Arc, Weak};
+use std::fmt;
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
-use tokio::runtime::RuntimeFlavor;
+use http_body_util::Full;
+use hyper::header::{
+    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue, LOCATION,
+    USER_AGENT,
+};
+use hyper::{Method, Request, Uri};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use tokio::runtime::{Handle, RuntimeFlavor};
 
 use crate::error::Error;
+use crate::origin::Origin;
 use crate::params::Params;
 use crate::response::RawResponse;
 use crate::server::Server;
+use crate::tls;
+use crate::transport::{Pool, Transport};
 
 /// The default for the whole request, answer included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default for establishing the TCP/TLS connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The default limit on an answer's body. BBB's biggest answers (getRecordings of a large
+/// server) stay far below; the limit only keeps a broken server from exhausting memory.
+pub const DEFAULT_MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
 
 /// A request body sent as it is (create's `<modules>`, insertDocument, forwarded bodies).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +48,8 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     user_agent: String,
+    max_answer_bytes: usize,
+    extra_roots: Vec<CertificateDer<'static>>,
 }
 
 impl Default for ClientBuilder {
@@ -41,6 +58,8 @@ impl Default for ClientBuilder {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             user_agent: concat!("bbb-client/", env!("CARGO_PKG_VERSION")).to_owned(),
+            max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -52,7 +71,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Limit for establishing a connection.
+    /// Limit for establishing a connection (TCP and TLS).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -63,25 +82,70 @@ impl ClientBuilder {
         self
     }
 
-    pub fn build(self) -> Result<Client, Error> {
-        // reqwest is built without a bundled crypto provider; ring is the workspace's choice.
-        // Installing fails harmlessly when a provider is already installed.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = self.http().map_err(|e| Error::Transport(describe(&e)))?;
-        Ok(Client {
-            http,
-            config: Arc::new(self),
-        })
+    /// Limit on an answer's body; a bigger answer fails with [`Error::Transport`].
+    pub fn max_answer_bytes(mut self, limit: usize) -> Self {
+        self.max_answer_bytes = limit;
+        self
     }
 
-    fn http(&self) -> reqwest::Result<reqwest::Client> {
-        reqwest::Client::builder()
-            // join answers 302 into the BBB client: that redirect is the answer, not a hop.
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .user_agent(self.user_agent.clone())
-            .build()
+    /// Trusts `der` (one DER-encoded certificate) as a root for `https` servers, besides the
+    /// system's roots: for servers whose certificates come from a private CA.
+    pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.extra_roots.push(CertificateDer::from(der.into()));
+        self
+    }
+
+    /// Trusts every certificate of a PEM bundle (`-----BEGIN CERTIFICATE-----` blocks, other
+    /// blocks skipped) as in [`Self::add_root_certificate`]. [`Error::InvalidInput`] if the
+    /// PEM is malformed or holds no certificate.
+    pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
+        let before = self.extra_roots.len();
+        for certificate in CertificateDer::pem_slice_iter(pem) {
+            let certificate = certificate
+                .map_err(|error| Error::InvalidInput(format!("root certificates: {error}")))?;
+            self.extra_roots.push(certificate);
+        }
+        if self.extra_roots.len() == before {
+            return Err(Error::InvalidInput(
+                "root certificates: the PEM holds no certificate".to_owned(),
+            ));
+        }
+        Ok(self)
+    }
+
+    /// The client. [`Error::InvalidInput`] for a user agent that cannot be a header value or
+    /// a root certificate that is no usable CA certificate. The system's roots are read when
+    /// the first `https` connection is opened.
+    pub fn build(self) -> Result<Client, Error> {
+        // The process-wide rustls provider for the TLS config built later, and for other
+        // rustls users in the process built without one (reqwest with `rustls-no-provider`).
+        // Installing fails harmlessly when a provider is already installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|_| {
+            Error::InvalidInput(format!(
+                "user agent {:?} is no header value",
+                self.user_agent
+            ))
+        })?;
+        for (index, root) in self.extra_roots.iter().enumerate() {
+            tls::check_root(root).map_err(|error| {
+                Error::InvalidInput(format!("root certificate #{}: {error}", index + 1))
+            })?;
+        }
+        let transport = Transport {
+            connect_timeout: self.connect_timeout,
+            max_answer_bytes: self.max_answer_bytes,
+            extra_roots: self.extra_roots,
+            tls: OnceLock::new(),
+        };
+        Ok(Client {
+            shared: Arc::new(Shared {
+                timeout: self.timeout,
+                user_agent,
+                transport,
+                pool: Pool::new(),
+            }),
+        })
     }
 }
 
@@ -91,23 +155,36 @@ impl ClientBuilder {
 /// connection pool of its own: a pooled connection is driven by a task on the runtime that
 /// opened it, so a shared pool would make about every other request hop between threads and
 /// back. Elsewhere (multi-threaded runtimes) all clones share one pool.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Client {
-    http: reqwest::Client,
-    config: Arc<ClientBuilder>,
+    shared: Arc<Shared>,
+}
+
+/// What the clones of one client share.
+struct Shared {
+    timeout: Duration,
+    user_agent: HeaderValue,
+    transport: Transport,
+    /// The pool used outside current-thread runtimes.
+    pool: Pool,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shared = &self.shared;
+        f.debug_struct("Client")
+            .field("timeout", &shared.timeout)
+            .field("connect_timeout", &shared.transport.connect_timeout)
+            .field("user_agent", &shared.user_agent)
+            .field("max_answer_bytes", &shared.transport.max_answer_bytes)
+            .field("extra_roots", &shared.transport.extra_roots.len())
+            .finish_non_exhaustive()
+    }
 }
 
 thread_local! {
-    /// This thread's pools, by the client configuration they were built from.
-    static THREAD_POOLS: RefCell<Vec<(Weak<ClientBuilder>, reqwest::Client)>> =
-        const { RefCell::new(Vec::new()) };
-}
-
-/// What a request carries besides its URL.
-pub(crate) enum Payload {
-    Empty,
-    Raw(RawBody),
-    Multipart(reqwest::multipart::Form),
+    /// This thread's pools, by the client they belong to.
+    static THREAD_POOLS: RefCell<Vec<(Weak<Shared>, Pool)>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Client {
@@ -130,85 +207,112 @@ impl Client {
         params: &Params,
         body: Option<RawBody>,
     ) -> Result<RawResponse, Error> {
-        let payload = body.map_or(Payload::Empty, Payload::Raw);
-        self.send(call, server.signed_url(call, params), payload)
-            .await
+        self.send(
+            call,
+            server.origin(),
+            server.signed_target(call, params),
+            body,
+        )
+        .await
     }
 
-    /// The pool to send through: this thread's own on a current-thread runtime, else the
-    /// shared one.
-    fn pool(&self) -> reqwest::Client {
-        let current_thread = tokio::runtime::Handle::try_current()
-            .is_ok_and(|handle| handle.runtime_flavor() == RuntimeFlavor::CurrentThread);
-        if !current_thread {
-            return self.http.clone();
+    /// The pool to send through on `runtime`: this thread's own on a current-thread runtime,
+    /// else the shared one.
+    fn pool(&self, runtime: &Handle) -> Pool {
+        if runtime.runtime_flavor() != RuntimeFlavor::CurrentThread {
+            return self.shared.pool.clone();
         }
         THREAD_POOLS
             .try_with(|pools| {
                 let mut pools = pools.borrow_mut();
-                let key = Arc::as_ptr(&self.config);
-                if let Some((_, http)) = pools.iter().find(|(config, _)| config.as_ptr() == key) {
-                    return http.clone();
+                let key = Arc::as_ptr(&self.shared);
+                if let Some((_, pool)) = pools.iter().find(|(shared, _)| shared.as_ptr() == key) {
+                    return pool.clone();
                 }
                 // Pools of dropped clients go (a Weak keeps its address from being reused).
-                pools.retain(|(config, _)| config.strong_count() > 0);
-                match self.config.http() {
-                    Ok(http) => {
-                        pools.push((Arc::downgrade(&self.config), http.clone()));
-                        http
-                    }
-                    Err(_) => self.http.clone(),
-                }
+                pools.retain(|(shared, _)| shared.strong_count() > 0);
+                let pool = Pool::new();
+                pools.push((Arc::downgrade(&self.shared), pool.clone()));
+                pool
             })
-            .unwrap_or_else(|_| self.http.clone())
+            // Only while this thread's locals are being torn down.
+            .unwrap_or_else(|_| self.shared.pool.clone())
     }
 
-    /// Sends one request to a ready URL. `call` names it in logs and errors; the URL is never
-    /// logged, since a join URL is a credential.
+    /// Sends one request for `target` (path and query) to `origin`: GET without a body, POST
+    /// with one. `call` names it in logs and errors; the target is never logged or put in an
+    /// error, since a join URL is a credential.
     pub(crate) async fn send(
         &self,
         call: &str,
-        url: String,
-        payload: Payload,
+        origin: &Origin,
+        target: String,
+        body: Option<RawBody>,
     ) -> Result<RawResponse, Error> {
-        let http = self.pool();
-        let request = match payload {
-            Payload::Empty => http.get(url),
-            Payload::Raw(body) => http
-                .post(url)
-                .header(CONTENT_TYPE, body.content_type)
-                .body(body.bytes),
-            Payload::Multipart(form) => http.post(url).multipart(form),
-        };
+        let runtime = Handle::try_current()
+            .map_err(|_| Error::Transport("BBB calls need a tokio runtime".to_owned()))?;
+        let request = self.request(call, origin, target, body)?;
+        let pool = self.pool(&runtime);
         let started = Instant::now();
-        let response = request
-            .header(ACCEPT, accept_for(call))
-            .send()
+        let exchange = self
+            .shared
+            .transport
+            .exchange(&runtime, &pool, origin, request);
+        let (head, body) = tokio::time::timeout(self.shared.timeout, exchange)
             .await
-            .map_err(transport_error)?;
-        let status = response.status().as_u16();
-        let header = |name| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let content_type = header(CONTENT_TYPE);
-        let location = header(LOCATION);
-        let body = response.bytes().await.map_err(transport_error)?;
+            .unwrap_or(Err(Error::Timeout))?;
+        let status = head.status.as_u16();
         tracing::debug!(
             call,
             status,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "BBB call"
         );
+        let header = |name: HeaderName| {
+            head.headers
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        };
         Ok(RawResponse {
             status,
-            content_type,
+            content_type: header(CONTENT_TYPE),
             body,
-            location,
+            location: header(LOCATION),
         })
+    }
+
+    fn request(
+        &self,
+        call: &str,
+        origin: &Origin,
+        target: String,
+        body: Option<RawBody>,
+    ) -> Result<Request<Full<Bytes>>, Error> {
+        // The target is origin-form (`/path?query`), what HTTP/1.1 sends to an origin server.
+        let uri = Uri::from_maybe_shared(Bytes::from(target))
+            .map_err(|_| Error::InvalidInput(format!("{call}: not a valid request target")))?;
+        let mut headers = HeaderMap::with_capacity(5);
+        headers.insert(HOST, origin.host_header.clone());
+        headers.insert(USER_AGENT, self.shared.user_agent.clone());
+        headers.insert(ACCEPT, HeaderValue::from_static(accept_for(call)));
+        let (method, bytes) = match body {
+            None => (Method::GET, Bytes::new()),
+            Some(body) => {
+                let content_type = HeaderValue::from_maybe_shared(Bytes::from(body.content_type))
+                    .map_err(|_| {
+                    Error::InvalidInput(format!("{call}: the content type is no header value"))
+                })?;
+                headers.insert(CONTENT_TYPE, content_type);
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(body.bytes.len()));
+                (Method::POST, body.bytes)
+            }
+        };
+        let mut request = Request::new(Full::new(bytes));
+        *request.method_mut() = method;
+        *request.uri_mut() = uri;
+        *request.headers_mut() = headers;
+        Ok(request)
     }
 }
 
@@ -219,31 +323,6 @@ fn accept_for(call: &str) -> &'static str {
         "getRecordingTextTracks" | "putRecordingTextTrack" => "application/json",
         _ => "application/xml",
     }
-}
-
-fn transport_error(error: reqwest::Error) -> Error {
-    // The URL may be a signed join URL: keep it out of errors.
-    let error = error.without_url();
-    if error.is_timeout() {
-        Error::Timeout
-    } else if error.is_connect() {
-        Error::Connect(describe(&error))
-    } else {
-        Error::Transport(describe(&error))
-    }
-}
-
-/// An error and its causes on one line (reqwest's own message is often just "error sending
-/// request").
-fn describe(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@ pub enum Error {
     Timeout,
     /// Any other failure while sending the request or reading the answer, e.g. a kept-alive
     /// connection the server closed or reset (a server going down often shows this way
-    /// first). Not retried: several BBB GET calls (join, end) are not idempotent.
+    /// first), or an answer over the size limit. Not retried once any of the request may have
+    /// reached the server: several BBB GET calls (join, end) are not idempotent. (A pooled
+    /// connection found closed before anything was written is replaced silently.)
     #[error("HTTP transport error: {0}")]
     Transport(String),
     /// The server answered with a status BBB never uses for API answers (BBB sends 200 for

@@ -2,9 +2,9 @@
 //! third-party API, tolerant XML/JSON parsing and one error type. Knows nothing of databases
 //! or GraphQL.
 //!
-//! A [`Client`] holds one pooled HTTP client; a [`Server`] is one BBB endpoint (URL, secret,
-//! checksum algorithm). Typed calls take the server per call, so one client serves a whole
-//! fleet:
+//! A [`Client`] holds pools of keep-alive HTTP/1.1 connections; a [`Server`] is one BBB
+//! endpoint (URL, secret, checksum algorithm). Typed calls take the server per call, so one
+//! client serves a whole fleet:
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), bbb_client::Error> {
@@ -31,15 +31,22 @@ mod error;
 mod hooks;
 mod join;
 pub mod model;
+mod multipart;
+mod origin;
 mod params;
 mod recordings;
 pub mod response;
 mod server;
+mod tls;
+mod transport;
 mod vocab;
 pub mod xml;
 
 pub use checksum::ChecksumAlgorithm;
-pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, RawBody};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_TIMEOUT,
+    RawBody,
+};
 pub use create::CreateMeeting;
 pub use documents::{Document, MODULES_CONTENT_TYPE, modules_xml};
 pub use error::Error;

@@ -5,6 +5,7 @@ use std::fmt;
 
 use crate::checksum::{ChecksumAlgorithm, checksum};
 use crate::error::Error;
+use crate::origin::{Origin, push_call};
 use crate::params::Params;
 
 /// A BBB API endpoint: `https://host/bigbluebutton/api/`, its secret and the checksum
@@ -14,6 +15,10 @@ use crate::params::Params;
 pub struct Server {
     /// Always ends with `/`, so `base + call` is the call's URL.
     base: String,
+    /// The base parsed once for the transport: where its connections go.
+    origin: Origin,
+    /// The base's path, ending with `/` like `base` (`/bigbluebutton/api/`).
+    path: String,
     secret: String,
     algorithm: ChecksumAlgorithm,
 }
@@ -35,12 +40,28 @@ impl Server {
                 "server URL {api_url:?} must not carry a query or fragment"
             )));
         }
+        // Credentials in the URL would be neither sent (the transport has no basic auth) nor
+        // kept out of logs (the base URL is shown in `Debug`): refuse them outright.
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(Error::InvalidInput(
+                "a server URL must not carry user credentials".to_owned(),
+            ));
+        }
+        let origin = Origin::of(&parsed).ok_or_else(|| {
+            Error::InvalidInput(format!("server URL {api_url:?} has no usable host"))
+        })?;
         let mut base = parsed.to_string();
         if !base.ends_with('/') {
             base.push('/');
         }
+        let mut path = parsed.path().to_owned();
+        if !path.ends_with('/') {
+            path.push('/');
+        }
         Ok(Server {
             base,
+            origin,
+            path,
             secret: secret.into(),
             algorithm: ChecksumAlgorithm::default(),
         })
@@ -87,6 +108,31 @@ impl Server {
     /// use `hooks/create` etc. as `call`, which is both their path and their checksum name.
     pub fn signed_url(&self, call: &str, params: &Params) -> String {
         format!("{}{call}?{}", self.base, self.signed_query(call, params))
+    }
+
+    /// Where the transport connects for this server.
+    pub(crate) fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// What a signed call requests on the connection: [`Self::signed_url`] without scheme and
+    /// host (`/bigbluebutton/api/getMeetings?checksum=…`).
+    pub(crate) fn signed_target(&self, call: &str, params: &Params) -> String {
+        let query = self.signed_query(call, params);
+        let mut target = String::with_capacity(self.path.len() + call.len() + 1 + query.len());
+        target.push_str(&self.path);
+        push_call(&mut target, call);
+        target.push('?');
+        target.push_str(&query);
+        target
+    }
+
+    /// What `GET /bigbluebutton/api` requests: [`Self::index_url`] without scheme and host.
+    pub(crate) fn index_target(&self) -> &str {
+        match self.path.trim_end_matches('/') {
+            "" => "/",
+            path => path,
+        }
     }
 }
 
@@ -212,6 +258,31 @@ mod tests {
             SECRET,
             split.checksum
         ));
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_refused() {
+        let refused = Server::new("https://admin:pw@bbb.example.com/bigbluebutton/api", SECRET);
+        match refused {
+            Err(Error::InvalidInput(reason)) => assert!(!reason.contains("pw"), "{reason}"),
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn targets_are_the_urls_without_scheme_and_host() {
+        let server = server();
+        let params: Params = [("meetingID", "a b")].into_iter().collect();
+        let url = server.signed_url("getMeetingInfo", &params);
+        let target = server.signed_target("getMeetingInfo", &params);
+        assert_eq!(url.strip_prefix("https://bbb.example.com").unwrap(), target);
+        assert_eq!(server.index_target(), "/bigbluebutton/api");
+        assert_eq!(
+            Server::new("http://127.0.0.1:8090", SECRET)
+                .unwrap()
+                .index_target(),
+            "/"
+        );
     }
 
     #[test]

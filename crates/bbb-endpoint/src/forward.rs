@@ -181,7 +181,7 @@ pub fn decode<T: DeserializeOwned>(
     // bbb-client's full path (envelope first, JSON, error redirects).
     if raw.status == 200
         && let Ok(text) = std::str::from_utf8(&raw.body)
-        && text.contains(SUCCESS_MARK)
+        && says_success(text)
         && let Ok(document) = bbb_client::xml::from_xml::<T>(text)
     {
         return Ok(document);
@@ -219,8 +219,33 @@ pub fn decode<T: DeserializeOwned>(
 
 const SUCCESS_MARK: &str = "<returncode>SUCCESS</returncode>";
 
+/// Whether the document's first returncode is SUCCESS. bbb-web writes the returncode before
+/// anything else, so a later one (say, quoted inside a FAILED document's message) cannot
+/// make a failure look like a success.
+fn says_success(text: &str) -> bool {
+    text.find("<returncode>")
+        .is_some_and(|at| text[at..].starts_with(SUCCESS_MARK))
+}
+
 /// Replaces a backend meetingID with the client's wherever it stands in a text.
 pub fn unmask(backend_id: &str, client_id: &str) -> impl Fn(&str) -> String + use<> {
     let (backend_id, client_id) = (backend_id.to_owned(), client_id.to_owned());
     move |text: &str| text.replace(&backend_id, &client_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::says_success;
+
+    #[test]
+    fn only_the_first_returncode_counts() {
+        assert!(says_success(
+            "<response>\n<returncode>SUCCESS</returncode><running>true</running></response>"
+        ));
+        assert!(!says_success(
+            "<response><returncode>FAILED</returncode><messageKey>x</messageKey>\
+             <message><![CDATA[<returncode>SUCCESS</returncode>]]></message></response>"
+        ));
+        assert!(!says_success("<html>502 Bad Gateway</html>"));
+    }
 }
