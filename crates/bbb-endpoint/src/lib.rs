@@ -7,7 +7,8 @@
 //! or found among the tokens of the Host's site (`/bigbluebutton/api/{call}`). The meetingID
 //! it names lives in the token's namespace ([`ids`]) and is mapped through the placement table
 //! to a backend server and a backend meetingID; the call is re-signed with that server's secret
-//! and forwarded, and the answer is re-serialised with the client's own meetingID in it. What a
+//! and forwarded, and the answer comes back with the client's own meetingID in it (rewritten
+//! as it streams by for the busy calls, [`rewrite`]; through the model types for the rest). What a
 //! token may see is decided by its scope over the placement table ([`scope`]). New meetings go
 //! to the least loaded healthy server (the service layer's balancer).
 //!
