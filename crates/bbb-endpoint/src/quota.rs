@@ -5,9 +5,7 @@
 //! getMeetings per server, so the check costs nothing for tokens without the quota. Concurrent
 //! joins that pass the check together can overshoot by their number; the next join is refused.
 
-use std::collections::{HashMap, HashSet};
-
-use futures_util::future::join_all;
+use service::bbb::live::meetings_on_servers;
 use store::PlacementFilter;
 
 use crate::error::EndpointError;
@@ -19,9 +17,8 @@ pub async fn check_attendees(ctx: &Ctx<'_>) -> Result<(), EndpointError> {
         return Ok(());
     };
     let limit = u64::try_from(limit).unwrap_or(0);
-    let live = ctx
-        .shared
-        .store
+    let store = &ctx.shared.store;
+    let live = store
         .placements()
         .list(&PlacementFilter {
             token_id: Some(ctx.token.id),
@@ -29,34 +26,22 @@ pub async fn check_attendees(ctx: &Ctx<'_>) -> Result<(), EndpointError> {
             ..PlacementFilter::default()
         })
         .await?;
-    let mut by_server: HashMap<i64, HashSet<&str>> = HashMap::new();
-    for placement in &live {
-        by_server
-            .entry(placement.server_id)
-            .or_default()
-            .insert(placement.bbb_meeting_id.as_str());
-    }
-    let servers = ctx.servers().await?;
-    let counts = join_all(by_server.iter().map(|(server_id, backend_ids)| async {
-        let Some(server) = servers.get(*server_id) else {
-            return 0;
-        };
-        match ctx.shared.bbb.get_meetings(&server.api).await {
-            Ok(meetings) => meetings
-                .iter()
-                .filter(|meeting| backend_ids.contains(meeting.meeting_id.as_str()))
-                .map(|meeting| u64::from(meeting.participant_count))
-                .sum(),
-            // A server that does not answer cannot be counted; its meetings cannot be joined
-            // either (the join itself goes to the same server).
-            Err(error) => {
-                tracing::warn!(server = %server.row.name, %error, "attendee quota: server skipped");
-                0
-            }
-        }
-    }))
-    .await;
-    let attendees: u64 = counts.into_iter().sum();
+    let mut server_ids: Vec<i64> = live.iter().map(|placement| placement.server_id).collect();
+    server_ids.sort_unstable();
+    server_ids.dedup();
+    let answers = meetings_on_servers(store, &ctx.shared.bbb, &server_ids)
+        .await
+        .map_err(|error| EndpointError::Internal(format!("attendee quota: {error}")))?;
+    // A server that does not answer cannot be counted; its meetings cannot be joined either
+    // (the join itself goes to the same server).
+    let attendees: u64 = live
+        .iter()
+        .filter_map(|placement| {
+            let server = answers.get(&placement.server_id)?.as_ref().ok()?;
+            server.live(&placement.bbb_meeting_id)
+        })
+        .map(|meeting| u64::from(meeting.participant_count))
+        .sum();
     if attendees >= limit {
         return Err(EndpointError::MaxAttendeesReached);
     }

@@ -7,10 +7,10 @@
 //! few texts change: the meeting's own `<meetingID>` (backend ID → the client's), callback URLs
 //! in `<metadata>` that create routed through the gateway (→ the client's originals, the rule
 //! of [`callbacks::original_url`]), and for getMeetings which `<meeting>`s are shown. So the
-//! document is read event by event with quick-xml's borrowing reader, the byte ranges of those
-//! texts are noted, and everything else is copied through as the backend's bytes. That also
-//! keeps what the model does not know (elements of newer BBB versions, CDATA, whitespace),
-//! which the model path silently dropped.
+//! document is read token by token ([`Markup`]), the byte ranges of those texts are noted,
+//! and everything else is copied through as the backend's bytes. That also keeps what the
+//! model does not know (elements of newer BBB versions, CDATA, whitespace), which the model
+//! path silently dropped.
 //!
 //! A document this reader cannot vouch for as well-formed and `SUCCESS` (truncated, mismatched
 //! tags, a DTD, an unknown entity, markup inside a meetingID, a `FAILED` returncode…) gives
@@ -114,8 +114,8 @@ fn push_escaped(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(bytes.get(copied..).unwrap_or_default());
 }
 
-/// The body as text, without a leading byte order mark (quick-xml would skip it without
-/// counting it in its positions).
+/// The body as text, without a leading byte order mark (the model path skips it; the
+/// tokeniser would take it for text before the root).
 fn utf8_without_bom(body: &[u8]) -> Option<&str> {
     let text = std::str::from_utf8(body).ok()?;
     Some(text.strip_prefix('\u{feff}').unwrap_or(text))
@@ -622,7 +622,7 @@ fn is_name(name: &str) -> bool {
 }
 
 /// Whether a tag's attributes are well-formed, so that copying them keeps the document so.
-/// (BBB sends none; the reader checks attributes only when asked.)
+/// (BBB sends none; the tokeniser only finds where a tag ends.)
 fn attributes_are_sound(element: &BytesStart<'_>) -> bool {
     element.attributes().all(|attribute| {
         attribute.is_ok_and(|attribute| {

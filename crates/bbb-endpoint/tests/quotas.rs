@@ -14,20 +14,12 @@ async fn limited(
     meetings: Option<i32>,
     attendees: Option<i32>,
 ) -> common::Tok {
-    let created = h
-        .store()
-        .tokens()
-        .create(NewApiToken {
-            max_meetings: meetings,
-            max_attendees: attendees,
-            ..NewApiToken::new(name, h.group.id)
-        })
-        .await
-        .unwrap();
-    common::Tok {
-        secret: created.secret.expose().to_owned(),
-        token: created.token,
-    }
+    h.token_from(NewApiToken {
+        max_meetings: meetings,
+        max_attendees: attendees,
+        ..NewApiToken::new(name, h.group.id)
+    })
+    .await
 }
 
 #[tokio::test]

@@ -21,6 +21,50 @@ pub struct NewPlacement {
     pub meeting_id: Option<i64>,
 }
 
+impl NewPlacement {
+    /// The same placement with its texts checked (and normalised) as the database keeps them.
+    fn validated(self) -> Result<NewPlacement, StoreError> {
+        Ok(NewPlacement {
+            namespace: validate::text("namespace", &self.namespace, 100)?,
+            client_meeting_id: validate::name("client_meeting_id", &self.client_meeting_id, 256)?,
+            bbb_meeting_id: validate::name("bbb_meeting_id", &self.bbb_meeting_id, 256)?,
+            ..self
+        })
+    }
+
+    /// The row to insert: live, created now, not yet known to BBB.
+    fn row(&self) -> placement::ActiveModel {
+        placement::ActiveModel {
+            group_id: Set(self.group_id),
+            server_id: Set(self.server_id),
+            namespace: Set(self.namespace.clone()),
+            client_meeting_id: Set(self.client_meeting_id.clone()),
+            bbb_meeting_id: Set(self.bbb_meeting_id.clone()),
+            token_id: Set(self.token_id),
+            meeting_id: Set(self.meeting_id),
+            internal_meeting_id: Set(None),
+            create_time: Set(None),
+            created_at: Set(now()),
+            ended_at: Set(None),
+            ..Default::default()
+        }
+    }
+}
+
+/// The live placement of a client's meetingID, as a query to run on a connection or inside
+/// a transaction.
+fn live_by_client_id(
+    group_id: i64,
+    namespace: &str,
+    client_meeting_id: &str,
+) -> Select<placement::Entity> {
+    placement::Entity::find()
+        .filter(placement::Column::GroupId.eq(group_id))
+        .filter(placement::Column::Namespace.eq(namespace))
+        .filter(placement::Column::ClientMeetingId.eq(client_meeting_id))
+        .filter(placement::Column::EndedAt.is_null())
+}
+
 /// Which placements to list; every given criterion must hold.
 #[derive(Debug, Clone, Default)]
 pub struct PlacementFilter {
@@ -51,34 +95,20 @@ impl<'s> Placements<'s> {
     /// whether it was created. Concurrent calls for the same meetingID agree on one placement:
     /// a partial unique index admits one live row, and the losers read the winner's.
     pub async fn create_or_get(&self, new: NewPlacement) -> Result<(Placement, bool), StoreError> {
-        let namespace = validate::text("namespace", &new.namespace, 100)?;
-        let client_meeting_id = validate::name("client_meeting_id", &new.client_meeting_id, 256)?;
-        let bbb_meeting_id = validate::name("bbb_meeting_id", &new.bbb_meeting_id, 256)?;
+        let new = new.validated()?;
         let mut attempt = 1;
         loop {
             if let Some(existing) = self
-                .find_live(new.group_id, &namespace, &client_meeting_id)
+                .find_live(new.group_id, &new.namespace, &new.client_meeting_id)
                 .await?
             {
                 return Ok((existing, false));
             }
-            let inserted = placement::ActiveModel {
-                group_id: Set(new.group_id),
-                server_id: Set(new.server_id),
-                namespace: Set(namespace.clone()),
-                client_meeting_id: Set(client_meeting_id.clone()),
-                bbb_meeting_id: Set(bbb_meeting_id.clone()),
-                token_id: Set(new.token_id),
-                meeting_id: Set(new.meeting_id),
-                internal_meeting_id: Set(None),
-                create_time: Set(None),
-                created_at: Set(now()),
-                ended_at: Set(None),
-                ..Default::default()
-            }
-            .insert(self.store.connection())
-            .await
-            .map_err(StoreError::from);
+            let inserted = new
+                .row()
+                .insert(self.store.connection())
+                .await
+                .map_err(StoreError::from);
             match inserted {
                 Ok(placement) => return Ok((placement, true)),
                 // Lost a race: read the winner's row on the next round. Where both unique
@@ -102,9 +132,7 @@ impl<'s> Placements<'s> {
         let token_id = new
             .token_id
             .ok_or_else(|| StoreError::invalid("token_id", "a quota belongs to an API token"))?;
-        let namespace = validate::text("namespace", &new.namespace, 100)?;
-        let client_meeting_id = validate::name("client_meeting_id", &new.client_meeting_id, 256)?;
-        let bbb_meeting_id = validate::name("bbb_meeting_id", &new.bbb_meeting_id, 256)?;
+        let new = new.validated()?;
         let txn = self.store.begin_write().await?;
         // Serialises the creates of one token on PostgreSQL (SQLite ignores the lock clause;
         // its BEGIN IMMEDIATE already serialises every writer).
@@ -113,13 +141,10 @@ impl<'s> Placements<'s> {
             .one(&txn)
             .await?
             .ok_or(StoreError::not_found("api token"))?;
-        if let Some(existing) = placement::Entity::find()
-            .filter(placement::Column::GroupId.eq(new.group_id))
-            .filter(placement::Column::Namespace.eq(namespace.as_str()))
-            .filter(placement::Column::ClientMeetingId.eq(client_meeting_id.as_str()))
-            .filter(placement::Column::EndedAt.is_null())
-            .one(&txn)
-            .await?
+        if let Some(existing) =
+            live_by_client_id(new.group_id, &new.namespace, &new.client_meeting_id)
+                .one(&txn)
+                .await?
         {
             txn.commit().await?;
             return Ok((existing, false));
@@ -136,22 +161,7 @@ impl<'s> Placements<'s> {
                 limit: max_live,
             });
         }
-        let placement = placement::ActiveModel {
-            group_id: Set(new.group_id),
-            server_id: Set(new.server_id),
-            namespace: Set(namespace),
-            client_meeting_id: Set(client_meeting_id),
-            bbb_meeting_id: Set(bbb_meeting_id),
-            token_id: Set(Some(token_id)),
-            meeting_id: Set(new.meeting_id),
-            internal_meeting_id: Set(None),
-            create_time: Set(None),
-            created_at: Set(now()),
-            ended_at: Set(None),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        let placement = new.row().insert(&txn).await?;
         txn.commit().await?;
         Ok((placement, true))
     }
@@ -170,11 +180,7 @@ impl<'s> Placements<'s> {
         namespace: &str,
         client_meeting_id: &str,
     ) -> Result<Option<Placement>, StoreError> {
-        Ok(placement::Entity::find()
-            .filter(placement::Column::GroupId.eq(group_id))
-            .filter(placement::Column::Namespace.eq(namespace))
-            .filter(placement::Column::ClientMeetingId.eq(client_meeting_id))
-            .filter(placement::Column::EndedAt.is_null())
+        Ok(live_by_client_id(group_id, namespace, client_meeting_id)
             .one(self.store.connection())
             .await?)
     }

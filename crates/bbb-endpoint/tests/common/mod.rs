@@ -130,16 +130,17 @@ impl Harness {
     }
 
     pub async fn token(&self, name: &str, scope: TokenScope, user: Option<i64>) -> Tok {
-        let created = self
-            .store()
-            .tokens()
-            .create(NewApiToken {
-                scope,
-                user_id: user,
-                ..NewApiToken::new(name, self.group.id)
-            })
-            .await
-            .unwrap();
+        self.token_from(NewApiToken {
+            scope,
+            user_id: user,
+            ..NewApiToken::new(name, self.group.id)
+        })
+        .await
+    }
+
+    /// A token as `new` describes it (quotas, say).
+    pub async fn token_from(&self, new: NewApiToken) -> Tok {
+        let created = self.store().tokens().create(new).await.unwrap();
         Tok {
             secret: created.secret.expose().to_owned(),
             token: created.token,
