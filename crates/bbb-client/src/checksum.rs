@@ -65,7 +65,7 @@ impl ChecksumAlgorithm {
             for part in parts {
                 hasher.update(part);
             }
-            hex::encode(hasher.finalize())
+            lower_hex(&hasher.finalize())
         }
         match self {
             Self::Sha1 => run::<Sha1>(parts),
@@ -74,6 +74,18 @@ impl ChecksumAlgorithm {
             Self::Sha512 => run::<Sha512>(parts),
         }
     }
+}
+
+/// Lower-case hex of `bytes`. Every call is signed or verified at least once, and the `hex`
+/// crate's encoder goes character by character through an iterator.
+fn lower_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    hex
 }
 
 /// The checksum of a call: `HEX(HASH(call + query + secret))`. `query` is exactly the bytes
@@ -127,15 +139,17 @@ pub fn split_checksum(raw_query: &str) -> Result<SignedQuery<'_>, ChecksumParamE
     if value.is_empty() {
         return Err(ChecksumParamError::Missing);
     }
-    let with_amp_before = format!("&checksum={value}");
-    let with_amp_after = format!("checksum={value}&");
-    let bare = format!("checksum={value}");
-    let signed = if raw_query.contains(&with_amp_before) {
-        raw_query.replace(&with_amp_before, "")
-    } else if raw_query.contains(&with_amp_after) {
-        raw_query.replace(&with_amp_after, "")
+    // The three patterns are slices of one string: "&checksum=" + value + "&".
+    let widest = format!("&checksum={value}&");
+    let with_amp_before = &widest[..widest.len() - 1];
+    let with_amp_after = &widest[1..];
+    let bare = &widest[1..widest.len() - 1];
+    let signed = if raw_query.contains(with_amp_before) {
+        raw_query.replace(with_amp_before, "")
+    } else if raw_query.contains(with_amp_after) {
+        raw_query.replace(with_amp_after, "")
     } else {
-        raw_query.replace(&bare, "")
+        raw_query.replace(bare, "")
     };
     Ok(SignedQuery {
         checksum: value,

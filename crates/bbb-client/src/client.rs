@@ -258,7 +258,9 @@ impl Client {
             .shared
             .transport
             .exchange(&runtime, &pool, origin, request);
-        let (head, body) = tokio::time::timeout(self.shared.timeout, exchange)
+        // Boxed: the exchange is a large future, and an unboxed one would be copied into every
+        // future that awaits this call.
+        let (head, body) = tokio::time::timeout(self.shared.timeout, Box::pin(exchange))
             .await
             .unwrap_or(Err(Error::Timeout))?;
         let status = head.status.as_u16();

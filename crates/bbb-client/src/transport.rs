@@ -82,7 +82,9 @@ impl Transport {
     ) -> Result<(hyper::http::response::Parts, Bytes), Error> {
         let (connection, reused) = match pool.checkout(origin).await {
             Some(connection) => (connection, true),
-            None => (self.connect(runtime, origin).await?, false),
+            // Boxed, as below: connecting (TCP, TLS) is a large future that most calls skip,
+            // and unboxed it would make every call's future, moved about on each poll, as big.
+            None => (Box::pin(self.connect(runtime, origin)).await?, false),
         };
         let (connection, response) = self
             .send(runtime, origin, connection, reused, request)
@@ -110,7 +112,7 @@ impl Transport {
                 // so sending it on a new connection cannot make the server act twice.
                 Some(request) if reused => {
                     tracing::debug!("pooled BBB connection was closed; sending on a new one");
-                    connection = self.connect(runtime, origin).await?;
+                    connection = Box::pin(self.connect(runtime, origin)).await?;
                     connection
                         .sender
                         .send_request(request)

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use actix_web::HttpRequest;
+
 use bbb_client::response::RawResponse;
 use bbb_client::{Params, RawBody};
 use serde::de::DeserializeOwned;
@@ -22,8 +24,8 @@ pub struct Ctx<'a> {
     pub shared: &'a Shared,
     pub entry: &'a TokenEntry,
     pub token: &'a ApiToken,
-    /// `scheme://host` of the gateway as BBB servers reach it, for relayed callbacks.
-    pub public_base: String,
+    /// The HTTP request, for what only some calls need of it.
+    pub request: &'a HttpRequest,
     pub params: Params,
     pub body: Option<RawBody>,
 }
@@ -31,6 +33,19 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     pub fn access(&self) -> Access<'a> {
         Access::new(&self.shared.store, self.token)
+    }
+
+    /// `scheme://host` of the gateway as BBB servers reach it, for relayed callbacks: the
+    /// configured public URL, else what the request says. Only create needs it, so it is
+    /// worked out there rather than for every call.
+    pub fn public_base(&self) -> String {
+        match &self.shared.settings.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => {
+                let info = self.request.connection_info();
+                format!("{}://{}", info.scheme(), info.host())
+            }
+        }
     }
 
     pub fn namespace(&self) -> String {

@@ -48,7 +48,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
         };
         let params = callbacks::route_through_gateway(
             ctx.backend_params(&placement),
-            &ctx.public_base,
+            &ctx.public_base(),
             ctx.entry,
         );
         match ctx.send(&server, "create", &params, ctx.body.clone()).await {

@@ -245,7 +245,7 @@ impl<'a> Scanner<'a> {
             body,
             shape,
             version: XmlVersion::Implicit1_0,
-            open: Vec::new(),
+            open: Vec::with_capacity(8),
             root_closed: false,
             returncode: None,
             seen_meetings: false,
@@ -262,7 +262,7 @@ impl<'a> Scanner<'a> {
                 Token::Start(element) => self.start(&element, start, end)?,
                 Token::Empty(element) => self.empty(&element, start, end)?,
                 Token::End => self.end(start, end)?,
-                Token::Text(text) => self.text(text)?,
+                Token::Text { text, plain } => self.text(text, plain)?,
                 Token::CData(content) => {
                     if self.reading.is_some() {
                         let content = BytesCData::new(content).xml_content(self.version);
@@ -356,10 +356,9 @@ impl<'a> Scanner<'a> {
     }
 
     /// Character data between tags, references included (each must be one the model reads).
-    fn text(&mut self, text: &str) -> Option<()> {
-        // `]]>` may not stand in text: the model path escaped it, a copy would not. (Looking
-        // for `>` first: a substring search sets up a searcher per call, for every text.)
-        if text.contains('>') && text.contains("]]>") {
+    fn text(&mut self, text: &str, plain: bool) -> Option<()> {
+        // `]]>` may not stand in text: the model path escaped it, a copy would not.
+        if !plain && memchr::memmem::find(text.as_bytes(), b"]]>").is_some() {
             return None;
         }
         if self.open.is_empty() {
@@ -370,7 +369,7 @@ impl<'a> Scanner<'a> {
                 .then_some(());
         }
         let mut rest = text;
-        while let Some(at) = rest.find('&') {
+        while !plain && let Some(at) = rest.find('&') {
             let (before, reference) = rest.split_at(at);
             let (name, after) = reference[1..].split_once(';')?;
             if name.contains('&') {
@@ -488,8 +487,12 @@ enum Token<'a> {
     Empty(BytesStart<'a>),
     /// An end tag, already matched against its start tag.
     End,
-    /// Character data, with its references still in it.
-    Text(&'a str),
+    /// Character data, with its references still in it; `plain` when it holds neither a
+    /// reference nor `>`, as most texts do.
+    Text {
+        text: &'a str,
+        plain: bool,
+    },
     CData(&'a str),
     Decl(BytesDecl<'a>),
 }
@@ -511,82 +514,122 @@ impl<'a> Markup<'a> {
         Markup {
             body,
             at: 0,
-            open: Vec::new(),
+            // Deep enough for BBB's documents without growing.
+            open: Vec::with_capacity(8),
         }
     }
 
     /// The next token and its byte range: `Some(None)` at the end, `None` for anything not
-    /// well-formed.
+    /// well-formed. Dispatches on the byte after `<` and finds delimiters with `memchr`: this
+    /// runs a few hundred times per answer, so each token costs a handful of nanoseconds.
     fn next(&mut self) -> Option<Option<(Token<'a>, usize, usize)>> {
+        let bytes = self.body.as_bytes();
         loop {
             let start = self.at;
-            let rest = self.body.get(start..)?;
-            if rest.is_empty() {
+            let rest = bytes.get(start..)?;
+            let Some(&first) = rest.first() else {
                 return Some(None);
-            }
-            if !rest.starts_with('<') {
-                let end = rest.find('<').map_or(self.body.len(), |at| start + at);
+            };
+            if first != b'<' {
+                let (len, plain) = text_len(rest);
+                let end = start + len;
                 self.at = end;
-                return Some(Some((Token::Text(self.body.get(start..end)?), start, end)));
+                let text = self.body.get(start..end)?;
+                return Some(Some((Token::Text { text, plain }, start, end)));
             }
-            let token = if let Some(after) = rest.strip_prefix("<!--") {
-                let close = after.find("-->")?;
-                let comment = after.get(..close)?;
-                // As quick-xml's `check_comments`: the copy must stay a valid comment.
-                if comment.contains("--") || comment.ends_with('-') {
-                    return None;
-                }
-                self.at = start + 4 + close + 3;
-                continue;
-            } else if let Some(after) = rest.strip_prefix("<![CDATA[") {
-                let close = after.find("]]>")?;
-                self.at = start + 9 + close + 3;
-                Token::CData(after.get(..close)?)
-            } else if rest.starts_with("<!") {
-                // A DTD may declare entities that the copied bytes would then lack.
-                return None;
-            } else if let Some(after) = rest.strip_prefix("<?") {
-                let close = after.find("?>")?;
-                self.at = start + 2 + close + 2;
-                let content = after.get(..close)?;
-                let target_len = content
-                    .find(|c: char| c.is_ascii_whitespace())
-                    .unwrap_or(content.len());
-                if content.get(..target_len)? != "xml" {
+            let token = match rest.get(1) {
+                Some(b'!') if rest.starts_with(b"<!--") => {
+                    let after = rest.get(4..)?;
+                    let close = memchr::memmem::find(after, b"-->")?;
+                    let comment = after.get(..close)?;
+                    // As quick-xml's `check_comments`: the copy must stay a valid comment.
+                    if memchr::memmem::find(comment, b"--").is_some() || comment.ends_with(b"-") {
+                        return None;
+                    }
+                    self.at = start + 4 + close + 3;
                     continue;
                 }
-                Token::Decl(BytesDecl::from_start(BytesStart::from_content(content, 3)))
-            } else if let Some(after) = rest.strip_prefix("</") {
-                let close = after.find('>')?;
-                self.at = start + 2 + close + 1;
-                let name = after
-                    .get(..close)?
-                    .trim_end_matches(|c: char| c.is_ascii_whitespace());
-                if self.open.pop()? != name {
-                    return None;
+                Some(b'!') if rest.starts_with(b"<![CDATA[") => {
+                    let close = memchr::memmem::find(rest.get(9..)?, b"]]>")?;
+                    self.at = start + 9 + close + 3;
+                    Token::CData(self.body.get(start + 9..start + 9 + close)?)
                 }
-                Token::End
-            } else {
-                let close = tag_end(rest)?;
-                self.at = start + close + 1;
-                let inner = rest.get(1..close)?;
-                let (content, empty) = match inner.strip_suffix('/') {
-                    Some(content) => (content, true),
-                    None => (inner, false),
-                };
-                let name_len = content
-                    .find(|c: char| c.is_ascii_whitespace())
-                    .unwrap_or(content.len());
-                let name = content.get(..name_len)?;
-                if !is_name(name) {
-                    return None;
+                // A DTD may declare entities that the copied bytes would then lack.
+                Some(b'!') => return None,
+                Some(b'?') => {
+                    let close = memchr::memmem::find(rest.get(2..)?, b"?>")?;
+                    self.at = start + 2 + close + 2;
+                    let content = self.body.get(start + 2..start + 2 + close)?;
+                    let target_len = content
+                        .bytes()
+                        .position(|byte| byte.is_ascii_whitespace())
+                        .unwrap_or(content.len());
+                    if content.get(..target_len)? != "xml" {
+                        continue;
+                    }
+                    Token::Decl(BytesDecl::from_start(BytesStart::from_content(content, 3)))
                 }
-                let element = BytesStart::from_content(content, name_len);
-                if empty {
-                    Token::Empty(element)
-                } else {
-                    self.open.push(name);
-                    Token::Start(element)
+                Some(b'/') => {
+                    let expected = *self.open.last()?;
+                    let name_end = 2 + expected.len();
+                    // The usual end tag, `</name>` right after its start tag's name.
+                    if rest.get(2..name_end) == Some(expected.as_bytes())
+                        && rest.get(name_end) == Some(&b'>')
+                    {
+                        self.at = start + name_end + 1;
+                    } else {
+                        let close = memchr::memchr(b'>', rest.get(2..)?)?;
+                        self.at = start + 2 + close + 1;
+                        let name = self
+                            .body
+                            .get(start + 2..start + 2 + close)?
+                            .trim_end_matches(|c: char| c.is_ascii_whitespace());
+                        if expected != name {
+                            return None;
+                        }
+                    }
+                    self.open.pop();
+                    Token::End
+                }
+                _ => {
+                    // The usual start tag, `<name>` or `<name/>`, is read in one pass; a tag
+                    // with attributes (or anything else) by the general rules below.
+                    let name_end = 1 + rest
+                        .get(1..)?
+                        .iter()
+                        .position(|&byte| !is_name_byte(byte))
+                        .unwrap_or(rest.len() - 1);
+                    let bare = match rest.get(name_end..) {
+                        Some([b'>', ..]) => Some((name_end + 1, false)),
+                        Some([b'/', b'>', ..]) => Some((name_end + 2, true)),
+                        _ => None,
+                    };
+                    let (close, empty, content, name_len) = match bare {
+                        Some((after, empty)) => {
+                            if name_end == 1 || !starts_name(*rest.get(1)?) {
+                                return None;
+                            }
+                            let name = self.body.get(start + 1..start + name_end)?;
+                            (after - 1, empty, name, name.len())
+                        }
+                        None => {
+                            let close = tag_end(rest)?;
+                            let inner = self.body.get(start + 1..start + close)?;
+                            let (content, empty) = match inner.strip_suffix('/') {
+                                Some(content) => (content, true),
+                                None => (inner, false),
+                            };
+                            (close, empty, content, name_len(content)?)
+                        }
+                    };
+                    self.at = start + close + 1;
+                    let element = BytesStart::from_content(content, name_len);
+                    if empty {
+                        Token::Empty(element)
+                    } else {
+                        self.open.push(content.get(..name_len)?);
+                        Token::Start(element)
+                    }
                 }
             };
             return Some(Some((token, start, self.at)));
@@ -595,9 +638,9 @@ impl<'a> Markup<'a> {
 }
 
 /// Where the tag opening `tag` ends (its `>`), quoted attribute values skipped.
-fn tag_end(tag: &str) -> Option<usize> {
+fn tag_end(tag: &[u8]) -> Option<usize> {
     let mut quote = None;
-    for (at, byte) in tag.bytes().enumerate().skip(1) {
+    for (at, &byte) in tag.iter().enumerate().skip(1) {
         match (quote, byte) {
             (None, b'>') => return Some(at),
             (None, b'"' | b'\'') => quote = Some(byte),
@@ -609,21 +652,69 @@ fn tag_end(tag: &str) -> Option<usize> {
     None
 }
 
-/// An element name as the model could read it: not empty, no markup or quote characters.
-fn is_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.')
-        && !name.bytes().any(|byte| {
-            matches!(
-                byte,
-                b'<' | b'>' | b'&' | b'"' | b'\'' | b'/' | b'=' | b'!' | b'?'
-            )
-        })
+/// Bytes that may stand in an element name as the model reads it: anything but whitespace,
+/// markup and quote characters.
+fn is_name_byte(byte: u8) -> bool {
+    NAME_BYTES[usize::from(byte)]
+}
+
+/// [`is_name_byte`] as a table: names are scanned byte by byte, a few hundred per answer.
+static NAME_BYTES: [bool; 256] = {
+    let mut table = [true; 256];
+    let excluded = b" \t\n\r\x0c<>&\"'/=!?";
+    let mut at = 0;
+    while at < excluded.len() {
+        table[excluded[at] as usize] = false;
+        at += 1;
+    }
+    table
+};
+
+/// Whether a name may start with this byte (given that it is a [`is_name_byte`]).
+fn starts_name(byte: u8) -> bool {
+    !matches!(byte, b'0'..=b'9' | b'-' | b'.')
+}
+
+/// The length of the element name opening a tag's `content` (up to the first whitespace), if
+/// it is a name the model could read: not empty, not starting with a digit, `-` or `.`, and
+/// made of [`is_name_byte`]s.
+fn name_len(content: &str) -> Option<usize> {
+    let bytes = content.as_bytes();
+    if !bytes.first().is_some_and(|&byte| starts_name(byte)) {
+        return None;
+    }
+    let len = bytes
+        .iter()
+        .position(|byte| byte.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    bytes[..len]
+        .iter()
+        .all(|&byte| is_name_byte(byte))
+        .then_some(len)
+}
+
+/// How long the text at the start of `rest` runs (up to the next `<`), and whether it is
+/// plain: free of `&` and `>`. A byte loop: most texts are a few bytes long, shorter than a
+/// vectorised search takes to set up.
+fn text_len(rest: &[u8]) -> (usize, bool) {
+    let mut plain = true;
+    for (at, &byte) in rest.iter().enumerate() {
+        match byte {
+            b'<' => return (at, plain),
+            b'&' | b'>' => plain = false,
+            _ => {}
+        }
+    }
+    (rest.len(), plain)
 }
 
 /// Whether a tag's attributes are well-formed, so that copying them keeps the document so.
 /// (BBB sends none; the tokeniser only finds where a tag ends.)
 fn attributes_are_sound(element: &BytesStart<'_>) -> bool {
+    // The common case, a tag with none, needs no attribute reader.
+    if element.attributes_raw().is_empty() {
+        return true;
+    }
     element.attributes().all(|attribute| {
         attribute.is_ok_and(|attribute| {
             !attribute.value.contains('<')

@@ -145,9 +145,10 @@ async fn respond(
     endpoint: &Endpoint,
     caller: Caller<'_>,
 ) -> HttpResponse {
-    let handled = AssertUnwindSafe(handle(req, call, payload, &endpoint.inner, caller))
-        .catch_unwind()
-        .await;
+    // Boxed: the future of a call is kilobytes large, and actix moves its handler's future
+    // about; a box is cheaper than copying it.
+    let future = Box::pin(handle(req, call, payload, &endpoint.inner, caller));
+    let handled = AssertUnwindSafe(future).catch_unwind().await;
     match handled {
         Ok(Ok(response)) => response,
         Ok(Err(error)) => actix_web::ResponseError::error_response(&error),
@@ -191,38 +192,36 @@ async fn handle(
         });
     }
     tracing::debug!(call = call.name(), token = %entry.token.guid, "BBB call");
-    let public_base = match &shared.settings.public_url {
-        Some(url) => url.trim_end_matches('/').to_owned(),
-        None => {
-            let info = req.connection_info();
-            format!("{}://{}", info.scheme(), info.host())
-        }
-    };
     let ctx = Ctx {
         shared,
         entry: &entry,
         token: &entry.token,
-        public_base,
+        request: req,
         params: request.params,
         body: request.forwarded_body,
     };
+    // The busiest calls run in place; the others are boxed, so that the future of every call
+    // is not as large as the largest (create, the recording calls), which costs a large
+    // allocation and copies on each request.
     match call {
-        Call::Create => meetings::create(&ctx).await,
         Call::Join => meetings::join(&ctx).await,
         Call::IsMeetingRunning => meetings::is_meeting_running(&ctx).await,
-        Call::End => meetings::end(&ctx).await,
         Call::GetMeetingInfo => meetings::get_meeting_info(&ctx).await,
-        Call::InsertDocument => meetings::plain(&ctx, "insertDocument").await,
-        Call::SendChatMessage => meetings::plain(&ctx, "sendChatMessage").await,
         Call::GetMeetings => listing::get_meetings(&ctx).await,
-        Call::GetRecordings => recordings::get_recordings(&ctx).await,
-        Call::PublishRecordings => recordings::publish(&ctx).await,
-        Call::DeleteRecordings => recordings::delete(&ctx).await,
-        Call::UpdateRecordings => recordings::update(&ctx).await,
+        Call::Create => Box::pin(meetings::create(&ctx)).await,
+        Call::End => Box::pin(meetings::end(&ctx)).await,
+        Call::InsertDocument => Box::pin(meetings::plain(&ctx, "insertDocument")).await,
+        Call::SendChatMessage => Box::pin(meetings::plain(&ctx, "sendChatMessage")).await,
+        Call::GetRecordings => Box::pin(recordings::get_recordings(&ctx)).await,
+        Call::PublishRecordings => Box::pin(recordings::publish(&ctx)).await,
+        Call::DeleteRecordings => Box::pin(recordings::delete(&ctx)).await,
+        Call::UpdateRecordings => Box::pin(recordings::update(&ctx)).await,
         Call::GetRecordingTextTracks => {
-            recordings::text_tracks(&ctx, "getRecordingTextTracks").await
+            Box::pin(recordings::text_tracks(&ctx, "getRecordingTextTracks")).await
         }
-        Call::PutRecordingTextTrack => recordings::text_tracks(&ctx, "putRecordingTextTrack").await,
+        Call::PutRecordingTextTrack => {
+            Box::pin(recordings::text_tracks(&ctx, "putRecordingTextTrack")).await
+        }
     }
 }
 

@@ -827,6 +827,11 @@ fn malformed_or_unsure_documents_go_the_model_path() {
         replaced("<meetingName>", "<meetingName a=\"never closed>"),
         replaced("<running>", "<running><>"),
         replaced("<running>", "<running><1x/>"),
+        replaced("<running>", "<running><-x>"),
+        replaced("<running>", "<running><.x/>"),
+        replaced("</meetingName>", "</meetingNam>"),
+        replaced("</meetingName>", "</meetingNamee>"),
+        replaced("</meetingName>", "</meetingName"),
         format!("{info}<response/>"),
         format!("{info}text"),
         format!("text{info}"),
@@ -873,4 +878,26 @@ fn a_byte_order_mark_is_dropped_and_the_rest_streams() {
     assert_eq!(now, without);
     let list = format!("\u{feff}{}", rich_list_document());
     assert!(is_streamed(&raw(list)));
+}
+
+#[test]
+fn whitespace_inside_tags_still_streams() {
+    // The tokeniser reads `<name>` and `</name>` in one pass and anything else by the general
+    // rules: both must give what the model path gives.
+    let info = rich_info_document();
+    let body = info
+        .replacen("</meetingName>", "</meetingName \n>", 1)
+        .replacen("<running>", "<running\t>", 1)
+        .replacen("<attendees>", "<attendees >", 1);
+    let raw = raw(body.clone());
+    assert!(is_streamed(&raw), "{body}");
+    let backend = backend_id(GUID, "rich & <room>");
+    let now = info_now(&raw, &backend, "c&d").unwrap();
+    let before = info_by_model(&raw, &backend, "c&d").unwrap();
+    // The copy keeps the backend's bytes, whitespace in tags included; it means the same.
+    assert!(text(&now).contains("</meetingName \n><meetingID>c&amp;d</meetingID>"));
+    assert_eq!(
+        from_xml::<MeetingInfo>(text(&now)).unwrap(),
+        from_xml::<MeetingInfo>(text(&before)).unwrap()
+    );
 }
