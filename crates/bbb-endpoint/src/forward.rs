@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
-
 use bbb_client::response::RawResponse;
 use bbb_client::{Params, RawBody};
 use serde::de::DeserializeOwned;

@@ -600,18 +600,19 @@ impl<'a> Markup<'a> {
                         .iter()
                         .position(|&byte| !is_name_byte(byte))
                         .unwrap_or(rest.len() - 1);
+                    // Where the bare tag's `>` stands, and whether it is empty.
                     let bare = match rest.get(name_end..) {
-                        Some([b'>', ..]) => Some((name_end + 1, false)),
-                        Some([b'/', b'>', ..]) => Some((name_end + 2, true)),
+                        Some([b'>', ..]) => Some((name_end, false)),
+                        Some([b'/', b'>', ..]) => Some((name_end + 1, true)),
                         _ => None,
                     };
                     let (close, empty, content, name_len) = match bare {
-                        Some((after, empty)) => {
-                            if name_end == 1 || !starts_name(*rest.get(1)?) {
+                        Some((close, empty)) => {
+                            let name = self.body.get(start + 1..start + name_end)?;
+                            if !starts_as_name(name) {
                                 return None;
                             }
-                            let name = self.body.get(start + 1..start + name_end)?;
-                            (after - 1, empty, name, name.len())
+                            (close, empty, name, name.len())
                         }
                         None => {
                             let close = tag_end(rest)?;
@@ -671,27 +672,26 @@ static NAME_BYTES: [bool; 256] = {
     table
 };
 
-/// Whether a name may start with this byte (given that it is a [`is_name_byte`]).
-fn starts_name(byte: u8) -> bool {
-    !matches!(byte, b'0'..=b'9' | b'-' | b'.')
+/// Whether `name` starts as an element name may: not empty, and not with a digit, `-` or `.`.
+fn starts_as_name(name: &str) -> bool {
+    name.bytes()
+        .next()
+        .is_some_and(|byte| !matches!(byte, b'0'..=b'9' | b'-' | b'.'))
 }
 
 /// The length of the element name opening a tag's `content` (up to the first whitespace), if
-/// it is a name the model could read: not empty, not starting with a digit, `-` or `.`, and
-/// made of [`is_name_byte`]s.
+/// it is a name the model could read: it [`starts_as_name`] and is made of [`is_name_byte`]s.
 fn name_len(content: &str) -> Option<usize> {
-    let bytes = content.as_bytes();
-    if !bytes.first().is_some_and(|&byte| starts_name(byte)) {
+    if !starts_as_name(content) {
         return None;
     }
+    let bytes = content.as_bytes();
     let len = bytes
         .iter()
         .position(|byte| byte.is_ascii_whitespace())
         .unwrap_or(bytes.len());
-    bytes[..len]
-        .iter()
-        .all(|&byte| is_name_byte(byte))
-        .then_some(len)
+    // A tag opening with whitespace has no name.
+    (len > 0 && bytes[..len].iter().all(|&byte| is_name_byte(byte))).then_some(len)
 }
 
 /// How long the text at the start of `rest` runs (up to the next `<`), and whether it is

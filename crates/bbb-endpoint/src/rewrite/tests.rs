@@ -828,6 +828,8 @@ fn malformed_or_unsure_documents_go_the_model_path() {
         replaced("<running>", "<running><>"),
         replaced("<running>", "<running><1x/>"),
         replaced("<running>", "<running><-x>"),
+        replaced("<running>", "<running>< x/>"),
+        replaced("<running>", "<running>< ></>"),
         replaced("<running>", "<running><.x/>"),
         replaced("</meetingName>", "</meetingNam>"),
         replaced("</meetingName>", "</meetingNamee>"),
