@@ -60,38 +60,83 @@ impl ChecksumAlgorithm {
 
     /// Lower-case hex digest of the concatenation of `parts`.
     pub fn hex_digest(self, parts: &[&[u8]]) -> String {
-        fn run<D: Digest>(parts: &[&[u8]]) -> String {
+        let mut digest = [0; MAX_DIGEST_BYTES];
+        let mut hex = String::with_capacity(self.hex_len());
+        push_lower_hex(self.digest(parts, &mut digest), &mut hex);
+        hex
+    }
+
+    /// The digest of the concatenation of `parts`, written to the front of `out`.
+    fn digest<'d>(self, parts: &[&[u8]], out: &'d mut [u8; MAX_DIGEST_BYTES]) -> &'d [u8] {
+        fn run<'d, D: Digest>(parts: &[&[u8]], out: &'d mut [u8; MAX_DIGEST_BYTES]) -> &'d [u8] {
             let mut hasher = D::new();
             for part in parts {
                 hasher.update(part);
             }
-            lower_hex(&hasher.finalize())
+            let digest = hasher.finalize();
+            let written = &mut out[..digest.len()];
+            written.copy_from_slice(&digest);
+            written
         }
         match self {
-            Self::Sha1 => run::<Sha1>(parts),
-            Self::Sha256 => run::<Sha256>(parts),
-            Self::Sha384 => run::<Sha384>(parts),
-            Self::Sha512 => run::<Sha512>(parts),
+            Self::Sha1 => run::<Sha1>(parts, out),
+            Self::Sha256 => run::<Sha256>(parts, out),
+            Self::Sha384 => run::<Sha384>(parts, out),
+            Self::Sha512 => run::<Sha512>(parts, out),
         }
     }
 }
 
-/// Lower-case hex of `bytes`. Every call is signed or verified at least once, and the `hex`
-/// crate's encoder goes character by character through an iterator.
-fn lower_hex(bytes: &[u8]) -> String {
+/// The longest digest, SHA-512's.
+const MAX_DIGEST_BYTES: usize = 64;
+
+/// Appends the lower-case hex of `bytes`. Every call is signed or verified at least once, and
+/// the `hex` crate's encoder goes character by character through an iterator.
+fn push_lower_hex(bytes: &[u8], out: &mut String) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(bytes.len() * 2);
+    out.reserve(bytes.len() * 2);
     for byte in bytes {
-        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
     }
-    hex
+}
+
+/// The value of one hex digit, either case.
+fn hex_value(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
+    }
 }
 
 /// The checksum of a call: `HEX(HASH(call + query + secret))`. `query` is exactly the bytes
 /// that will stand in the URL (without the checksum parameter).
 pub fn checksum(algorithm: ChecksumAlgorithm, call: &str, query: &str, secret: &str) -> String {
     algorithm.hex_digest(&[call.as_bytes(), query.as_bytes(), secret.as_bytes()])
+}
+
+/// Signs the query that `url` holds from `query_start` on for `call`: appends `checksum=…`,
+/// after a `&` unless the query is empty. A signed URL is so written in one buffer.
+pub(crate) fn append_checksum(
+    url: &mut String,
+    query_start: usize,
+    algorithm: ChecksumAlgorithm,
+    call: &str,
+    secret: &str,
+) {
+    let mut digest = [0; MAX_DIGEST_BYTES];
+    let query = &url[query_start..];
+    let digest = algorithm.digest(
+        &[call.as_bytes(), query.as_bytes(), secret.as_bytes()],
+        &mut digest,
+    );
+    if url.len() > query_start {
+        url.push('&');
+    }
+    url.push_str("checksum=");
+    push_lower_hex(digest, url);
 }
 
 /// Checks a submitted checksum against `call + query + secret`: the algorithm comes from the
@@ -101,9 +146,23 @@ pub fn verify(call: &str, query: &str, secret: &str, submitted: &str) -> bool {
     let Some(algorithm) = ChecksumAlgorithm::from_hex_len(submitted.len()) else {
         return false;
     };
-    let expected = checksum(algorithm, call, query, secret);
-    let submitted = submitted.to_ascii_lowercase();
-    expected.as_bytes().ct_eq(submitted.as_bytes()).into()
+    let mut expected = [0; MAX_DIGEST_BYTES];
+    let expected = algorithm.digest(
+        &[call.as_bytes(), query.as_bytes(), secret.as_bytes()],
+        &mut expected,
+    );
+    // The submitted hex read back into bytes (either case): comparing bytes is comparing the
+    // hex case-insensitively. A checksum that is no hex cannot match; that it is not shows
+    // only in its own characters, never in the secret's digest.
+    let mut given = [0; MAX_DIGEST_BYTES];
+    let given = &mut given[..expected.len()];
+    for (byte, pair) in given.iter_mut().zip(submitted.as_bytes().chunks_exact(2)) {
+        match (hex_value(pair[0]), hex_value(pair[1])) {
+            (Some(high), Some(low)) => *byte = high << 4 | low,
+            _ => return false,
+        }
+    }
+    expected.ct_eq(given).into()
 }
 
 /// A raw query string split into the submitted checksum and the signed rest.
@@ -129,27 +188,38 @@ pub enum ChecksumParamError {
 /// in bbb-web's order: `"&checksum=" + v`, else `"checksum=" + v + "&"`, else `"checksum=" + v`.
 /// Nothing is decoded, re-encoded or sorted: every other byte of the query stays signed.
 pub fn split_checksum(raw_query: &str) -> Result<SignedQuery<'_>, ChecksumParamError> {
-    let mut found = raw_query
-        .split('&')
-        .filter_map(|pair| pair.strip_prefix("checksum="));
-    let value = found.next().ok_or(ChecksumParamError::Missing)?;
-    if found.next().is_some() {
-        return Err(ChecksumParamError::Duplicate);
+    const NAME: &str = "checksum=";
+    let mut found = None;
+    let mut pair_start = 0;
+    for pair in raw_query.split('&') {
+        if let Some(value) = pair.strip_prefix(NAME) {
+            if found.is_some() {
+                return Err(ChecksumParamError::Duplicate);
+            }
+            found = Some((pair_start, value));
+        }
+        pair_start += pair.len() + 1;
     }
+    let (at, value) = found.ok_or(ChecksumParamError::Missing)?;
     if value.is_empty() {
         return Err(ChecksumParamError::Missing);
     }
-    // The three patterns are slices of one string: "&checksum=" + value + "&".
-    let widest = format!("&checksum={value}&");
-    let with_amp_before = &widest[..widest.len() - 1];
-    let with_amp_after = &widest[1..];
-    let bare = &widest[1..widest.len() - 1];
-    let signed = if raw_query.contains(with_amp_before) {
-        raw_query.replace(with_amp_before, "")
-    } else if raw_query.contains(with_amp_after) {
-        raw_query.replace(with_amp_after, "")
+    let signed = if at > 0 {
+        // `"&checksum=" + value` stands in the query exactly once: every `&checksum=` opens a
+        // checksum pair, and there is one. So the replacement removes this pair and the `&`
+        // before it, and nothing else.
+        let end = at + NAME.len() + value.len();
+        [&raw_query[..at - 1], &raw_query[end..]].concat()
     } else {
-        raw_query.replace(bare, "")
+        // The checksum comes first. `"checksum=" + value + "&"` may also stand inside other
+        // pairs (`x=checksum=…&`), and bbb-web's replacement removes it there too.
+        let widest = format!("{NAME}{value}&");
+        if raw_query.len() > widest.len() - 1 {
+            raw_query.replace(&widest, "")
+        } else {
+            // The pair is the whole query.
+            String::new()
+        }
     };
     Ok(SignedQuery {
         checksum: value,
@@ -223,6 +293,72 @@ mod tests {
             assert_eq!(split.checksum, "abc");
             assert_eq!(split.signed, signed, "{raw}");
         }
+    }
+
+    /// bbb-web's removal as it is written: three patterns tried in order, the first found
+    /// replaced wherever it stands.
+    fn literal_removal(raw: &str, value: &str) -> String {
+        let before = format!("&checksum={value}");
+        let after = format!("checksum={value}&");
+        if raw.contains(&before) {
+            raw.replace(&before, "")
+        } else if raw.contains(&after) {
+            raw.replace(&after, "")
+        } else {
+            raw.replace(&format!("checksum={value}"), "")
+        }
+    }
+
+    #[test]
+    fn removal_is_bbb_webs_literal_replacement() {
+        // Queries of one to four of these pairs, in every order: the checksum first, last,
+        // in between, alone, and its text standing inside other pairs too.
+        let pairs = [
+            "a=1",
+            "checksum=abc",
+            "x=checksum=abc",
+            "xchecksum=abc",
+            "",
+            "checksum=ab",
+            "z=abc",
+            "checksum=abc=d",
+        ];
+        let mut queries: Vec<String> = pairs.iter().map(|pair| pair.to_string()).collect();
+        let mut longer = queries.clone();
+        for _ in 1..4 {
+            longer = longer
+                .iter()
+                .flat_map(|query| pairs.iter().map(move |pair| format!("{query}&{pair}")))
+                .collect();
+            queries.extend(longer.iter().cloned());
+        }
+        let mut split_ok = 0;
+        for query in &queries {
+            if let Ok(split) = split_checksum(query) {
+                split_ok += 1;
+                assert_eq!(
+                    split.signed,
+                    literal_removal(query, split.checksum),
+                    "{query}"
+                );
+            }
+        }
+        // Most queries carry two checksums; enough carry one to cover every position.
+        assert!(split_ok > 500, "{split_ok} of {}", queries.len());
+    }
+
+    #[test]
+    fn checksums_that_are_not_hex_never_verify() {
+        let good = checksum(ChecksumAlgorithm::Sha1, "create", QUERY, SECRET);
+        for at in [0, 17, 39] {
+            let mut bad = good.clone().into_bytes();
+            bad[at] = b'g';
+            let bad = String::from_utf8(bad).unwrap();
+            assert!(!verify("create", QUERY, SECRET, &bad), "{bad}");
+        }
+        assert!(!verify("create", QUERY, SECRET, &"z".repeat(40)));
+        // Two-byte characters make the right byte length but are no hex.
+        assert!(!verify("create", QUERY, SECRET, &"é".repeat(20)));
     }
 
     #[test]

@@ -21,7 +21,6 @@ use tokio::runtime::{Handle, RuntimeFlavor};
 
 use crate::error::Error;
 use crate::origin::Origin;
-use crate::params::Params;
 use crate::response::RawResponse;
 use crate::server::Server;
 use crate::tls;
@@ -200,11 +199,11 @@ impl Client {
     /// Signs `params` for `call` with the server's secret and sends them: GET without a body,
     /// POST with one. The answer comes back as it is, whatever its status; redirects are not
     /// followed (the `Location` is in the answer). Only transport failures are errors here.
-    pub async fn call_raw(
+    pub async fn call_raw<'p>(
         &self,
         server: &Server,
         call: &str,
-        params: &Params,
+        params: impl IntoIterator<Item = (&'p str, &'p str)>,
         body: Option<RawBody>,
     ) -> Result<RawResponse, Error> {
         self.send(
@@ -330,6 +329,7 @@ fn accept_for(call: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::Params;
 
     #[test]
     fn json_only_for_text_tracks() {

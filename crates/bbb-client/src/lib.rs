@@ -52,7 +52,7 @@ pub use documents::{Document, MODULES_CONTENT_TYPE, modules_xml};
 pub use error::Error;
 pub use hooks::HookRegistration;
 pub use join::JoinMeeting;
-pub use params::Params;
+pub use params::{Iter as ParamsIter, Params};
 pub use recordings::{RecordingUpdate, RecordingsPage, RecordingsQuery, TextTrackUpload};
 pub use response::RawResponse;
 pub use server::Server;

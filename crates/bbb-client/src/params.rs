@@ -62,8 +62,8 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    pub fn iter(&self) -> Iter<'_> {
+        Iter(self.0.iter())
     }
 
     pub fn len(&self) -> usize {
@@ -80,6 +80,26 @@ impl Params {
         form_urlencoded::Serializer::new(String::new())
             .extend_pairs(&self.0)
             .finish()
+    }
+}
+
+/// The parameters of a [`Params`] as `(name, value)`, in order.
+pub struct Iter<'a>(std::slice::Iter<'a, (String, String)>);
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+}
+
+impl<'a> IntoIterator for &'a Params {
+    type Item = (&'a str, &'a str);
+    type IntoIter = Iter<'a>;
+
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::checksum::{ChecksumAlgorithm, checksum};
+use crate::checksum::{ChecksumAlgorithm, append_checksum};
 use crate::error::Error;
 use crate::origin::{Origin, push_call};
 use crate::params::Params;
@@ -95,19 +95,20 @@ impl Server {
     /// The query string of a call with the checksum appended. The checksum covers exactly the
     /// encoded bytes that precede it.
     pub fn signed_query(&self, call: &str, params: &Params) -> String {
-        let query = params.to_query();
-        let checksum = checksum(self.algorithm, call, &query, &self.secret);
-        if query.is_empty() {
-            format!("checksum={checksum}")
-        } else {
-            format!("{query}&checksum={checksum}")
-        }
+        let mut query = String::with_capacity(QUERY_CAPACITY);
+        self.push_signed_query(&mut query, call, params);
+        query
     }
 
     /// The full signed URL of a call, e.g. `…/api/join?meetingID=…&checksum=…`. Hooks calls
     /// use `hooks/create` etc. as `call`, which is both their path and their checksum name.
     pub fn signed_url(&self, call: &str, params: &Params) -> String {
-        format!("{}{call}?{}", self.base, self.signed_query(call, params))
+        let mut url = String::with_capacity(self.base.len() + call.len() + 1 + QUERY_CAPACITY);
+        url.push_str(&self.base);
+        url.push_str(call);
+        url.push('?');
+        self.push_signed_query(&mut url, call, params);
+        url
     }
 
     /// Where the transport connects for this server.
@@ -117,14 +118,31 @@ impl Server {
 
     /// What a signed call requests on the connection: [`Self::signed_url`] without scheme and
     /// host (`/bigbluebutton/api/getMeetings?checksum=…`).
-    pub(crate) fn signed_target(&self, call: &str, params: &Params) -> String {
-        let query = self.signed_query(call, params);
-        let mut target = String::with_capacity(self.path.len() + call.len() + 1 + query.len());
+    pub(crate) fn signed_target<'p>(
+        &self,
+        call: &str,
+        params: impl IntoIterator<Item = (&'p str, &'p str)>,
+    ) -> String {
+        let mut target = String::with_capacity(self.path.len() + call.len() + 1 + QUERY_CAPACITY);
         target.push_str(&self.path);
         push_call(&mut target, call);
         target.push('?');
-        target.push_str(&query);
+        self.push_signed_query(&mut target, call, params);
         target
+    }
+
+    /// Appends the encoded parameters and their checksum to `out`.
+    fn push_signed_query<'p>(
+        &self,
+        out: &mut String,
+        call: &str,
+        params: impl IntoIterator<Item = (&'p str, &'p str)>,
+    ) {
+        let query_start = out.len();
+        form_urlencoded::Serializer::for_suffix(&mut *out, query_start)
+            .extend_pairs(params)
+            .finish();
+        append_checksum(out, query_start, self.algorithm, call, &self.secret);
     }
 
     /// What `GET /bigbluebutton/api` requests: [`Self::index_url`] without scheme and host.
@@ -135,6 +153,10 @@ impl Server {
         }
     }
 }
+
+/// Room for a usual query and its checksum (SHA-512's is 137 bytes with its name), so that
+/// most signed URLs are written without growing their buffer.
+const QUERY_CAPACITY: usize = 256;
 
 /// Leaves the secret out: servers end up in logs and error reports.
 impl fmt::Debug for Server {

@@ -65,12 +65,15 @@ impl<'a> Ctx<'a> {
 
     /// The live placement a client's meetingID names for this token: the token's own meeting
     /// first, else (scopes `user` and `global`) the newest visible one of that ID.
-    pub async fn resolve_live(&self, client_id: &str) -> Result<Option<Placement>, EndpointError> {
+    pub async fn resolve_live(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<Arc<Placement>>, EndpointError> {
         let cache = &self.shared.placements;
         if let Some(placement) = cache.resolved(self.token.id, client_id) {
             return Ok(Some(placement));
         }
-        let found = self.find_live(client_id).await?;
+        let found = self.find_live(client_id).await?.map(Arc::new);
         if let Some(placement) = &found {
             cache.remember_resolved(self.token.id, client_id, placement);
         }
@@ -160,17 +163,34 @@ impl<'a> Ctx<'a> {
 
     /// The request's parameters with the meetingID replaced by the backend's.
     pub fn backend_params(&self, placement: &Placement) -> Params {
-        let mut params = self.params.clone();
-        params.set("meetingID", placement.bbb_meeting_id.as_str());
-        params
+        self.backend_pairs(placement).collect()
+    }
+
+    /// [`Self::backend_params`] without copying them: the request's parameters in order, its
+    /// first meetingID (every call that found a placement read one) naming the backend's
+    /// meeting and any repeat left out, as [`Params::set`] leaves them.
+    pub fn backend_pairs<'p>(
+        &'p self,
+        placement: &'p Placement,
+    ) -> impl Iterator<Item = (&'p str, &'p str)> {
+        let mut replaced = false;
+        self.params.iter().filter_map(move |(name, value)| {
+            if name != "meetingID" {
+                Some((name, value))
+            } else if std::mem::replace(&mut replaced, true) {
+                None
+            } else {
+                Some((name, placement.bbb_meeting_id.as_str()))
+            }
+        })
     }
 
     /// Signs and sends a call to `server`; transport failures make the server unavailable.
-    pub async fn send(
+    pub async fn send<'p>(
         &self,
         server: &Backend,
         call: &str,
-        params: &Params,
+        params: impl IntoIterator<Item = (&'p str, &'p str)>,
         body: Option<RawBody>,
     ) -> Result<RawResponse, EndpointError> {
         self.shared

@@ -1,6 +1,7 @@
 //! The calls about one meeting: create places it (or finds it), the others go to the server
 //! that holds it. Every answer names the meeting by the client's ID.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::HttpResponse;
@@ -24,7 +25,7 @@ use crate::rewrite;
 pub async fn create(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
     let client_id = ctx.client_meeting_id()?;
     let mut placement = match ctx.resolve_live(&client_id).await? {
-        Some(existing) => existing,
+        Some(existing) => Arc::unwrap_or_clone(existing),
         None => place(ctx, &client_id, None).await?,
     };
     // A meeting whose server is gone, disabled or unhealthy is placed anew; so is one whose
@@ -238,7 +239,7 @@ pub async fn is_meeting_running(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointE
         .send(
             &server,
             "isMeetingRunning",
-            &ctx.backend_params(&placement),
+            ctx.backend_pairs(&placement),
             None,
         )
         .await?;
@@ -269,7 +270,7 @@ pub async fn get_meeting_info(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointErr
         .send(
             &server,
             "getMeetingInfo",
-            &ctx.backend_params(&placement),
+            ctx.backend_pairs(&placement),
             None,
         )
         .await?;
@@ -326,7 +327,7 @@ pub async fn plain(ctx: &Ctx<'_>, call: &'static str) -> Result<HttpResponse, En
 async fn simple(
     ctx: &Ctx<'_>,
     call: &'static str,
-) -> Result<(Placement, MessageResponse), EndpointError> {
+) -> Result<(Arc<Placement>, MessageResponse), EndpointError> {
     let client_id = ctx.client_meeting_id()?;
     let placement = ctx
         .resolve_live(&client_id)
@@ -337,7 +338,7 @@ async fn simple(
         .send(
             &server,
             call,
-            &ctx.backend_params(&placement),
+            ctx.backend_pairs(&placement),
             ctx.body.clone(),
         )
         .await?;

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use store::Placement;
@@ -18,10 +18,18 @@ const CAPACITY: usize = 100_000;
 /// Values keyed by (an id, a meetingID), each with the time it was stored.
 type Timed<V> = RwLock<HashMap<(i64, String), (V, Instant)>>;
 
+/// Token id → client meetingID → the live placement it resolves to for that token, and when it
+/// was stored. Two levels, so that a lookup (on every hot call) borrows the meetingID instead of
+/// building a key.
+#[derive(Default)]
+struct Resolved {
+    by_token: HashMap<i64, HashMap<String, (Arc<Placement>, Instant)>>,
+    len: usize,
+}
+
 pub struct PlacementCache {
     ttl: Duration,
-    /// (token id, client meetingID) → the live placement it resolves to for that token.
-    resolved: Timed<Placement>,
+    resolved: RwLock<Resolved>,
     /// (group id, backend meetingID) → its placements, newest first.
     by_backend: Timed<Vec<Placement>>,
 }
@@ -35,19 +43,28 @@ impl PlacementCache {
         }
     }
 
-    pub fn resolved(&self, token_id: i64, client_id: &str) -> Option<Placement> {
-        fresh(&self.resolved, &(token_id, client_id.to_owned()), self.ttl)
+    pub fn resolved(&self, token_id: i64, client_id: &str) -> Option<Arc<Placement>> {
+        read(&self.resolved)
+            .by_token
+            .get(&token_id)?
+            .get(client_id)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(placement, _)| placement.clone())
     }
 
-    pub fn remember_resolved(&self, token_id: i64, client_id: &str, placement: &Placement) {
+    pub fn remember_resolved(&self, token_id: i64, client_id: &str, placement: &Arc<Placement>) {
         if self.ttl.is_zero() {
             return;
         }
-        insert(
-            &self.resolved,
-            (token_id, client_id.to_owned()),
-            placement.clone(),
-        );
+        let mut resolved = write(&self.resolved);
+        if resolved.len >= CAPACITY {
+            *resolved = Resolved::default();
+        }
+        let entry = (placement.clone(), Instant::now());
+        let per_token = resolved.by_token.entry(token_id).or_default();
+        if per_token.insert(client_id.to_owned(), entry).is_none() {
+            resolved.len += 1;
+        }
     }
 
     pub fn by_backend(&self, group_id: i64, bbb_meeting_id: &str) -> Option<Vec<Placement>> {
@@ -76,7 +93,15 @@ impl PlacementCache {
 
     /// Forgets everything said about a placement, after this instance changed it.
     pub fn forget(&self, placement: &Placement) {
-        write(&self.resolved).retain(|_, (cached, _)| cached.id != placement.id);
+        let mut resolved = write(&self.resolved);
+        let mut removed = 0;
+        resolved.by_token.retain(|_, per_token| {
+            let before = per_token.len();
+            per_token.retain(|_, (cached, _)| cached.id != placement.id);
+            removed += before - per_token.len();
+            !per_token.is_empty()
+        });
+        resolved.len -= removed;
         write(&self.by_backend).remove(&(placement.group_id, placement.bbb_meeting_id.clone()));
     }
 }
@@ -86,8 +111,7 @@ fn fresh<K: Eq + Hash, V: Clone>(
     key: &K,
     ttl: Duration,
 ) -> Option<V> {
-    map.read()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    read(map)
         .get(key)
         .filter(|(_, at)| at.elapsed() < ttl)
         .map(|(value, _)| value.clone())
@@ -99,6 +123,10 @@ fn insert<K: Eq + Hash, V>(map: &RwLock<HashMap<K, (V, Instant)>>, key: K, value
         map.clear();
     }
     map.insert(key, (value, Instant::now()));
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
@@ -131,17 +159,25 @@ mod tests {
     fn remembers_until_forgotten_or_expired() {
         let cache = PlacementCache::new(Duration::from_secs(60));
         let one = placement(1, "b1");
-        cache.remember_resolved(7, "room", &one);
+        let shared = Arc::new(one.clone());
+        cache.remember_resolved(7, "room", &shared);
+        cache.remember_resolved(7, "other room", &Arc::new(placement(2, "b2")));
         cache.remember_by_backend(1, "b1", vec![one.clone()]);
-        assert_eq!(cache.resolved(7, "room"), Some(one.clone()));
+        assert_eq!(cache.resolved(7, "room"), Some(shared.clone()));
         assert_eq!(cache.resolved(8, "room"), None, "per token");
+        assert_eq!(cache.resolved(7, "room2"), None, "per meetingID");
         assert_eq!(cache.by_backend(1, "b1"), Some(vec![one.clone()]));
         cache.forget(&one);
         assert_eq!(cache.resolved(7, "room"), None);
         assert_eq!(cache.by_backend(1, "b1"), None);
+        assert!(
+            cache.resolved(7, "other room").is_some(),
+            "only that placement"
+        );
+        assert_eq!(read(&cache.resolved).len, 1);
 
         let expired = PlacementCache::new(Duration::from_millis(1));
-        expired.remember_resolved(7, "room", &one);
+        expired.remember_resolved(7, "room", &shared);
         std::thread::sleep(Duration::from_millis(5));
         assert_eq!(expired.resolved(7, "room"), None);
     }
@@ -149,7 +185,7 @@ mod tests {
     #[test]
     fn a_zero_ttl_remembers_nothing() {
         let cache = PlacementCache::new(Duration::ZERO);
-        cache.remember_resolved(7, "room", &placement(1, "b1"));
+        cache.remember_resolved(7, "room", &Arc::new(placement(1, "b1")));
         assert_eq!(cache.resolved(7, "room"), None);
     }
 }

@@ -35,7 +35,9 @@ pub fn meeting_info(body: &[u8], client_id: &str) -> Option<Vec<u8>> {
     let meeting = meetings.first()?;
     // Without a meetingID there is nothing to put the client's ID in: the model path adds one.
     meeting.backend_id.as_ref()?;
-    let mut out = Vec::with_capacity(text.len() + client_id.len());
+    // Sized exactly: the answer goes out as `Bytes`, which takes over a full vector as it is
+    // but needs an allocation of its own for one with room to spare.
+    let mut out = Vec::with_capacity(meeting.written_len(client_id));
     meeting.write(text.as_bytes(), client_id, &mut out)?;
     Some(out)
 }
@@ -99,19 +101,33 @@ fn push_escaped(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     let mut copied = 0;
     for (at, byte) in bytes.iter().enumerate() {
-        let escaped: &[u8] = match byte {
-            b'&' => b"&amp;",
-            b'<' => b"&lt;",
-            b'>' => b"&gt;",
-            // A raw CR would read back as LF (XML end-of-line handling).
-            b'\r' => b"&#13;",
-            _ => continue,
+        let Some(escaped) = escape_of(*byte) else {
+            continue;
         };
         out.extend_from_slice(bytes.get(copied..at).unwrap_or_default());
         out.extend_from_slice(escaped);
         copied = at + 1;
     }
     out.extend_from_slice(bytes.get(copied..).unwrap_or_default());
+}
+
+/// What [`push_escaped`] writes for a byte, if it does not stand as it is.
+fn escape_of(byte: u8) -> Option<&'static [u8]> {
+    match byte {
+        b'&' => Some(b"&amp;"),
+        b'<' => Some(b"&lt;"),
+        b'>' => Some(b"&gt;"),
+        // A raw CR would read back as LF (XML end-of-line handling).
+        b'\r' => Some(b"&#13;"),
+        _ => None,
+    }
+}
+
+/// How many bytes [`push_escaped`] writes for `text`.
+fn escaped_len(text: &str) -> usize {
+    text.bytes()
+        .map(|byte| escape_of(byte).map_or(1, <[u8]>::len))
+        .sum()
 }
 
 /// The body as text, without a leading byte order mark (the model path skips it; the
@@ -174,6 +190,13 @@ impl MeetingSpan {
         out.extend_from_slice(body.get(copied..self.span.end)?);
         Some(())
     }
+
+    /// How many bytes [`Self::write`] appends (if its ranges fit the body).
+    fn written_len(&self, client_id: &str) -> usize {
+        let replaced: usize = self.edits.iter().map(|edit| edit.span.len()).sum();
+        let written: usize = self.edits.iter().map(|edit| edit.with.len(client_id)).sum();
+        (self.span.len() + written).saturating_sub(replaced)
+    }
 }
 
 /// A range of the backend's bytes and what replaces it.
@@ -194,13 +217,26 @@ enum Replacement {
 }
 
 impl Replacement {
+    const ELEMENT_OPEN: &[u8] = b"<meetingID>";
+    const ELEMENT_CLOSE: &[u8] = b"</meetingID>";
+
+    fn len(&self, client_id: &str) -> usize {
+        match self {
+            Replacement::ClientId => escaped_len(client_id),
+            Replacement::ClientIdElement => {
+                Self::ELEMENT_OPEN.len() + escaped_len(client_id) + Self::ELEMENT_CLOSE.len()
+            }
+            Replacement::Text(text) => escaped_len(text),
+        }
+    }
+
     fn write(&self, client_id: &str, out: &mut Vec<u8>) {
         match self {
             Replacement::ClientId => push_escaped(out, client_id),
             Replacement::ClientIdElement => {
-                out.extend_from_slice(b"<meetingID>");
+                out.extend_from_slice(Self::ELEMENT_OPEN);
                 push_escaped(out, client_id);
-                out.extend_from_slice(b"</meetingID>");
+                out.extend_from_slice(Self::ELEMENT_CLOSE);
             }
             Replacement::Text(text) => push_escaped(out, text),
         }
@@ -208,11 +244,13 @@ impl Replacement {
 }
 
 /// The text of an element whose text is read, as the model would read it.
-struct TextElement {
+struct TextElement<'a> {
     role: Role,
     /// Where its content starts: right after its start tag.
     content_start: usize,
-    text: String,
+    /// Borrowed from the document while it is one piece of text that reads as it stands, as
+    /// nearly every such text is.
+    text: Cow<'a, str>,
 }
 
 /// Reads one document, noting its meetings; see [`Scanner::run`].
@@ -224,9 +262,9 @@ struct Scanner<'a> {
     /// The roles of the open elements, outermost first.
     open: Vec<Role>,
     root_closed: bool,
-    returncode: Option<String>,
+    returncode: Option<Cow<'a, str>>,
     seen_meetings: bool,
-    reading: Option<TextElement>,
+    reading: Option<TextElement<'a>>,
     meetings: Vec<MeetingSpan>,
 }
 
@@ -266,9 +304,9 @@ impl<'a> Scanner<'a> {
                 Token::CData(content) => {
                     if self.reading.is_some() {
                         let content = BytesCData::new(content).xml_content(self.version);
-                        self.read(&content)?;
+                        self.read(content)?;
                     } else {
-                        self.read("")?;
+                        self.read(Cow::Borrowed(""))?;
                     }
                 }
                 Token::Decl(declaration) => {
@@ -302,7 +340,7 @@ impl<'a> Scanner<'a> {
             self.reading = Some(TextElement {
                 role,
                 content_start: end,
-                text: String::new(),
+                text: Cow::Borrowed(""),
             });
         }
         self.open.push(role);
@@ -334,7 +372,7 @@ impl<'a> Scanner<'a> {
                 let element = TextElement {
                     role,
                     content_start: end,
-                    text: String::new(),
+                    text: Cow::Borrowed(""),
                 };
                 self.finish(element, end)?;
             }
@@ -356,7 +394,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Character data between tags, references included (each must be one the model reads).
-    fn text(&mut self, text: &str, plain: bool) -> Option<()> {
+    fn text(&mut self, text: &'a str, plain: bool) -> Option<()> {
         // `]]>` may not stand in text: the model path escaped it, a copy would not.
         if !plain && memchr::memmem::find(text.as_bytes(), b"]]>").is_some() {
             return None;
@@ -377,36 +415,40 @@ impl<'a> Scanner<'a> {
             }
             let resolved = referenced(&BytesRef::new(name))?;
             if self.reading.is_some() {
-                self.read(&BytesText::from_escaped(before).xml_content(self.version))?;
-                self.read(&resolved)?;
+                self.read(BytesText::from_escaped(before).xml_content(self.version))?;
+                self.read(resolved)?;
             }
             rest = after;
         }
         if self.reading.is_some() {
-            self.read(&BytesText::from_escaped(rest).xml_content(self.version))?;
+            self.read(BytesText::from_escaped(rest).xml_content(self.version))?;
         }
         Some(())
     }
 
     /// Adds decoded text to the element being read; text outside the root is refused.
-    fn read(&mut self, text: &str) -> Option<()> {
+    fn read(&mut self, text: Cow<'a, str>) -> Option<()> {
         if self.open.is_empty() {
             return None;
         }
         if let Some(element) = &mut self.reading {
-            element.text.push_str(text);
+            if element.text.is_empty() {
+                element.text = text;
+            } else {
+                element.text.to_mut().push_str(&text);
+            }
         }
         Some(())
     }
 
     /// Notes what a text-only element said; its content ends where its end tag starts.
-    fn finish(&mut self, element: TextElement, content_end: usize) -> Option<()> {
+    fn finish(&mut self, element: TextElement<'a>, content_end: usize) -> Option<()> {
         let span = element.content_start..content_end;
         match element.role {
             Role::ReturnCode => self.returncode = Some(element.text),
             Role::MeetingId => {
                 let meeting = self.meetings.last_mut()?;
-                meeting.backend_id = Some(element.text);
+                meeting.backend_id = Some(element.text.into_owned());
                 meeting.edits.push(Edit {
                     span,
                     with: Replacement::ClientId,

@@ -2,6 +2,7 @@
 //! dispatching to the call. Whatever happens inside — a failed call, a store error, even a
 //! panic — the client gets a BBB document.
 
+use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 
 use actix_web::http::header::CONTENT_TYPE;
@@ -246,8 +247,8 @@ async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::Bytes
 }
 
 /// A request taken apart as bbb-web takes it apart (spec §1.1, §1.2).
-struct Request {
-    checksum: String,
+struct Request<'a> {
+    checksum: Cow<'a, str>,
     /// The raw URL query without the checksum: what the checksum covers.
     signed_query: String,
     /// URL parameters and form-body parameters, checksum removed.
@@ -256,8 +257,8 @@ struct Request {
     forwarded_body: Option<RawBody>,
 }
 
-impl Request {
-    fn parse(call: Call, req: &HttpRequest, body: web::Bytes) -> Result<Request, EndpointError> {
+impl<'a> Request<'a> {
+    fn parse(call: Call, req: &'a HttpRequest, body: web::Bytes) -> Result<Self, EndpointError> {
         let raw_query = req.query_string();
         let mut body_params = Params::new();
         let mut forwarded_body = None;
@@ -283,12 +284,12 @@ impl Request {
         // The checksum stands in the URL, or (form POST) in the body; either way it covers the
         // URL query only, as in bbb-web. Form-body parameters are not signed there either.
         let (checksum, signed_query) = match split_checksum(raw_query) {
-            Ok(split) => (split.checksum.to_owned(), split.signed),
+            Ok(split) => (Cow::Borrowed(split.checksum), split.signed),
             Err(ChecksumParamError::Missing) => {
                 let mut in_body = body_params.iter().filter(|(name, _)| *name == "checksum");
                 match (in_body.next(), in_body.next()) {
                     (Some((_, value)), None) if !value.is_empty() => {
-                        (value.to_owned(), raw_query.to_owned())
+                        (Cow::Owned(value.to_owned()), raw_query.to_owned())
                     }
                     _ => return Err(signed_failure(call)),
                 }

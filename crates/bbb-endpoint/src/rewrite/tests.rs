@@ -434,7 +434,8 @@ fn meeting_info_fixtures_mean_the_same_streamed() {
                     continue;
                 }
             };
-            assert!(meeting_info(body.as_bytes(), CLIENT_ID).is_some(), "{name}");
+            let out = meeting_info(body.as_bytes(), CLIENT_ID).expect(&name);
+            assert_eq!(out.capacity(), out.len(), "{name}: sized exactly");
             streamed += 1;
             let now: MeetingInfo = from_xml(text(&now)).unwrap();
             let before: MeetingInfo = from_xml(text(&before)).unwrap();
