@@ -327,6 +327,22 @@ async fn a_close_the_runtime_has_not_seen_yet_still_keeps_the_connection_from_re
 }
 
 #[tokio::test]
+async fn an_answer_announcing_a_close_ends_its_connection() {
+    let closing = String::from_utf8(RUNNING.to_vec())
+        .unwrap()
+        .replacen("\r\n", "\r\nConnection: close\r\n", 1);
+    let scripted = Scripted::start(Script::answering(closing.as_bytes()));
+    let server = scripted.server("http", "127.0.0.1");
+    let client = Client::new().unwrap();
+    for _ in 0..3 {
+        running(&client, &server).await.unwrap();
+    }
+    // Each answer ended its connection, and no request went out on an ended one.
+    assert_eq!(scripted.connections(), 3);
+    assert_eq!(scripted.requests().len(), 3);
+}
+
+#[tokio::test]
 async fn a_request_the_server_read_is_never_sent_twice() {
     let scripted = Scripted::start(Script {
         answers_per_connection: 1,
