@@ -328,9 +328,11 @@ async fn a_close_the_runtime_has_not_seen_yet_still_keeps_the_connection_from_re
 
 #[tokio::test]
 async fn an_answer_announcing_a_close_ends_its_connection() {
-    let closing = String::from_utf8(RUNNING.to_vec())
-        .unwrap()
-        .replacen("\r\n", "\r\nConnection: close\r\n", 1);
+    let closing = String::from_utf8(RUNNING.to_vec()).unwrap().replacen(
+        "\r\n",
+        "\r\nConnection: close\r\n",
+        1,
+    );
     let scripted = Scripted::start(Script::answering(closing.as_bytes()));
     let server = scripted.server("http", "127.0.0.1");
     let client = Client::new().unwrap();

@@ -72,6 +72,8 @@ run_wrk() { # url connections
 
 # The median (by throughput) of ROUNDS runs, each side measured alternately so that both see
 # the same machine: the machine is shared with the simulator and wrk, and its load drifts.
+# Then the second side's throughput as a share of the first's, round by round (each pair ran
+# back to back, so drifts between rounds cancel out), and the median of those shares.
 measure_pair() { # label url-a label-b url-b [connections]
   local connections=${5:-$CONNECTIONS} a=() b=()
   for _ in $(seq 1 "$ROUNDS"); do
@@ -80,6 +82,16 @@ measure_pair() { # label url-a label-b url-b [connections]
   done
   print_median "$1" "${a[@]}"
   print_median "$3" "${b[@]}"
+  local shares=()
+  for i in "${!a[@]}"; do
+    shares+=("$(awk -v a="${a[$i]%% *}" -v b="${b[$i]%% *}" 'BEGIN { printf "%.1f", 100 * b / a }')")
+  done
+  printf '%s\n' "${shares[@]}" | sort -n | awk -v rounds="${shares[*]}" '
+    { share[NR] = $1 }
+    END {
+      median = NR % 2 ? share[(NR + 1) / 2] : (share[NR / 2] + share[NR / 2 + 1]) / 2
+      printf "  share per round (%%): %s; median %.1f %%\n", rounds, median
+    }'
 }
 
 print_median() { # label runs...

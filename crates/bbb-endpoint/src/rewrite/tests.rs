@@ -904,3 +904,41 @@ fn whitespace_inside_tags_still_streams() {
         from_xml::<MeetingInfo>(text(&before)).unwrap()
     );
 }
+
+/// Byte strings from `alphabet`, 200 of every length up to 40 (an LCG: the same strings on
+/// every run).
+fn scanned_strings(alphabet: &[u8]) -> Vec<Vec<u8>> {
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut strings = Vec::new();
+    for len in 0..=40 {
+        for _ in 0..200 {
+            let string = (0..len)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    alphabet[(state >> 33) as usize % alphabet.len()]
+                })
+                .collect();
+            strings.push(string);
+        }
+    }
+    strings
+}
+
+#[test]
+fn word_scans_agree_with_byte_loops() {
+    // Markup, names, digits, whitespace and UTF-8; then mostly name bytes, for long names.
+    let markup = scanned_strings(b"<>&/=\"' \t\r\n!?-.:09aZ_@\xc3\xa9\x7f\x40\x3f");
+    let names = scanned_strings(b"aZ_@09-.:\xc3\xa9aZbYcX>/ ");
+    for bytes in markup.into_iter().chain(names) {
+        let end = bytes.iter().position(|&b| b == b'<').unwrap_or(bytes.len());
+        let plain = !bytes[..end].iter().any(|&b| b == b'&' || b == b'>');
+        assert_eq!(text_len(&bytes), (end, plain), "{bytes:?}");
+        let run = bytes
+            .iter()
+            .position(|&b| !is_name_byte(b))
+            .unwrap_or(bytes.len());
+        assert_eq!(name_run(&bytes), run, "{bytes:?}");
+    }
+}
