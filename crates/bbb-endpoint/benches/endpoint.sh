@@ -73,7 +73,8 @@ run_wrk() { # url connections
 # The median (by throughput) of ROUNDS runs, each side measured alternately so that both see
 # the same machine: the machine is shared with the simulator and wrk, and its load drifts.
 # Then the second side's throughput as a share of the first's, round by round (each pair ran
-# back to back, so drifts between rounds cancel out), and the median of those shares.
+# back to back, so drifts between rounds cancel out), and the median of those shares; not for
+# a pair that does different work (SHARE=no).
 measure_pair() { # label url-a label-b url-b [connections]
   local connections=${5:-$CONNECTIONS} a=() b=()
   for _ in $(seq 1 "$ROUNDS"); do
@@ -82,6 +83,7 @@ measure_pair() { # label url-a label-b url-b [connections]
   done
   print_median "$1" "${a[@]}"
   print_median "$3" "${b[@]}"
+  [ "${SHARE:-yes}" = no ] && return
   local shares=()
   for i in "${!a[@]}"; do
     shares+=("$(awk -v a="${a[$i]%% *}" -v b="${b[$i]%% *}" 'BEGIN { printf "%.1f", 100 * b / a }')")
@@ -160,7 +162,7 @@ fi
 # getMeetingInfo answer grow. The gateway answers join with a 302 to the backend's signed URL
 # without calling it, as bbb-web answers join with a 302 into the client.
 echo
-measure_pair "direct  join" "$(url_of direct_join)" "gateway join" "$(url_of gateway_join)"
+SHARE=no measure_pair "direct  join" "$(url_of direct_join)" "gateway join" "$(url_of gateway_join)"
 stop_setups
 
 echo
