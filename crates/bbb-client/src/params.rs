@@ -48,6 +48,28 @@ impl Params {
         self
     }
 
+    /// The parameters as [`Self::set`] would leave them, without copying them: the first
+    /// `name` reads `value`, repeats are left out, and an absent one comes last.
+    pub fn iter_set<'a>(
+        &'a self,
+        name: &'a str,
+        value: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> {
+        let absent = self.get(name).is_none();
+        let mut replaced = false;
+        self.iter()
+            .filter_map(move |(n, v)| {
+                if n != name {
+                    Some((n, v))
+                } else if std::mem::replace(&mut replaced, true) {
+                    None
+                } else {
+                    Some((n, value))
+                }
+            })
+            .chain(absent.then_some((name, value)))
+    }
+
     /// Removes every parameter with this name.
     pub fn remove(&mut self, name: &str) -> &mut Self {
         self.0.retain(|(n, _)| n != name);
@@ -180,6 +202,24 @@ pub(crate) use param_setters;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iter_set_is_set_without_the_copy() {
+        let cases: [&[(&str, &str)]; 5] = [
+            &[],
+            &[("meetingID", "a")],
+            &[("x", "1"), ("meetingID", "a"), ("y", "2")],
+            &[("meetingID", "a"), ("x", "1"), ("meetingID", "b")],
+            &[("x", "1")],
+        ];
+        for pairs in cases {
+            let params: Params = pairs.iter().copied().collect();
+            let mut set = params.clone();
+            set.set("meetingID", "backend");
+            let viewed: Params = params.iter_set("meetingID", "backend").collect();
+            assert_eq!(viewed.to_query(), set.to_query(), "{pairs:?}");
+        }
+    }
 
     #[test]
     fn query_keeps_order_and_repeats() {

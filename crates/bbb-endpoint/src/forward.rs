@@ -166,23 +166,13 @@ impl<'a> Ctx<'a> {
         self.backend_pairs(placement).collect()
     }
 
-    /// [`Self::backend_params`] without copying them: the request's parameters in order, its
-    /// first meetingID (every call that found a placement read one) naming the backend's
-    /// meeting and any repeat left out, as [`Params::set`] leaves them.
+    /// [`Self::backend_params`] without copying them.
     pub fn backend_pairs<'p>(
         &'p self,
         placement: &'p Placement,
     ) -> impl Iterator<Item = (&'p str, &'p str)> {
-        let mut replaced = false;
-        self.params.iter().filter_map(move |(name, value)| {
-            if name != "meetingID" {
-                Some((name, value))
-            } else if std::mem::replace(&mut replaced, true) {
-                None
-            } else {
-                Some((name, placement.bbb_meeting_id.as_str()))
-            }
-        })
+        self.params
+            .iter_set("meetingID", placement.bbb_meeting_id.as_str())
     }
 
     /// Signs and sends a call to `server`; transport failures make the server unavailable.
