@@ -1,4 +1,4 @@
-//! Every real BBB answer in `shared/bbb-api/fixtures` goes through the client's own response
+//! Every real BBB answer in `tests/fixtures/bbb-api` goes through the client's own response
 //! handling ([`bbb_client::response::decode`] plus the same post-processing the typed calls
 //! do), chosen by the call its file name starts with, and must yield the expected content.
 //! A fixture without an expectation, or an expectation without a fixture, fails the test.
@@ -417,7 +417,7 @@ const EXPECTATIONS: &[(&str, Check)] = &[
 ];
 
 fn fixtures_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bbb-api/fixtures");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/bbb-api");
     dir.canonicalize()
         .unwrap_or_else(|e| panic!("fixtures folder {} not found: {e}", dir.display()))
 }

@@ -1,4 +1,4 @@
-//! The simulator's documents against the real ones in `shared/bbb-api/fixtures`: the same
+//! The simulator's documents against the real ones in `tests/fixtures/bbb-api`: the same
 //! elements in the same order. Values are ignored; lists are compared by the shape of their
 //! richest item; the children of `<metadata>` and `<customdata>` (free-form names) are not
 //! compared.

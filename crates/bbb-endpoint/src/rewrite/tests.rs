@@ -369,7 +369,7 @@ async fn simulator_answers_stream_to_the_model_paths_bytes() {
 // --- Real BBB fixtures: the same meaning -----------------------------------------------------
 
 fn fixtures_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bbb-api/fixtures");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/bbb-api");
     dir.canonicalize()
         .unwrap_or_else(|e| panic!("fixtures folder {} not found: {e}", dir.display()))
 }

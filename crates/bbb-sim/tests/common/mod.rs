@@ -243,7 +243,7 @@ pub fn count(xml: &str, path: &str) -> usize {
 }
 
 pub fn fixtures_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bbb-api/fixtures");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/bbb-api");
     assert!(dir.is_dir(), "fixtures folder {} not found", dir.display());
     dir
 }
