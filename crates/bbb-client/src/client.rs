@@ -21,6 +21,7 @@ use tokio::runtime::{Handle, RuntimeFlavor};
 
 use crate::error::Error;
 use crate::origin::Origin;
+use crate::outbound::OutboundPolicy;
 use crate::response::RawResponse;
 use crate::server::Server;
 use crate::tls;
@@ -49,6 +50,7 @@ pub struct ClientBuilder {
     user_agent: String,
     max_answer_bytes: usize,
     extra_roots: Vec<CertificateDer<'static>>,
+    outbound: OutboundPolicy,
 }
 
 impl Default for ClientBuilder {
@@ -59,6 +61,7 @@ impl Default for ClientBuilder {
             user_agent: concat!("bbb-client/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
             extra_roots: Vec::new(),
+            outbound: OutboundPolicy::unrestricted(),
         }
     }
 }
@@ -84,6 +87,14 @@ impl ClientBuilder {
     /// Limit on an answer's body; a bigger answer fails with [`Error::Transport`].
     pub fn max_answer_bytes(mut self, limit: usize) -> Self {
         self.max_answer_bytes = limit;
+        self
+    }
+
+    /// Which addresses the client may connect to, checked on every new connection after DNS
+    /// resolution. Unrestricted unless set: a service whose server URLs others choose sets
+    /// [`OutboundPolicy::public_only`] with its operator's exceptions.
+    pub fn outbound_policy(mut self, policy: OutboundPolicy) -> Self {
+        self.outbound = policy;
         self
     }
 
@@ -136,6 +147,7 @@ impl ClientBuilder {
             max_answer_bytes: self.max_answer_bytes,
             extra_roots: self.extra_roots,
             tls: OnceLock::new(),
+            outbound: self.outbound,
         };
         Ok(Client {
             shared: Arc::new(Shared {
@@ -194,6 +206,11 @@ impl Client {
     /// A client with the default timeouts.
     pub fn new() -> Result<Self, Error> {
         Self::builder().build()
+    }
+
+    /// The addresses this client may connect to.
+    pub fn outbound_policy(&self) -> &OutboundPolicy {
+        &self.shared.transport.outbound
     }
 
     /// Signs `params` for `call` with the server's secret and sends them: GET without a body,
@@ -355,6 +372,49 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(error, Error::Connect(_)), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn the_outbound_policy_decides_where_connections_go() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = tokio::spawn(async move { listener.accept().await.is_ok() });
+        let strict = Client::builder()
+            .outbound_policy(OutboundPolicy::public_only())
+            .build()
+            .unwrap();
+        // By address and by a name that resolves to loopback alike.
+        for host in ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]"] {
+            let server =
+                Server::new(&format!("http://{host}:{port}/bigbluebutton/api"), "s").unwrap();
+            let error = strict
+                .call_raw(&server, "getMeetings", &Params::new(), None)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&error, Error::Connect(reason) if reason.contains("loopback")),
+                "{host}: {error:?}"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            !accepted.is_finished(),
+            "a refused address was connected to"
+        );
+        let admitted = Client::builder()
+            .outbound_policy(OutboundPolicy::public_only().allow("127.0.0.0/8").unwrap())
+            .timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        let server =
+            Server::new(&format!("http://127.0.0.1:{port}/bigbluebutton/api"), "s").unwrap();
+        let _ = admitted
+            .call_raw(&server, "getMeetings", &Params::new(), None)
+            .await;
+        assert!(
+            accepted.await.unwrap(),
+            "the admitted address was not connected to"
+        );
     }
 
     #[tokio::test]

@@ -28,25 +28,7 @@ impl Server {
     /// (`https://bbb.example.com/bigbluebutton/api`). It must be an absolute `http`/`https`
     /// URL without query or fragment.
     pub fn new(api_url: &str, secret: impl Into<String>) -> Result<Self, Error> {
-        let parsed = url::Url::parse(api_url.trim())
-            .map_err(|e| Error::InvalidInput(format!("server URL {api_url:?}: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::InvalidInput(format!(
-                "server URL {api_url:?} is not http or https"
-            )));
-        }
-        if parsed.query().is_some() || parsed.fragment().is_some() {
-            return Err(Error::InvalidInput(format!(
-                "server URL {api_url:?} must not carry a query or fragment"
-            )));
-        }
-        // Credentials in the URL would be neither sent (the transport has no basic auth) nor
-        // kept out of logs (the base URL is shown in `Debug`): refuse them outright.
-        if !parsed.username().is_empty() || parsed.password().is_some() {
-            return Err(Error::InvalidInput(
-                "a server URL must not carry user credentials".to_owned(),
-            ));
-        }
+        let parsed = parse_api_url(api_url)?;
         let origin = Origin::of(&parsed).ok_or_else(|| {
             Error::InvalidInput(format!("server URL {api_url:?} has no usable host"))
         })?;
@@ -154,6 +136,47 @@ impl Server {
     }
 }
 
+/// A BBB API base URL checked by the rule every [`Server`] is built with: an absolute `http`
+/// or `https` URL with a host, a port from 1 to 65535, no user credentials, no query and no
+/// fragment (surrounding whitespace is ignored). Anything that stores server URLs applies this
+/// rule when they are written, so that a stored URL always makes a usable server.
+pub fn parse_api_url(api_url: &str) -> Result<url::Url, Error> {
+    let parsed = url::Url::parse(api_url.trim())
+        .map_err(|e| Error::InvalidInput(format!("server URL {api_url:?}: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(Error::InvalidInput(format!(
+            "server URL {api_url:?} is not http or https"
+        )));
+    }
+    // Credentials in the URL would be neither sent (the transport has no basic auth) nor
+    // kept out of logs (the base URL is shown in `Debug`): refuse them outright, and do not
+    // repeat the URL that holds them.
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::InvalidInput(
+            "a server URL must not carry user credentials".to_owned(),
+        ));
+    }
+    // Calls append their own path and signed query; a query or fragment of the base would
+    // end up inside the signed part or be dropped.
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::InvalidInput(format!(
+            "server URL {api_url:?} must not carry a query or fragment"
+        )));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(Error::InvalidInput(format!(
+            "server URL {api_url:?} has no host"
+        )));
+    }
+    // `url` refuses ports over 65535; port 0 parses but can never be connected to.
+    if parsed.port() == Some(0) {
+        return Err(Error::InvalidInput(format!(
+            "server URL {api_url:?} has port 0"
+        )));
+    }
+    Ok(parsed)
+}
+
 /// Room for a usual query and its checksum (SHA-512's is 137 bytes with its name), so that
 /// most signed URLs are written without growing their buffer.
 const QUERY_CAPACITY: usize = 256;
@@ -206,6 +229,13 @@ mod tests {
             "ftp://bbb.example.com/api/",
             "https://bbb.example.com/api/?x=1",
             "https://bbb.example.com/api/#top",
+            "https://bbb.example.com/api/?",
+            "https://bbb.example.com:99999/api/",
+            "https://bbb.example.com:0/api/",
+            "https://u@bbb.example.com/api/",
+            "http:///",
+            "mailto:bbb@example.com",
+            "",
         ] {
             assert!(
                 matches!(Server::new(url, SECRET), Err(Error::InvalidInput(_))),

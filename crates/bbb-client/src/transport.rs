@@ -24,6 +24,7 @@ use tokio_rustls::TlsConnector;
 
 use crate::error::Error;
 use crate::origin::{Origin, Scheme};
+use crate::outbound::OutboundPolicy;
 use crate::tls;
 
 /// The sending half of one connection; its other half runs as a task on a runtime.
@@ -68,6 +69,9 @@ pub(crate) struct Transport {
     /// Built on first use (see [`tls::connector`]); a failure is kept, as a reason, for every
     /// `https` connection to report.
     pub(crate) tls: OnceLock<Result<TlsConnector, String>>,
+    /// Which addresses connections may go to, checked on the addresses resolved for each new
+    /// connection (see [`OutboundPolicy::resolve`]).
+    pub(crate) outbound: OutboundPolicy,
 }
 
 impl Transport {
@@ -163,7 +167,10 @@ impl Transport {
 
     async fn open(&self, runtime: &Handle, origin: &Origin) -> Result<Connection, Error> {
         let connect_error = |error: std::io::Error| Error::Connect(describe(&error));
-        let tcp = TcpStream::connect((origin.host.as_str(), origin.port))
+        // Resolved here and connected to exactly the admitted addresses: a name is never
+        // looked up a second time, so it cannot answer differently for the connection.
+        let addresses = self.outbound.resolve(&origin.host, origin.port).await?;
+        let tcp = TcpStream::connect(addresses.as_slice())
             .await
             .map_err(connect_error)?;
         // A request is written in one go; Nagle's algorithm would only delay its last segment.
@@ -385,6 +392,7 @@ mod tests {
             max_answer_bytes: 1024,
             extra_roots: Vec::new(),
             tls: OnceLock::new(),
+            outbound: OutboundPolicy::unrestricted(),
         }
     }
 

@@ -5,27 +5,38 @@
 //!
 //! Two ways to find the token: the per-token path names it (one lookup, one verification, at
 //! any number of tokens), the site-wide path tries every token of the site. Decrypted secrets
-//! are cached for a short time so the hot path does no database work and no decryption; a
-//! failed verification re-reads the token (at most once a second for a whole site) so that a
-//! fresh rotation is seen at once.
+//! are cached for a short time so the hot path does no database work and no decryption.
+//!
+//! Nothing an unauthenticated request says may cost database work per request, since anyone
+//! can send them by the thousand: the caches are bounded ([`moka`]), concurrent misses of one
+//! key wait for one load (single flight), a token guid the database does not know is
+//! remembered as absent, the Host header is looked up in a cached directory of the sites'
+//! domains (never one entry per Host value), and a checksum that verifies with no cached
+//! secret re-reads the token or the site's tokens at most once a second (so that a fresh
+//! rotation or a new token is seen within that second, and a flood of wrong checksums costs
+//! one read a second).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bbb_client::ChecksumAlgorithm;
 use bbb_client::checksum::verify;
-use store::{ApiToken, Store, TokenSecrets};
+use moka::future::Cache;
+use moka::ops::compute::Op;
+use store::{ApiToken, Store, StoreError, TokenSecrets};
 use uuid::Uuid;
 
 use crate::error::EndpointError;
 
-/// How often a site's token list may be re-read because a checksum matched none of them.
-const SITE_RELOAD_INTERVAL: Duration = Duration::from_secs(1);
+/// How often a token, or a site's token list, may be re-read because a checksum matched none
+/// of its cached secrets.
+const RELOAD_INTERVAL: Duration = Duration::from_secs(1);
 /// How often a token's `last_used_at` is written.
 const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 /// Bound of the site-wide path's memo of recently verified checksums.
-const MEMO_CAPACITY: usize = 10_000;
+const MEMO_CAPACITY: u64 = 10_000;
 
 /// What a request signed: the call name, the query without the checksum, and the checksum.
 pub struct Signed<'a> {
@@ -67,11 +78,6 @@ impl TokenEntry {
         self.secrets.current.expose()
     }
 
-    /// Every secret the token accepts, current first.
-    pub fn secrets(&self) -> impl Iterator<Item = &str> {
-        self.secrets.all().map(|secret| secret.expose())
-    }
-
     fn verifies(&self, signed: &Signed<'_>) -> bool {
         self.secrets
             .all()
@@ -97,26 +103,80 @@ struct SiteTokens {
     loaded_at: Instant,
 }
 
+/// Every site's domain, for the site-wide path: a Host header is looked up here, in memory, so
+/// that no Host value an attacker makes up costs a query or a cache entry of its own.
+struct SiteDirectory {
+    by_domain: HashMap<String, i64>,
+    default_site: i64,
+}
+
 /// The token and site caches.
 pub struct Authenticator {
-    ttl: Duration,
-    by_guid: RwLock<HashMap<Uuid, Arc<TokenEntry>>>,
-    site_of_host: RwLock<HashMap<String, (i64, Instant)>>,
-    site_tokens: RwLock<HashMap<i64, Arc<SiteTokens>>>,
+    /// Token guid → the token, or `None` for a guid the database does not know (so that
+    /// requests naming a made-up guid cost one read per TTL, not one each). A token created
+    /// later has a fresh random guid that nobody asked for before, so it works at once.
+    by_guid: Cache<Uuid, Option<Arc<TokenEntry>>>,
+    /// The one [`SiteDirectory`], under the key `()`.
+    sites: Cache<(), Arc<SiteDirectory>>,
+    /// Site id → its tokens.
+    site_tokens: Cache<i64, Arc<SiteTokens>>,
     /// Site-wide path: checksum → the token it verified with. A client that repeats a call
     /// (polling isMeetingRunning) is then recognised with one verification instead of one per
     /// token; a memo hit is always verified again.
-    memo: Mutex<HashMap<String, Uuid>>,
+    memo: moka::sync::Cache<String, Uuid>,
+    loads: Loads,
+}
+
+/// Database reads made by the caches, counted for [`CacheStats`].
+#[derive(Default)]
+struct Loads {
+    sites: AtomicU64,
+    tokens: AtomicU64,
+    site_tokens: AtomicU64,
+}
+
+/// What the caches hold and how often they read the database (tests and debugging).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Entries of the Host → site cache.
+    pub host_entries: u64,
+    /// Reads of the sites' domains.
+    pub host_loads: u64,
+    /// Entries of the token cache, absent guids included.
+    pub token_entries: u64,
+    /// Reads of one token by its guid.
+    pub token_loads: u64,
+    /// Reads of a site's token list.
+    pub site_token_loads: u64,
 }
 
 impl Authenticator {
-    pub fn new(ttl: Duration) -> Self {
+    /// Entries live for `ttl`; at most `capacity` tokens (and as many sites) are kept.
+    pub fn new(ttl: Duration, capacity: u64) -> Self {
         Authenticator {
-            ttl,
-            by_guid: RwLock::default(),
-            site_of_host: RwLock::default(),
-            site_tokens: RwLock::default(),
-            memo: Mutex::default(),
+            by_guid: Cache::builder()
+                .max_capacity(capacity)
+                .time_to_live(ttl)
+                .build(),
+            sites: Cache::builder().max_capacity(1).time_to_live(ttl).build(),
+            site_tokens: Cache::builder()
+                .max_capacity(capacity)
+                .time_to_live(ttl)
+                .build(),
+            memo: moka::sync::Cache::new(MEMO_CAPACITY),
+            loads: Loads::default(),
+        }
+    }
+
+    pub async fn stats(&self) -> CacheStats {
+        self.sites.run_pending_tasks().await;
+        self.by_guid.run_pending_tasks().await;
+        CacheStats {
+            host_entries: self.sites.entry_count(),
+            host_loads: self.loads.sites.load(Relaxed),
+            token_entries: self.by_guid.entry_count(),
+            token_loads: self.loads.tokens.load(Relaxed),
+            site_token_loads: self.loads.site_tokens.load(Relaxed),
         }
     }
 
@@ -130,23 +190,16 @@ impl Authenticator {
         if ChecksumAlgorithm::from_hex_len(signed.checksum.len()).is_none() {
             return Err(signed.failure());
         }
-        let cached = read(&self.by_guid)
-            .get(&guid)
-            .filter(|entry| entry.loaded_at.elapsed() < self.ttl)
-            .cloned();
-        if let Some(entry) = &cached
-            && entry.verifies(signed)
-        {
-            return Ok(entry.clone());
-        }
-        // Not cached, expired, or the secret may have just been rotated: read it again.
-        let Some(entry) = self.load_token(store, guid).await? else {
+        let Some(cached) = self.token(store, guid).await? else {
             return Err(signed.failure());
         };
-        if entry.verifies(signed) {
-            Ok(entry)
-        } else {
-            Err(signed.failure())
+        if cached.verifies(signed) {
+            return Ok(cached);
+        }
+        // The secret may have just been rotated: read the token again, at most once a second.
+        match self.reread_token(store, guid).await? {
+            Some(entry) if !Arc::ptr_eq(&entry, &cached) && entry.verifies(signed) => Ok(entry),
+            _ => Err(signed.failure()),
         }
     }
 
@@ -157,14 +210,37 @@ impl Authenticator {
         store: &Store,
         guid: Uuid,
     ) -> Result<Option<Arc<TokenEntry>>, EndpointError> {
-        let cached = read(&self.by_guid)
-            .get(&guid)
-            .filter(|entry| entry.loaded_at.elapsed() < self.ttl)
-            .cloned();
-        match cached {
-            Some(entry) => Ok(Some(entry)),
-            None => self.load_token(store, guid).await,
-        }
+        self.by_guid
+            .try_get_with(guid, self.load_token(store, guid))
+            .await
+            .map_err(shared_error)
+    }
+
+    /// The token read again, unless it was read less than [`RELOAD_INTERVAL`] ago (by this
+    /// caller or a concurrent one: moka runs the computations of one key one after another,
+    /// so concurrent callers find the fresh entry and do not read again).
+    async fn reread_token(
+        &self,
+        store: &Store,
+        guid: Uuid,
+    ) -> Result<Option<Arc<TokenEntry>>, EndpointError> {
+        let computed = self
+            .by_guid
+            .entry(guid)
+            .and_try_compute_with(|current| async move {
+                let fresh = current.as_ref().is_some_and(|current| {
+                    current
+                        .value()
+                        .as_ref()
+                        .is_none_or(|entry| entry.loaded_at.elapsed() < RELOAD_INTERVAL)
+                });
+                if fresh {
+                    return Ok(Op::Nop);
+                }
+                self.load_token(store, guid).await.map(Op::Put)
+            })
+            .await?;
+        Ok(computed.into_entry().and_then(|entry| entry.into_value()))
     }
 
     /// The site-wide path: the token of the Host's site whose secret verifies `signed`.
@@ -177,23 +253,44 @@ impl Authenticator {
         if ChecksumAlgorithm::from_hex_len(signed.checksum.len()).is_none() {
             return Err(signed.failure());
         }
-        let site_id = self.site_id(store, host).await?;
-        let tokens = self.site_tokens(store, site_id, false).await?;
+        // Not a host name: no site has it, and no token is looked for.
+        let Some(host) = site_host(host) else {
+            return Err(signed.failure());
+        };
+        let site_id = self.site_id(store, &host).await?;
+        let tokens = self
+            .site_tokens
+            .try_get_with(site_id, self.load_site_tokens(store, site_id))
+            .await
+            .map_err(shared_error)?;
         if let Some(entry) = self.find_in_site(&tokens, signed) {
             return Ok(entry);
         }
-        if tokens.loaded_at.elapsed() >= SITE_RELOAD_INTERVAL {
-            let tokens = self.site_tokens(store, site_id, true).await?;
-            if let Some(entry) = self.find_in_site(&tokens, signed) {
-                return Ok(entry);
-            }
+        // A token created since, or a fresh rotation: read the site's tokens again, at most
+        // once a second (concurrent callers wait for one read, as in `reread_token`).
+        let computed = self
+            .site_tokens
+            .entry(site_id)
+            .and_try_compute_with(|current| async move {
+                if let Some(current) = current
+                    && current.value().loaded_at.elapsed() < RELOAD_INTERVAL
+                {
+                    return Ok(Op::Nop);
+                }
+                self.load_site_tokens(store, site_id).await.map(Op::Put)
+            })
+            .await?;
+        match computed.into_entry() {
+            Some(reloaded) if !Arc::ptr_eq(reloaded.value(), &tokens) => self
+                .find_in_site(reloaded.value(), signed)
+                .ok_or_else(|| signed.failure()),
+            _ => Err(signed.failure()),
         }
-        Err(signed.failure())
     }
 
     fn find_in_site(&self, tokens: &SiteTokens, signed: &Signed<'_>) -> Option<Arc<TokenEntry>> {
         let memo_key = signed.checksum.to_ascii_lowercase();
-        let remembered = lock(&self.memo).get(&memo_key).copied();
+        let remembered = self.memo.get(&memo_key);
         if let Some(entry) = remembered.and_then(|guid| tokens.by_guid.get(&guid))
             && entry.verifies(signed)
         {
@@ -204,54 +301,58 @@ impl Authenticator {
             .values()
             .find(|entry| entry.verifies(signed))?
             .clone();
-        let mut memo = lock(&self.memo);
-        if memo.len() >= MEMO_CAPACITY {
-            memo.clear();
-        }
-        memo.insert(memo_key, found.token.guid);
+        self.memo.insert(memo_key, found.token.guid);
         Some(found)
+    }
+
+    async fn site_id(&self, store: &Store, host: &str) -> Result<i64, EndpointError> {
+        let sites = self
+            .sites
+            .try_get_with((), self.load_sites(store))
+            .await
+            .map_err(shared_error)?;
+        Ok(sites
+            .by_domain
+            .get(host)
+            .copied()
+            .unwrap_or(sites.default_site))
     }
 
     async fn load_token(
         &self,
         store: &Store,
         guid: Uuid,
-    ) -> Result<Option<Arc<TokenEntry>>, EndpointError> {
+    ) -> Result<Option<Arc<TokenEntry>>, StoreError> {
+        self.loads.tokens.fetch_add(1, Relaxed);
         let Some(token) = store.tokens().find_by_guid(guid).await? else {
-            write(&self.by_guid).remove(&guid);
             return Ok(None);
         };
         let secrets = store.tokens().secrets(token.id).await?;
-        let entry = TokenEntry::new(token, secrets);
-        write(&self.by_guid).insert(guid, entry.clone());
-        Ok(Some(entry))
+        Ok(Some(TokenEntry::new(token, secrets)))
     }
 
-    async fn site_id(&self, store: &Store, host: &str) -> Result<i64, EndpointError> {
-        let host = host.to_ascii_lowercase();
-        if let Some((site_id, at)) = read(&self.site_of_host).get(&host).copied()
-            && at.elapsed() < self.ttl
-        {
-            return Ok(site_id);
-        }
-        let site = store.sites().for_host(&host).await?;
-        write(&self.site_of_host).insert(host, (site.id, Instant::now()));
-        Ok(site.id)
+    async fn load_sites(&self, store: &Store) -> Result<Arc<SiteDirectory>, StoreError> {
+        self.loads.sites.fetch_add(1, Relaxed);
+        let sites = store.sites().list().await?;
+        let default_site = match sites.iter().find(|site| site.is_default) {
+            Some(site) => site.id,
+            None => store.sites().default_site().await?.id,
+        };
+        Ok(Arc::new(SiteDirectory {
+            by_domain: sites
+                .into_iter()
+                .map(|site| (site.domain, site.id))
+                .collect(),
+            default_site,
+        }))
     }
 
-    async fn site_tokens(
+    async fn load_site_tokens(
         &self,
         store: &Store,
         site_id: i64,
-        force: bool,
-    ) -> Result<Arc<SiteTokens>, EndpointError> {
-        if !force
-            && let Some(tokens) = read(&self.site_tokens)
-                .get(&site_id)
-                .filter(|tokens| tokens.loaded_at.elapsed() < self.ttl)
-        {
-            return Ok(tokens.clone());
-        }
+    ) -> Result<Arc<SiteTokens>, StoreError> {
+        self.loads.site_tokens.fetch_add(1, Relaxed);
         let by_guid = store
             .tokens()
             .with_secrets_for_site(site_id)
@@ -259,25 +360,76 @@ impl Authenticator {
             .into_iter()
             .map(|(token, secrets)| (token.guid, TokenEntry::new(token, secrets)))
             .collect();
-        let tokens = Arc::new(SiteTokens {
+        Ok(Arc::new(SiteTokens {
             by_guid,
             loaded_at: Instant::now(),
-        });
-        write(&self.site_tokens).insert(site_id, tokens.clone());
-        Ok(tokens)
+        }))
     }
 }
 
-// The caches hold no invariant a panicking holder could break half-way.
-fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// The site domain a Host header (or `X-Forwarded-Host`) names, by the store's rule (letter
+/// case, port and a trailing dot do not matter), or `None` when it is no host name at all: a
+/// DNS name of letters, digits, `-`, `_` and dots, or a bracketed IPv6 literal.
+fn site_host(host: &str) -> Option<String> {
+    let host = store::normalize_host(host);
+    let valid = match host
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+    {
+        Some(ipv6) => {
+            !ipv6.is_empty()
+                && ipv6
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        }
+        None => host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')),
+    };
+    (valid && !host.is_empty() && host.len() <= 253).then_some(host)
 }
 
-fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    lock.write()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+/// A loader's error, which moka hands to every caller that waited for that load.
+fn shared_error(error: Arc<StoreError>) -> EndpointError {
+    EndpointError::Internal(format!("store: {error}"))
 }
 
-fn lock<T>(lock: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+#[cfg(test)]
+mod tests {
+    use super::site_host;
+
+    #[test]
+    fn host_headers_name_sites_by_the_store_rule_and_only_host_names_do() {
+        for (header, site) in [
+            ("lms.example.org", "lms.example.org"),
+            ("LMS.Example.ORG:8443", "lms.example.org"),
+            ("lms.example.org.", "lms.example.org"),
+            ("127.0.0.1:8080", "127.0.0.1"),
+            ("[::1]:80", "[::1]"),
+            ("[2001:DB8::1]", "[2001:db8::1]"),
+            ("in_ternal-host", "in_ternal-host"),
+        ] {
+            assert_eq!(site_host(header).as_deref(), Some(site), "{header}");
+        }
+        let long = "a".repeat(254);
+        for header in [
+            "",
+            ":80",
+            ".",
+            "a b",
+            "a/b",
+            "a@b",
+            "a:b:c",
+            "::1",
+            "[]",
+            "[::1]x",
+            "[::g]",
+            "lms.example.org:80x",
+            "ünïcode.example",
+            "<x>",
+            long.as_str(),
+        ] {
+            assert_eq!(site_host(header), None, "{header:?}");
+        }
+    }
 }

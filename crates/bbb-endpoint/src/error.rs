@@ -22,6 +22,18 @@ pub enum EndpointError {
     UnsupportedContentType,
     #[error("request body too large")]
     BodyTooLarge,
+    /// The body broke off or was malformed (chunked encoding) while it was read.
+    #[error("unreadable request body")]
+    UnreadableBody,
+    /// More parameters than `max_params`, URL and form body together.
+    #[error("too many parameters")]
+    TooManyParams,
+    /// A URL query longer than `max_query_bytes`.
+    #[error("query string too long")]
+    QueryTooLong,
+    /// A form-body parameter while the operator refuses unsigned ones.
+    #[error("unsigned form parameters are refused")]
+    UnsignedFormParams,
     #[error("missing meetingID")]
     MissingMeetingId,
     #[error("invalid meetingID: {0}")]
@@ -82,6 +94,18 @@ impl EndpointError {
                 "POST request Content-Type is missing or unsupported",
             ),
             EndpointError::BodyTooLarge => ("validationError", "The request body is too large."),
+            EndpointError::UnreadableBody => {
+                ("validationError", "The request body could not be read.")
+            }
+            EndpointError::TooManyParams => {
+                ("validationError", "The request has too many parameters.")
+            }
+            EndpointError::QueryTooLong => ("validationError", "The query string is too long."),
+            EndpointError::UnsignedFormParams => (
+                "validationError",
+                "This server takes no parameters from a form body, where no checksum covers \
+                 them: put them in the signed URL query.",
+            ),
             EndpointError::MissingMeetingId => {
                 ("missingParamMeetingID", "You must provide a meeting ID")
             }
@@ -125,6 +149,54 @@ impl EndpointError {
             EndpointError::Internal(_) => ("internalError", "An internal error occurred."),
         }
     }
+
+    /// The `outcome` label of the request metrics: the messageKey, from a fixed set so that a
+    /// backend cannot add label values.
+    pub(crate) fn outcome(&self) -> &'static str {
+        outcome_of_key(self.key_and_message().0)
+    }
+}
+
+/// Every messageKey of BBB's catalogue (spec §4) and the gateway's own ones, as a `&'static
+/// str`; anything else is `otherError`.
+pub(crate) fn outcome_of_key(key: &str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "checksumError",
+        "unsupportedRequest",
+        "unsupportedContentType",
+        "validationError",
+        "missingParamMeetingID",
+        "missingParamFullName",
+        "missingParamRecordID",
+        "missingParamPublish",
+        "invalidPassword",
+        "Params required",
+        "idNotUnique",
+        "nonUniqueVoiceBridge",
+        "parentMeetingIdMissing",
+        "notFound",
+        "invalidMeetingIdentifier",
+        "meetingForciblyEnded",
+        "mismatchCreateTimeParam",
+        "maxParticipantsReached",
+        "guestDeniedAccess",
+        "noRecordings",
+        "paramError",
+        "invalidKind",
+        "invalidLang",
+        "upload_text_track_failed",
+        "empty_uploaded_text_track",
+        "noCaptionsFound",
+        "apiNotEnabled",
+        "serverUnavailable",
+        "maxMeetingsReached",
+        "internalError",
+    ];
+    KNOWN
+        .iter()
+        .find(|known| **known == key)
+        .copied()
+        .unwrap_or("otherError")
 }
 
 impl ResponseError for EndpointError {
@@ -156,5 +228,36 @@ impl From<store::StoreError> for EndpointError {
             store::StoreError::QuotaExceeded { .. } => EndpointError::MaxMeetingsReached,
             error => EndpointError::Internal(format!("store: {error}")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_are_message_keys_from_a_fixed_set() {
+        let own = [
+            EndpointError::Checksum { legacy_text: true },
+            EndpointError::BodyTooLarge,
+            EndpointError::TooManyParams,
+            EndpointError::UnsignedFormParams,
+            EndpointError::MeetingNotFound,
+            EndpointError::InvalidMeetingIdentifier,
+            EndpointError::MaxMeetingsReached,
+            EndpointError::MaxAttendeesReached,
+            EndpointError::NoServer(String::new()),
+            EndpointError::Internal(String::new()),
+        ];
+        for error in own {
+            assert_eq!(error.outcome(), error.key_and_message().0, "{error:?}");
+        }
+        let backend = |key: &str| EndpointError::Backend {
+            message_key: key.to_owned(),
+            message: String::new(),
+            errors: Vec::new(),
+        };
+        assert_eq!(backend("idNotUnique").outcome(), "idNotUnique");
+        assert_eq!(backend("anything a server says").outcome(), "otherError");
     }
 }

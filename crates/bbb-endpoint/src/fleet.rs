@@ -1,11 +1,12 @@
 //! The BBB servers of each group, with decrypted secrets, cached for a moment: every proxied
 //! call needs its server's URL and secret, and health changes written by the poller must still
-//! be seen within about a second.
+//! be seen within about a second. Concurrent requests of a group whose entry expired wait for
+//! one load instead of each reading the group's servers.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
+use moka::future::Cache;
 use service::bbb::balancer::keeps_meetings;
 use store::Store;
 
@@ -26,7 +27,6 @@ impl Backend {
 
 pub struct GroupServers {
     pub servers: Vec<Arc<Backend>>,
-    loaded_at: Instant,
 }
 
 impl GroupServers {
@@ -45,15 +45,22 @@ impl GroupServers {
 }
 
 pub struct Fleet {
-    ttl: Duration,
-    groups: RwLock<HashMap<i64, Arc<GroupServers>>>,
+    /// Group id → its servers; `None` when the TTL is zero (every call reads them).
+    groups: Option<Cache<i64, Arc<GroupServers>>>,
 }
+
+/// Groups kept: one entry per group that requests name, and groups are made by operators.
+const GROUPS_CAPACITY: u64 = 10_000;
 
 impl Fleet {
     pub fn new(ttl: Duration) -> Self {
         Fleet {
-            ttl,
-            groups: RwLock::default(),
+            groups: (!ttl.is_zero()).then(|| {
+                Cache::builder()
+                    .max_capacity(GROUPS_CAPACITY)
+                    .time_to_live(ttl)
+                    .build()
+            }),
         }
     }
 
@@ -62,32 +69,32 @@ impl Fleet {
         store: &Store,
         group_id: i64,
     ) -> Result<Arc<GroupServers>, EndpointError> {
-        if let Some(group) = self
-            .groups
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .get(&group_id)
-            .filter(|group| group.loaded_at.elapsed() < self.ttl)
-        {
-            return Ok(group.clone());
+        match &self.groups {
+            Some(groups) => groups
+                .try_get_with(group_id, load(store, group_id))
+                .await
+                .map_err(unshared),
+            None => load(store, group_id).await,
         }
-        let servers = store.servers();
-        let mut loaded = Vec::new();
-        for row in servers.list(group_id).await? {
-            let secret = servers.secret(&row)?;
-            let api = bbb_client::Server::new(&row.api_url, secret.expose()).map_err(|error| {
-                EndpointError::Internal(format!("server {} has an unusable URL: {error}", row.id))
-            })?;
+    }
+}
+
+async fn load(store: &Store, group_id: i64) -> Result<Arc<GroupServers>, EndpointError> {
+    let servers = store.servers();
+    let mut loaded = Vec::new();
+    for row in servers.list(group_id).await? {
+        // A row no call can be made with (an older database's URL, a secret under another
+        // key) is left out, logged as an error by `endpoint`: the group's other servers keep
+        // serving, and the balancer never picks the bad one.
+        if let Ok(api) = service::bbb::endpoint(store, &row) {
             loaded.push(Arc::new(Backend { row, api }));
         }
-        let group = Arc::new(GroupServers {
-            servers: loaded,
-            loaded_at: Instant::now(),
-        });
-        self.groups
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(group_id, group.clone());
-        Ok(group)
     }
+    Ok(Arc::new(GroupServers { servers: loaded }))
+}
+
+/// A load's error as the one caller that waited for it receives it, or as text when several
+/// callers waited for the same load.
+fn unshared(error: Arc<EndpointError>) -> EndpointError {
+    Arc::try_unwrap(error).unwrap_or_else(|error| EndpointError::Internal(error.to_string()))
 }

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use actix_web::HttpRequest;
 use bbb_client::response::RawResponse;
 use bbb_client::{Params, RawBody};
 use serde::de::DeserializeOwned;
@@ -23,8 +22,6 @@ pub struct Ctx<'a> {
     pub shared: &'a Shared,
     pub entry: &'a TokenEntry,
     pub token: &'a ApiToken,
-    /// The HTTP request, for what only some calls need of it.
-    pub request: &'a HttpRequest,
     pub params: Params,
     pub body: Option<RawBody>,
 }
@@ -34,17 +31,15 @@ impl<'a> Ctx<'a> {
         Access::new(&self.shared.store, self.token)
     }
 
-    /// `scheme://host` of the gateway as BBB servers reach it, for relayed callbacks: the
-    /// configured public URL, else what the request says. Only create needs it, so it is
-    /// worked out there rather than for every call.
-    pub fn public_base(&self) -> String {
-        match &self.shared.settings.public_url {
-            Some(url) => url.trim_end_matches('/').to_owned(),
-            None => {
-                let info = self.request.connection_info();
-                format!("{}://{}", info.scheme(), info.host())
-            }
-        }
+    /// The gateway's URL as BBB servers reach it, for relayed callbacks: the configured
+    /// public URL, and nothing else. Never the request's Host or X-Forwarded-Host: those are
+    /// the client's to choose, and would let a tenant have BBB call back any host it likes.
+    pub fn public_base(&self) -> Option<String> {
+        self.shared
+            .settings
+            .public_url
+            .as_ref()
+            .map(|url| url.trim_end_matches('/').to_owned())
     }
 
     pub fn namespace(&self) -> String {

@@ -49,6 +49,9 @@ use std::time::Duration;
 use service::bbb::balancer::Balancer;
 use store::Store;
 
+#[doc(hidden)]
+pub use auth::CacheStats;
+pub use callbacks::RelayKey;
 pub use error::EndpointError;
 pub use ids::backend_meeting_id;
 pub use routes::configure;
@@ -56,22 +59,52 @@ pub use routes::configure;
 /// Tunables of the endpoint.
 #[derive(Debug, Clone)]
 pub struct EndpointSettings {
-    /// How long decrypted token secrets and Host→site answers are reused. Bounds how long a
-    /// deleted token keeps working on an instance that had it cached.
+    /// How long decrypted token secrets, the sites' domains and a token guid the database does
+    /// not know are reused. Bounds how long a deleted token keeps working on an instance that
+    /// had it cached.
     pub secret_cache_ttl: Duration,
     /// How long a group's server list (state, health, secrets) is reused.
     pub server_cache_ttl: Duration,
     /// How long a found placement is reused; this instance's own changes are seen at once,
     /// other instances' within this time.
     pub placement_cache_ttl: Duration,
+    /// Most tokens kept in the secret cache (guids the database does not know included, which
+    /// are remembered as absent), and most sites whose token lists are kept.
+    pub token_cache_capacity: u64,
+    /// Most placements kept, in each of the placement cache's two maps.
+    pub placement_cache_capacity: u64,
     /// How long getMeetings and getRecordings wait for each server before answering with those
     /// that did answer.
     pub fan_out_timeout: Duration,
-    /// Largest request body read (pre-upload slides, insertDocument, text tracks).
+    /// Largest form body read, and the most of any body read before the request is
+    /// authenticated (when the checksum can only be in a form body). The gateway sets it from
+    /// `http.max_body_bytes`.
     pub max_body_bytes: usize,
+    /// Largest XML or multipart body (create's pre-upload modules, insertDocument, text
+    /// tracks); such a body is read only once the URL's checksum has verified.
+    pub max_upload_bytes: usize,
+    /// Most parameters a request may carry, URL and form body together; checked before any
+    /// parsing or hashing.
+    pub max_params: usize,
+    /// Longest URL query string; checked before any parsing or hashing.
+    pub max_query_bytes: usize,
+    /// Whether form-body parameters, which no checksum covers (as in bbb-web), are taken on
+    /// POST.
+    pub unsigned_form_params: UnsignedFormParams,
+    /// Where the endpoint reports its requests (`front_door="bbb"`) and token uses; `None`
+    /// reports nothing.
+    pub metrics: Option<metrics::Metrics>,
     /// The URL at which BBB servers reach the gateway, for the callbacks it relays; by default
     /// the scheme and host of the create request that set them.
     pub public_url: Option<String>,
+    /// Where relayed callbacks may go (checked on the addresses connected to, after DNS):
+    /// public addresses only unless the operator's allow-list admits more.
+    pub outbound: bbb_client::OutboundPolicy,
+    /// Authenticates the relay URLs create puts into BBB's callback metadata. The gateway
+    /// derives it from its `secret_key`, so that every instance accepts every other's URLs
+    /// and they outlive rotations of the token's secret; by default a random key, good for
+    /// this process only.
+    pub relay_key: RelayKey,
 }
 
 impl Default for EndpointSettings {
@@ -80,11 +113,33 @@ impl Default for EndpointSettings {
             secret_cache_ttl: Duration::from_secs(10),
             server_cache_ttl: Duration::from_secs(1),
             placement_cache_ttl: Duration::from_secs(2),
+            token_cache_capacity: 100_000,
+            placement_cache_capacity: 100_000,
             fan_out_timeout: Duration::from_secs(5),
-            max_body_bytes: 32 * 1024 * 1024,
+            max_body_bytes: 256 * 1024,
+            max_upload_bytes: 32 * 1024 * 1024,
+            max_params: 1000,
+            max_query_bytes: 16 * 1024,
+            unsigned_form_params: UnsignedFormParams::Accept,
+            metrics: None,
             public_url: None,
+            outbound: bbb_client::OutboundPolicy::public_only(),
+            relay_key: RelayKey::random(),
         }
     }
+}
+
+/// What the endpoint does with parameters in a POST form body. bbb-web merges them into the
+/// call's parameters although the checksum covers the URL query only: whoever holds one signed
+/// URL of a call that takes POST can add any parameter there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnsignedFormParams {
+    /// As bbb-web: merged (on POST, for calls bbb-web routes POST to).
+    #[default]
+    Accept,
+    /// A form body may carry the checksum and nothing else; any other parameter is answered
+    /// `FAILED`/`validationError`.
+    Refuse,
 }
 
 /// Everything the endpoint's requests share. Cheap to clone.
@@ -116,16 +171,18 @@ impl Endpoint {
     ) -> Self {
         // reqwest is built without a bundled crypto provider; ring is the workspace's choice.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let callbacks = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(settings.fan_out_timeout)
-            .build()
-            .unwrap_or_default();
+        let callbacks = callbacks::http_client(&settings);
         Endpoint {
             inner: Arc::new(Shared {
-                auth: auth::Authenticator::new(settings.secret_cache_ttl),
+                auth: auth::Authenticator::new(
+                    settings.secret_cache_ttl,
+                    settings.token_cache_capacity,
+                ),
                 fleet: fleet::Fleet::new(settings.server_cache_ttl),
-                placements: placement_cache::PlacementCache::new(settings.placement_cache_ttl),
+                placements: placement_cache::PlacementCache::new(
+                    settings.placement_cache_ttl,
+                    settings.placement_cache_capacity,
+                ),
                 callbacks,
                 store,
                 bbb,
@@ -133,5 +190,14 @@ impl Endpoint {
                 settings,
             }),
         }
+    }
+}
+
+impl Endpoint {
+    /// What the authentication caches hold and how often they read the database: for tests
+    /// that bound the work an unauthenticated request can cause, and for debugging.
+    #[doc(hidden)]
+    pub async fn cache_stats(&self) -> CacheStats {
+        self.inner.auth.stats().await
     }
 }

@@ -24,8 +24,8 @@ use crate::rewrite;
 
 pub async fn create(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
     let client_id = ctx.client_meeting_id()?;
-    let mut placement = match ctx.resolve_live(&client_id).await? {
-        Some(existing) => Arc::unwrap_or_clone(existing),
+    let mut placement = match live_now(ctx, &client_id).await? {
+        Some(existing) => existing,
         None => place(ctx, &client_id, None).await?,
     };
     // A meeting whose server is gone, disabled or unhealthy is placed anew; so is one whose
@@ -47,10 +47,13 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
             }
             None => return Err(EndpointError::NoServer("the new server vanished".into())),
         };
+        let mut params = ctx.backend_params(&placement);
+        params.remove(VOICE_BRIDGE);
         let params = callbacks::route_through_gateway(
-            ctx.backend_params(&placement),
+            params,
             &ctx.public_base(),
             ctx.entry,
+            &ctx.shared.settings.relay_key,
         );
         match ctx.send(&server, "create", &params, ctx.body.clone()).await {
             Ok(raw) => break (raw, server),
@@ -94,6 +97,75 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
     created.message = rewrite(&created.message);
     created.meeting_id = client_id;
     Ok(reply::xml(&created))
+}
+
+/// create's phone dial-in PIN, which the gateway never forwards: a PIN is unique per BBB
+/// server, and tenants share servers. Forwarded, a tenant's PIN would refuse another tenant's
+/// create with `nonUniqueVoiceBridge` on a shared server (blocking them, and telling them which
+/// PINs are in use — dial-in codes of meetings that are not theirs). Honouring a requested PIN
+/// only where it is free would tell the same by its absence, and the five-digit PIN space
+/// cannot be split among tenants. So the backend allocates every PIN of a token's meeting — it
+/// knows which are in use on it — and its create and getMeetingInfo answers carry that PIN
+/// (and `dialNumber`) to the integration, as BBB puts them into the welcome text
+/// (`%%CONFNUM%%`) its users see. Scalelite, the usual BBB load balancer, replaces the PIN too,
+/// so integrations already take the PIN from the answer.
+const VOICE_BRIDGE: &str = "voiceBridge";
+
+/// The live placement create works on, never a remembered one that has ended since (through
+/// the poller, a `notFound`, another instance): create decides whether a new meeting is placed
+/// and counted against the quota, so it reads the placement's current row once.
+async fn live_now(ctx: &Ctx<'_>, client_id: &str) -> Result<Option<Placement>, EndpointError> {
+    let Some(resolved) = ctx.resolve_live(client_id).await? else {
+        return Ok(None);
+    };
+    match ctx.shared.store.placements().get(resolved.id).await {
+        Ok(current) if current.ended_at.is_none() => return Ok(Some(current)),
+        Ok(_) | Err(store::StoreError::NotFound { .. }) => {}
+        Err(error) => return Err(error.into()),
+    }
+    // Ended meanwhile: forgotten, and looked up again in the database.
+    ctx.forget(&resolved);
+    Ok(ctx.resolve_live(client_id).await?.map(Arc::unwrap_or_clone))
+}
+
+/// After the backend refused a call on a placed meeting: if its refusal says the server no
+/// longer has the meeting (it ended inside BBB and was removed, or join finds it ended), the
+/// placement ends at once — quotas and live counts need not wait for the poller — and the
+/// cache forgets it. Only a placement BBB had confirmed before the call (its create answered)
+/// counts: an unconfirmed one may have its create still on the way, and the poller deals with
+/// it. The placement ends only if it is still as the call used it (see
+/// `Placements::end_vanished`).
+async fn end_if_gone(
+    ctx: &Ctx<'_>,
+    placement: &Placement,
+    refusal: &EndpointError,
+) -> Result<(), EndpointError> {
+    let gone = matches!(
+        refusal,
+        EndpointError::Backend { message_key, .. }
+            if matches!(
+                message_key.as_str(),
+                "notFound" | "invalidMeetingIdentifier" | "meetingForciblyEnded"
+            )
+    );
+    if !gone || placement.internal_meeting_id.is_none() {
+        return Ok(());
+    }
+    if ctx
+        .shared
+        .store
+        .placements()
+        .end_vanished(placement)
+        .await?
+    {
+        tracing::info!(
+            placement = placement.id,
+            server_id = placement.server_id,
+            "the server no longer has the meeting: placement ended"
+        );
+    }
+    ctx.forget(placement);
+    Ok(())
 }
 
 /// The seats a new meeting is expected to need: `meta_bbb-meeting-size-hint`, else
@@ -221,8 +293,13 @@ pub async fn join(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
     }
     let raw = ctx.send(&server, "join", &params, None).await?;
     let rewrite = unmask(&placement.bbb_meeting_id, &client_id);
-    let joined: JoinResponse = decode(&raw, "join", &server, &rewrite)?;
-    Ok(reply::xml(&joined))
+    match decode::<JoinResponse>(&raw, "join", &server, &rewrite) {
+        Ok(joined) => Ok(reply::xml(&joined)),
+        Err(refusal) => {
+            end_if_gone(ctx, &placement, &refusal).await?;
+            Err(refusal)
+        }
+    }
 }
 
 /// isMeetingRunning: an unknown (or invisible) meeting is not running, as in bbb-web.
@@ -274,7 +351,11 @@ pub async fn get_meeting_info(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointErr
             None,
         )
         .await?;
-    meeting_info_answer(&raw, &server, &placement.bbb_meeting_id, &client_id)
+    let answer = meeting_info_answer(&raw, &server, &placement.bbb_meeting_id, &client_id);
+    if let Err(refusal) = &answer {
+        end_if_gone(ctx, &placement, refusal).await?;
+    }
+    answer
 }
 
 /// getMeetingInfo's answer from the backend's: the client's meetingID in it, relayed callback
@@ -343,7 +424,13 @@ async fn simple(
         )
         .await?;
     let rewrite = unmask(&placement.bbb_meeting_id, &client_id);
-    let mut answer: MessageResponse = decode(&raw, call, &server, &rewrite)?;
+    let mut answer: MessageResponse = match decode(&raw, call, &server, &rewrite) {
+        Ok(answer) => answer,
+        Err(refusal) => {
+            end_if_gone(ctx, &placement, &refusal).await?;
+            return Err(refusal);
+        }
+    };
     answer.message = answer.message.as_deref().map(rewrite);
     Ok((placement, answer))
 }

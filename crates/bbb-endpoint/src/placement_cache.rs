@@ -4,75 +4,90 @@
 //! changes (end, move, new backend session) forget the placement at once; another instance's
 //! changes are seen within the TTL, and until then the backend still answers truthfully for
 //! the meeting it holds (ended or gone).
+//!
+//! Both maps are bounded [`moka`] caches: a flood of new meetingIDs evicts the least useful
+//! entries instead of emptying the cache.
 
 use std::collections::HashMap;
-use std::hash::Hash;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use moka::Equivalent;
+use moka::sync::Cache;
 use store::Placement;
 
-/// Entries kept per map before it is emptied; bounds memory under a flood of distinct IDs.
-const CAPACITY: usize = 100_000;
-
-/// Values keyed by (an id, a meetingID), each with the time it was stored.
-type Timed<V> = RwLock<HashMap<(i64, String), (V, Instant)>>;
-
-/// Token id → client meetingID → the live placement it resolves to for that token, and when it
-/// was stored. Two levels, so that a lookup (on every hot call) borrows the meetingID instead of
-/// building a key.
-#[derive(Default)]
-struct Resolved {
-    by_token: HashMap<i64, HashMap<String, (Arc<Placement>, Instant)>>,
-    len: usize,
-}
+/// Token id → the live placement a client meetingID resolves to for that token.
+type ByToken = RwLock<HashMap<i64, Arc<Placement>>>;
 
 pub struct PlacementCache {
-    ttl: Duration,
-    resolved: RwLock<Resolved>,
+    /// Client meetingID → [`ByToken`]. Keyed by the meetingID first, which is the resolved
+    /// placement's own `client_meeting_id`, so that forgetting a placement is one removal
+    /// (whichever tokens resolved it), and a lookup on every hot call borrows the meetingID
+    /// instead of building a key.
+    resolved: Option<Cache<String, Arc<ByToken>>>,
     /// (group id, backend meetingID) → its placements, newest first.
-    by_backend: Timed<Vec<Placement>>,
+    by_backend: Option<Cache<BackendKey, Vec<Placement>>>,
+}
+
+#[derive(Hash, PartialEq, Eq)]
+struct BackendKey {
+    group_id: i64,
+    bbb_meeting_id: String,
+}
+
+/// A [`BackendKey`] borrowed, for lookups without building one; hashes as the owned key does
+/// (same fields, same order, `str` hashing as `String`).
+#[derive(Hash)]
+struct BackendKeyRef<'a> {
+    group_id: i64,
+    bbb_meeting_id: &'a str,
+}
+
+impl Equivalent<BackendKey> for BackendKeyRef<'_> {
+    fn equivalent(&self, key: &BackendKey) -> bool {
+        self.group_id == key.group_id && self.bbb_meeting_id == key.bbb_meeting_id
+    }
 }
 
 impl PlacementCache {
-    pub fn new(ttl: Duration) -> Self {
+    /// Entries live for `ttl` (none are kept when it is zero); each map keeps at most
+    /// `capacity` entries.
+    pub fn new(ttl: Duration, capacity: u64) -> Self {
+        let kept = !ttl.is_zero();
         PlacementCache {
-            ttl,
-            resolved: RwLock::default(),
-            by_backend: RwLock::default(),
+            resolved: kept.then(|| {
+                Cache::builder()
+                    .max_capacity(capacity)
+                    .time_to_live(ttl)
+                    .build()
+            }),
+            by_backend: kept.then(|| {
+                Cache::builder()
+                    .max_capacity(capacity)
+                    .time_to_live(ttl)
+                    .build()
+            }),
         }
     }
 
     pub fn resolved(&self, token_id: i64, client_id: &str) -> Option<Arc<Placement>> {
-        read(&self.resolved)
-            .by_token
-            .get(&token_id)?
-            .get(client_id)
-            .filter(|(_, at)| at.elapsed() < self.ttl)
-            .map(|(placement, _)| placement.clone())
+        let by_token = self.resolved.as_ref()?.get(client_id)?;
+        read(&by_token).get(&token_id).cloned()
     }
 
     pub fn remember_resolved(&self, token_id: i64, client_id: &str, placement: &Arc<Placement>) {
-        if self.ttl.is_zero() {
+        let Some(resolved) = &self.resolved else {
             return;
-        }
-        let mut resolved = write(&self.resolved);
-        if resolved.len >= CAPACITY {
-            *resolved = Resolved::default();
-        }
-        let entry = (placement.clone(), Instant::now());
-        let per_token = resolved.by_token.entry(token_id).or_default();
-        if per_token.insert(client_id.to_owned(), entry).is_none() {
-            resolved.len += 1;
-        }
+        };
+        let by_token = resolved.get_with_by_ref(client_id, Arc::default);
+        write(&by_token).insert(token_id, placement.clone());
     }
 
     pub fn by_backend(&self, group_id: i64, bbb_meeting_id: &str) -> Option<Vec<Placement>> {
-        fresh(
-            &self.by_backend,
-            &(group_id, bbb_meeting_id.to_owned()),
-            self.ttl,
-        )
+        self.by_backend.as_ref()?.get(&BackendKeyRef {
+            group_id,
+            bbb_meeting_id,
+        })
     }
 
     pub fn remember_by_backend(
@@ -81,50 +96,30 @@ impl PlacementCache {
         bbb_meeting_id: &str,
         placements: Vec<Placement>,
     ) {
-        if self.ttl.is_zero() {
-            return;
+        if let Some(by_backend) = &self.by_backend {
+            let key = BackendKey {
+                group_id,
+                bbb_meeting_id: bbb_meeting_id.to_owned(),
+            };
+            by_backend.insert(key, placements);
         }
-        insert(
-            &self.by_backend,
-            (group_id, bbb_meeting_id.to_owned()),
-            placements,
-        );
     }
 
     /// Forgets everything said about a placement, after this instance changed it.
     pub fn forget(&self, placement: &Placement) {
-        let mut resolved = write(&self.resolved);
-        let mut removed = 0;
-        resolved.by_token.retain(|_, per_token| {
-            let before = per_token.len();
-            per_token.retain(|_, (cached, _)| cached.id != placement.id);
-            removed += before - per_token.len();
-            !per_token.is_empty()
-        });
-        resolved.len -= removed;
-        write(&self.by_backend).remove(&(placement.group_id, placement.bbb_meeting_id.clone()));
+        if let Some(resolved) = &self.resolved {
+            resolved.invalidate(placement.client_meeting_id.as_str());
+        }
+        if let Some(by_backend) = &self.by_backend {
+            by_backend.invalidate(&BackendKeyRef {
+                group_id: placement.group_id,
+                bbb_meeting_id: &placement.bbb_meeting_id,
+            });
+        }
     }
 }
 
-fn fresh<K: Eq + Hash, V: Clone>(
-    map: &RwLock<HashMap<K, (V, Instant)>>,
-    key: &K,
-    ttl: Duration,
-) -> Option<V> {
-    read(map)
-        .get(key)
-        .filter(|(_, at)| at.elapsed() < ttl)
-        .map(|(value, _)| value.clone())
-}
-
-fn insert<K: Eq + Hash, V>(map: &RwLock<HashMap<K, (V, Instant)>>, key: K, value: V) {
-    let mut map = write(map);
-    if map.len() >= CAPACITY {
-        map.clear();
-    }
-    map.insert(key, (value, Instant::now()));
-}
-
+// The maps hold no invariant a panicking holder could break half-way.
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -157,7 +152,7 @@ mod tests {
 
     #[test]
     fn remembers_until_forgotten_or_expired() {
-        let cache = PlacementCache::new(Duration::from_secs(60));
+        let cache = PlacementCache::new(Duration::from_secs(60), 1000);
         let one = placement(1, "b1");
         let shared = Arc::new(one.clone());
         cache.remember_resolved(7, "room", &shared);
@@ -174,9 +169,8 @@ mod tests {
             cache.resolved(7, "other room").is_some(),
             "only that placement"
         );
-        assert_eq!(read(&cache.resolved).len, 1);
 
-        let expired = PlacementCache::new(Duration::from_millis(1));
+        let expired = PlacementCache::new(Duration::from_millis(1), 1000);
         expired.remember_resolved(7, "room", &shared);
         std::thread::sleep(Duration::from_millis(5));
         assert_eq!(expired.resolved(7, "room"), None);
@@ -184,8 +178,44 @@ mod tests {
 
     #[test]
     fn a_zero_ttl_remembers_nothing() {
-        let cache = PlacementCache::new(Duration::ZERO);
+        let cache = PlacementCache::new(Duration::ZERO, 1000);
         cache.remember_resolved(7, "room", &Arc::new(placement(1, "b1")));
         assert_eq!(cache.resolved(7, "room"), None);
+    }
+
+    #[test]
+    fn a_flood_of_new_meeting_ids_neither_grows_the_cache_nor_empties_it() {
+        let cache = PlacementCache::new(Duration::from_secs(60), 100);
+        let hot = Arc::new(placement(1, "hot"));
+        cache.remember_resolved(7, "hot room", &hot);
+        cache.remember_by_backend(1, "hot", vec![placement(1, "hot")]);
+        // One meeting polled all along while a flood of new meetingIDs passes by.
+        for n in 0..1_000 {
+            let id = format!("flood-{n}");
+            cache.remember_resolved(7, &id, &Arc::new(placement(n + 2, &id)));
+            cache.remember_by_backend(1, &id, vec![placement(n + 2, &id)]);
+            assert_eq!(
+                cache.resolved(7, "hot room"),
+                Some(hot.clone()),
+                "after {n}"
+            );
+            assert!(cache.by_backend(1, "hot").is_some(), "after {n}");
+        }
+        let resolved = cache.resolved.as_ref().unwrap();
+        let by_backend = cache.by_backend.as_ref().unwrap();
+        resolved.run_pending_tasks();
+        by_backend.run_pending_tasks();
+        assert!(resolved.entry_count() <= 100, "{}", resolved.entry_count());
+        assert!(
+            by_backend.entry_count() <= 100,
+            "{}",
+            by_backend.entry_count()
+        );
+        assert_eq!(
+            cache.resolved(7, "hot room"),
+            Some(hot),
+            "the used entry stays"
+        );
+        assert!(cache.by_backend(1, "hot").is_some(), "the used entry stays");
     }
 }

@@ -67,14 +67,23 @@ pub fn json(body: impl actix_web::body::MessageBody + 'static) -> HttpResponse {
         .body(body)
 }
 
+/// The messageKey of a `FAILED` answer that is not an [`EndpointError`](crate::EndpointError)
+/// (the text-track calls' JSON), kept on the response for the request metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct FailedOutcome(pub &'static str);
+
 /// The JSON failure of the text-track calls: `{"response":{"returncode":"FAILED",…}}`.
 pub fn json_failed(key: &str, message: &str) -> HttpResponse {
-    json(
+    let mut response = json(
         serde_json::json!({
             "response": {"returncode": "FAILED", "messageKey": key, "message": message}
         })
         .to_string(),
-    )
+    );
+    response
+        .extensions_mut()
+        .insert(FailedOutcome(crate::error::outcome_of_key(key)));
+    response
 }
 
 /// `GET /bigbluebutton/api`: the version document, which needs no checksum.

@@ -839,4 +839,6 @@ fn referenced(reference: &BytesRef<'_>) -> Option<Cow<'static, str>> {
 }
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;

@@ -2,21 +2,28 @@
 //! dispatching to the call. Whatever happens inside — a failed call, a store error, even a
 //! panic — the client gets a BBB document.
 
-use std::borrow::Cow;
+use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
 
-use actix_web::http::header::CONTENT_TYPE;
+use actix_web::http::Method;
+use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
 use actix_web::{HttpRequest, HttpResponse, guard, web};
 use bbb_client::checksum::{ChecksumParamError, split_checksum};
 use bbb_client::{Params, RawBody};
 use futures_util::{FutureExt, StreamExt};
+use metrics::FrontDoor;
 use uuid::Uuid;
 
-use crate::auth::Signed;
+use crate::auth::{Signed, TokenEntry};
 use crate::call::{BodyKind, Call};
 use crate::error::EndpointError;
 use crate::forward::Ctx;
-use crate::{Endpoint, Shared, callbacks, listing, meetings, recordings, reply};
+use crate::{
+    Endpoint, EndpointSettings, Shared, UnsignedFormParams, callbacks, listing, meetings,
+    recordings, reply,
+};
 
 /// Mounts the endpoint: `/bigbluebutton/api[/{call}]` (token found among the Host's site's
 /// tokens), `/t/{token guid}/bigbluebutton/api[/{call}]` (token named by the path), and
@@ -95,13 +102,14 @@ impl<'a> ApiPath<'a> {
 }
 
 /// The version document answers without a checksum, as bbb-web's does.
-async fn index() -> HttpResponse {
+fn index() -> HttpResponse {
     reply::version()
 }
 
-async fn unsupported() -> HttpResponse {
-    actix_web::ResponseError::error_response(&EndpointError::UnsupportedRequest)
-}
+/// The `call` label of the request metrics for what the path names: a known call's name, or a
+/// fixed word, never the client's text.
+const INDEX_LABEL: &str = "index";
+const UNKNOWN_LABEL: &str = "unknown";
 
 /// Who the request says it is.
 enum Caller<'a> {
@@ -114,13 +122,29 @@ async fn site_wide(
     payload: web::Payload,
     endpoint: web::Data<Endpoint>,
 ) -> HttpResponse {
+    let started = Instant::now();
     let call = match ApiPath::parse(req.match_info().unprocessed()) {
-        ApiPath::Index => return index().await,
-        ApiPath::Unsupported => return unsupported().await,
+        ApiPath::Index => return observed(&endpoint, INDEX_LABEL, started, Ok(index())),
+        ApiPath::Unsupported => {
+            return observed(
+                &endpoint,
+                UNKNOWN_LABEL,
+                started,
+                Err(EndpointError::UnsupportedRequest),
+            );
+        }
         ApiPath::Call(call) => call,
     };
     let host = req.connection_info().host().to_owned();
-    respond(&req, call, payload, &endpoint, Caller::Site { host: &host }).await
+    respond(
+        &req,
+        call,
+        payload,
+        &endpoint,
+        Caller::Site { host: &host },
+        started,
+    )
+    .await
 }
 
 async fn per_token(
@@ -128,61 +152,99 @@ async fn per_token(
     payload: web::Payload,
     endpoint: web::Data<Endpoint>,
 ) -> HttpResponse {
+    let started = Instant::now();
     let (token, call) = match ApiPath::per_token(req.match_info().unprocessed()) {
+        Some((_, ApiPath::Index)) => {
+            return observed(&endpoint, INDEX_LABEL, started, Ok(index()));
+        }
         // The scope's guard let only API paths in.
-        None => return unsupported().await,
-        Some((_, ApiPath::Index)) => return index().await,
-        Some((_, ApiPath::Unsupported)) => return unsupported().await,
+        None | Some((_, ApiPath::Unsupported)) => {
+            return observed(
+                &endpoint,
+                UNKNOWN_LABEL,
+                started,
+                Err(EndpointError::UnsupportedRequest),
+            );
+        }
         Some((token, ApiPath::Call(call))) => (token, call),
     };
     let guid = Uuid::parse_str(token).ok();
-    respond(&req, call, payload, &endpoint, Caller::Token(guid)).await
+    respond(&req, call, payload, &endpoint, Caller::Token(guid), started).await
 }
 
 async fn respond(
     req: &HttpRequest,
-    call: &str,
+    call_name: &str,
     payload: web::Payload,
     endpoint: &Endpoint,
     caller: Caller<'_>,
+    started: Instant,
 ) -> HttpResponse {
+    let call = Call::from_name(call_name);
     // Boxed: the future of a call is kilobytes large, and actix moves its handler's future
     // about; a box is cheaper than copying it.
     let future = Box::pin(handle(req, call, payload, &endpoint.inner, caller));
     let handled = AssertUnwindSafe(future).catch_unwind().await;
+    let label = call.map_or(UNKNOWN_LABEL, Call::name);
     match handled {
-        Ok(Ok(response)) => response,
-        Ok(Err(error)) => actix_web::ResponseError::error_response(&error),
-        Err(_) => actix_web::ResponseError::error_response(&EndpointError::Internal(format!(
-            "a handler of {call} panicked"
-        ))),
+        Ok(result) => observed(endpoint, label, started, result),
+        Err(_) => observed(
+            endpoint,
+            label,
+            started,
+            Err(EndpointError::Internal(format!(
+                "a handler of {label} panicked"
+            ))),
+        ),
     }
+}
+
+/// The answer to a request, counted in the metrics (when the endpoint has them) by call and
+/// outcome: `ok`, or the messageKey of a `FAILED` answer.
+fn observed(
+    endpoint: &Endpoint,
+    call: &'static str,
+    started: Instant,
+    result: Result<HttpResponse, EndpointError>,
+) -> HttpResponse {
+    let (response, outcome) = match result {
+        Ok(response) => {
+            let outcome = response
+                .extensions()
+                .get::<reply::FailedOutcome>()
+                .map_or("ok", |failed| failed.0);
+            (response, outcome)
+        }
+        Err(error) => (
+            actix_web::ResponseError::error_response(&error),
+            error.outcome(),
+        ),
+    };
+    if let Some(metrics) = &endpoint.inner.settings.metrics {
+        metrics.observe_known(FrontDoor::Bbb, call, outcome, started.elapsed());
+    }
+    response
 }
 
 async fn handle(
     req: &HttpRequest,
-    call_name: &str,
+    call: Option<Call>,
     payload: web::Payload,
     shared: &Shared,
     caller: Caller<'_>,
 ) -> Result<HttpResponse, EndpointError> {
-    let call = Call::from_name(call_name).ok_or(EndpointError::UnsupportedRequest)?;
+    let call = call.ok_or(EndpointError::UnsupportedRequest)?;
     if !call.allows(req.method()) {
         return Err(EndpointError::UnsupportedRequest);
     }
-    let body = read_body(payload, shared.settings.max_body_bytes).await?;
-    let request = Request::parse(call, req, body)?;
-    let signed = Signed {
-        call: call.name(),
-        query: &request.signed_query,
-        checksum: &request.checksum,
-        legacy_text: call.is_recording_call(),
-    };
-    let entry = match caller {
-        Caller::Site { host } => shared.auth.by_site(&shared.store, host, &signed).await?,
-        Caller::Token(Some(guid)) => shared.auth.by_guid(&shared.store, guid, &signed).await?,
-        Caller::Token(None) => return Err(signed_failure(call)),
-    };
+    let Authenticated {
+        entry,
+        params,
+        forwarded_body,
+    } = authenticated_request(call, req, payload, shared, &caller).await?;
+    if let Some(metrics) = &shared.settings.metrics {
+        metrics.token_request(entry.token.id);
+    }
     if entry.take_touch() {
         let store = shared.store.clone();
         let token_id = entry.token.id;
@@ -197,9 +259,8 @@ async fn handle(
         shared,
         entry: &entry,
         token: &entry.token,
-        request: req,
-        params: request.params,
-        body: request.forwarded_body,
+        params,
+        body: forwarded_body,
     };
     // The busiest calls run in place; the others are boxed, so that the future of every call
     // is not as large as the largest (create, the recording calls), which costs a large
@@ -232,90 +293,236 @@ fn signed_failure(call: Call) -> EndpointError {
     }
 }
 
-/// A request body, read up to `limit` bytes.
-async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::Bytes, EndpointError> {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|error| EndpointError::Internal(format!("reading the body: {error}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(EndpointError::BodyTooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
-
-/// A request taken apart as bbb-web takes it apart (spec §1.1, §1.2).
-struct Request<'a> {
-    checksum: Cow<'a, str>,
-    /// The raw URL query without the checksum: what the checksum covers.
-    signed_query: String,
-    /// URL parameters and form-body parameters, checksum removed.
+/// A request whose checksum verified, taken apart as bbb-web takes it apart (spec §1.1, §1.2).
+struct Authenticated {
+    entry: Arc<TokenEntry>,
+    /// The signed URL parameters, then the form body's (checksum removed).
     params: Params,
     /// An XML or multipart body, forwarded as it is.
     forwarded_body: Option<RawBody>,
 }
 
-impl<'a> Request<'a> {
-    fn parse(call: Call, req: &'a HttpRequest, body: web::Bytes) -> Result<Self, EndpointError> {
-        let raw_query = req.query_string();
-        let mut body_params = Params::new();
-        let mut forwarded_body = None;
-        if !body.is_empty() {
-            let content_type = req
-                .headers()
-                .get(CONTENT_TYPE)
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or_default();
-            match call.body_kind(content_type) {
-                Some(BodyKind::Form) => {
-                    body_params = Params::from_query(&String::from_utf8_lossy(&body))
+/// Authenticates a request and reads what it carries, doing as little as possible before the
+/// checksum has verified: the query's length and parameter count are checked before it is
+/// parsed or hashed; a body is read before authentication only when the checksum can be
+/// nowhere else (a form POST without one in the URL), and then at most `max_body_bytes` of
+/// it; XML and multipart uploads (up to `max_upload_bytes`) only after.
+async fn authenticated_request(
+    call: Call,
+    req: &HttpRequest,
+    payload: web::Payload,
+    shared: &Shared,
+    caller: &Caller<'_>,
+) -> Result<Authenticated, EndpointError> {
+    let settings = &shared.settings;
+    let raw_query = req.query_string();
+    let url_params = count_params(raw_query.as_bytes());
+    if raw_query.len() > settings.max_query_bytes {
+        return Err(EndpointError::QueryTooLong);
+    }
+    if url_params > settings.max_params {
+        return Err(EndpointError::TooManyParams);
+    }
+    // bbb-web merges a form body into the parameters on POST only (and only the calls it
+    // routes POST to, which `Call::allows` checked); a body sent with GET it ignores, and so
+    // does the endpoint: it is never read. Reading it would be work before authentication,
+    // and merging it would forward parameters no checksum covers — a viewer's signed join URL
+    // sent again with `role=MODERATOR` in a body. Ignored rather than refused because that is
+    // what BBB does, so no client that works with BBB breaks.
+    let body = if req.method() == Method::POST {
+        DeclaredBody::of(req)
+    } else {
+        None
+    };
+    let (entry, signed_query, form, forwarded_body) = match split_checksum(raw_query) {
+        Ok(split) => {
+            let entry = authenticate(shared, caller, call, &split.signed, split.checksum).await?;
+            let (form, forwarded_body) = match body {
+                Some(body) => {
+                    read_after_authentication(call, body, payload, url_params, settings).await?
                 }
-                Some(BodyKind::Xml | BodyKind::Multipart) => {
-                    forwarded_body = Some(RawBody {
-                        content_type: content_type.to_owned(),
-                        bytes: body,
-                    })
-                }
-                None => return Err(EndpointError::UnsupportedContentType),
+                None => (Params::new(), None),
+            };
+            // A second checksum, in the body, is one parameter in both places.
+            if form.get("checksum").is_some() {
+                return Err(signed_failure(call));
             }
+            (entry, split.signed, form, forwarded_body)
         }
-        // The checksum stands in the URL, or (form POST) in the body; either way it covers the
-        // URL query only, as in bbb-web. Form-body parameters are not signed there either.
-        let (checksum, signed_query) = match split_checksum(raw_query) {
-            Ok(split) => (Cow::Borrowed(split.checksum), split.signed),
-            Err(ChecksumParamError::Missing) => {
-                let mut in_body = body_params.iter().filter(|(name, _)| *name == "checksum");
-                match (in_body.next(), in_body.next()) {
-                    (Some((_, value)), None) if !value.is_empty() => {
-                        (Cow::Owned(value.to_owned()), raw_query.to_owned())
-                    }
-                    _ => return Err(signed_failure(call)),
-                }
-            }
-            Err(ChecksumParamError::Duplicate) => return Err(signed_failure(call)),
-        };
-        let mut params = Params::from_query(&signed_query);
-        // bbb-web refuses a parameter sent both in the URL and in the body.
-        if body_params
-            .iter()
-            .any(|(name, _)| name != "checksum" && params.get(name).is_some())
-        {
+        // bbb-web also takes the checksum from a form body; it still covers the URL query
+        // only. Only a form body can hold it, so only a form body is read, and only as much
+        // as any form may be.
+        Err(ChecksumParamError::Missing) => {
+            let Some(body) = body.filter(|body| body.kind(call) == Some(BodyKind::Form)) else {
+                return Err(signed_failure(call));
+            };
+            let bytes = read_body(payload, &body, settings.max_body_bytes).await?;
+            let mut form = parse_form(&bytes, url_params, settings.max_params)?;
+            let checksum = take_only_checksum(&mut form).ok_or_else(|| signed_failure(call))?;
+            let entry = authenticate(shared, caller, call, raw_query, &checksum).await?;
+            (entry, raw_query.to_owned(), form, None)
+        }
+        Err(ChecksumParamError::Duplicate) => return Err(signed_failure(call)),
+    };
+    if !form.is_empty() && settings.unsigned_form_params == UnsignedFormParams::Refuse {
+        return Err(EndpointError::UnsignedFormParams);
+    }
+    let mut params = Params::from_query(&signed_query);
+    // A percent-encoded name (`%63hecksum`) is `checksum` once decoded, as the servlet decodes
+    // it: bbb-web would see two checksums, and forwarding it would make the backend refuse the
+    // gateway's own signature.
+    if params.get("checksum").is_some() {
+        return Err(signed_failure(call));
+    }
+    if !form.is_empty() {
+        // bbb-web refuses a parameter sent both in the URL and in the body. One pass over
+        // each side: the sides are bounded by `max_params`, but not small.
+        let in_url: HashSet<&str> = params.iter().map(|(name, _)| name).collect();
+        if form.iter().any(|(name, _)| in_url.contains(name)) {
             return Err(signed_failure(call));
         }
-        params.extend(
-            body_params
-                .into_iter()
-                .filter(|(name, _)| name != "checksum"),
-        );
-        Ok(Request {
-            checksum,
-            signed_query,
-            params,
-            forwarded_body,
+        params.extend(form);
+    }
+    Ok(Authenticated {
+        entry,
+        params,
+        forwarded_body,
+    })
+}
+
+/// The token whose secret verifies `checksum` over `call` and `query`.
+async fn authenticate(
+    shared: &Shared,
+    caller: &Caller<'_>,
+    call: Call,
+    query: &str,
+    checksum: &str,
+) -> Result<Arc<TokenEntry>, EndpointError> {
+    let signed = Signed {
+        call: call.name(),
+        query,
+        checksum,
+        legacy_text: call.is_recording_call(),
+    };
+    match caller {
+        Caller::Site { host } => shared.auth.by_site(&shared.store, host, &signed).await,
+        Caller::Token(Some(guid)) => shared.auth.by_guid(&shared.store, *guid, &signed).await,
+        Caller::Token(None) => Err(signed_failure(call)),
+    }
+}
+
+/// The body of an authenticated POST: form parameters (up to `max_body_bytes`), or an upload
+/// to forward (up to `max_upload_bytes`).
+async fn read_after_authentication(
+    call: Call,
+    body: DeclaredBody<'_>,
+    payload: web::Payload,
+    url_params: usize,
+    settings: &EndpointSettings,
+) -> Result<(Params, Option<RawBody>), EndpointError> {
+    match body.kind(call) {
+        Some(BodyKind::Form) => {
+            let bytes = read_body(payload, &body, settings.max_body_bytes).await?;
+            Ok((parse_form(&bytes, url_params, settings.max_params)?, None))
+        }
+        Some(BodyKind::Xml | BodyKind::Multipart) => {
+            let bytes = read_body(payload, &body, settings.max_upload_bytes).await?;
+            let upload = RawBody {
+                content_type: body.content_type.to_owned(),
+                bytes,
+            };
+            Ok((Params::new(), Some(upload)))
+        }
+        None => Err(EndpointError::UnsupportedContentType),
+    }
+}
+
+/// A request body as its headers announce it, before any of it is read.
+struct DeclaredBody<'a> {
+    content_type: &'a str,
+    /// `Content-Length`; `None` for a chunked body.
+    length: Option<u64>,
+}
+
+impl<'a> DeclaredBody<'a> {
+    /// The body a request announces, if any (spec §1.2: Content-Length > 0 or a
+    /// Transfer-Encoding).
+    fn of(req: &'a HttpRequest) -> Option<Self> {
+        let headers = req.headers();
+        let length = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok());
+        let chunked = headers.contains_key(TRANSFER_ENCODING);
+        if !chunked && length.unwrap_or(0) == 0 {
+            return None;
+        }
+        let content_type = headers
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        Some(DeclaredBody {
+            content_type,
+            length: if chunked { None } else { length },
         })
     }
+
+    fn kind(&self, call: Call) -> Option<BodyKind> {
+        call.body_kind(self.content_type)
+    }
+}
+
+/// Reads a body of at most `limit` bytes. A longer announced length is refused before anything
+/// is read; a chunked body as soon as it passes the limit.
+async fn read_body(
+    mut payload: web::Payload,
+    body: &DeclaredBody<'_>,
+    limit: usize,
+) -> Result<web::Bytes, EndpointError> {
+    let announced = match body.length {
+        Some(length) if length > limit as u64 => return Err(EndpointError::BodyTooLarge),
+        Some(length) => length as usize,
+        None => 0,
+    };
+    let mut bytes = web::BytesMut::with_capacity(announced);
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| EndpointError::UnreadableBody)?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(EndpointError::BodyTooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes.freeze())
+}
+
+/// How many parameters a query or form body holds, counted before it is parsed (empty pairs
+/// count too: an upper bound).
+fn count_params(query: &[u8]) -> usize {
+    if query.is_empty() {
+        0
+    } else {
+        memchr::memchr_iter(b'&', query).count() + 1
+    }
+}
+
+/// The parameters of a form body, if it and the URL together hold at most `max_params`.
+fn parse_form(bytes: &[u8], url_params: usize, max_params: usize) -> Result<Params, EndpointError> {
+    if url_params + count_params(bytes) > max_params {
+        return Err(EndpointError::TooManyParams);
+    }
+    Ok(form_urlencoded::parse(bytes).into_owned().collect())
+}
+
+/// Removes the one non-empty `checksum` of a form body; `None` if there is none, an empty one,
+/// or more than one.
+fn take_only_checksum(form: &mut Params) -> Option<String> {
+    let mut checksums = form.iter().filter(|(name, _)| *name == "checksum");
+    let checksum = match (checksums.next(), checksums.next()) {
+        (Some((_, value)), None) if !value.is_empty() => value.to_owned(),
+        _ => return None,
+    };
+    form.remove("checksum");
+    Some(checksum)
 }
 
 #[cfg(test)]

@@ -298,3 +298,55 @@ async fn create_on_a_server_that_just_died_is_placed_elsewhere_at_once() {
     assert_eq!(element(&body, "returncode"), Some("FAILED"), "{body}");
     h.stop().await;
 }
+
+/// A server row whose URL no BBB call can be made with, as an older database may hold (the
+/// store itself takes it: the URL rule is applied by the service when servers are written).
+async fn add_unusable_server(h: &Harness, name: &str, api_url: &str) -> i64 {
+    h.store()
+        .servers()
+        .add(store::NewServer {
+            group_id: h.group.id,
+            name: name.to_owned(),
+            api_url: api_url.to_owned(),
+            secret: store::Secret::new("a-secret-of-the-bad-row"),
+            weight: 100,
+            state: ServerState::Enabled,
+        })
+        .await
+        .unwrap()
+        .id
+}
+
+#[tokio::test]
+async fn one_unusable_server_row_does_not_break_its_group() {
+    let h = Harness::start(2).await;
+    let bad =
+        add_unusable_server(&h, "bad", "https://bbb.example.org/bigbluebutton/api/?x=1").await;
+    let tok = h.token("lms", TokenScope::Token, None).await;
+    let api = h.api(&tok);
+    // Not polled yet, and the heaviest: were it kept, the balancer would pick it first.
+    for n in 0..3 {
+        let created = h
+            .client
+            .create(&api, &CreateMeeting::new(format!("room-{n}"), "Room"))
+            .await
+            .unwrap();
+        assert_eq!(created.meeting_id, format!("room-{n}"));
+        let placement = h.placement(&tok, &format!("room-{n}")).await;
+        assert!(h.server_ids.contains(&placement.server_id));
+    }
+    let listed = h.client.get_meetings(&api).await.unwrap();
+    assert_eq!(listed.len(), 3);
+    let running = h.client.is_meeting_running(&api, "room-0").await.unwrap();
+    assert!(!running);
+    // The poller records the bad row as failed and goes on with the others.
+    h.poll().await;
+    let polled = h.store().servers().get(bad).await.unwrap();
+    assert_eq!(polled.health, ServerHealth::Unhealthy);
+    assert!(polled.last_poll_error.unwrap().contains("query"));
+    for id in &h.server_ids {
+        let good = h.store().servers().get(*id).await.unwrap();
+        assert_eq!(good.health, ServerHealth::Healthy);
+    }
+    h.stop().await;
+}

@@ -1,5 +1,7 @@
-//! Requests the simulated server makes on its own: the end callback (`meta_endCallbackUrl`),
-//! the recording-ready callback (`meta_bbb-recording-ready-url`) and bbb-webhooks events.
+//! Requests the simulated server makes on its own: the end callbacks (`meta_endCallbackUrl`,
+//! and the create parameter `meetingEndedURL`),
+//! the recording-ready callback (`meta_bbb-recording-ready-url`, else `bn-`, else `canvas-`),
+//! the analytics callback (`meta_analytics-callback-url`) and bbb-webhooks events.
 //! Delivery runs in the background and never affects an API call's answer.
 
 use std::time::Duration;
@@ -9,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bbb_client::checksum::ChecksumAlgorithm;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
+use sha2::{Sha256, Sha512};
 use tokio::sync::mpsc;
 
 use crate::ids::now_millis;
@@ -19,11 +21,22 @@ use crate::ids::now_millis;
 pub enum Delivery {
     /// GET to the meeting's end callback URL, `recordingmarks` appended.
     MeetingEnded { url: String, recording_marks: bool },
+    /// GET the create's `meetingEndedURL` as it is.
+    MeetingEndedUrl { url: String },
     /// POST `signed_parameters=<JWT>` to the recording-ready URL.
     RecordingReady {
         url: String,
         meeting_id: String,
         record_id: String,
+    },
+    /// POST the meeting's events as JSON to `meta_analytics-callback-url`, authorised by an
+    /// HS512 JWT `{"exp"}` (`Authorization: Bearer`), as BBB's post_events analytics script.
+    Analytics {
+        url: String,
+        meeting_id: String,
+        internal_meeting_id: String,
+        meeting_name: String,
+        metadata: std::collections::BTreeMap<String, String>,
     },
     /// POST one bbb-webhooks event to a hook's callback URL.
     Webhook { callback_url: String, event: Value },
@@ -87,6 +100,7 @@ impl Sender {
                 self.client
                     .get(format!("{url}{separator}recordingmarks={recording_marks}"))
             }
+            Delivery::MeetingEndedUrl { url } => self.client.get(url),
             Delivery::RecordingReady {
                 url,
                 meeting_id,
@@ -100,6 +114,24 @@ impl Sender {
                     .post(url)
                     .header("content-type", "application/x-www-form-urlencoded")
                     .body(body)
+            }
+            Delivery::Analytics {
+                url,
+                meeting_id,
+                internal_meeting_id,
+                meeting_name,
+                metadata,
+            } => {
+                let body = analytics_body(meeting_id, internal_meeting_id, meeting_name, metadata);
+                self.client
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .header(
+                        "authorization",
+                        format!("Bearer {}", analytics_token(&self.secret)),
+                    )
+                    .header("user-agent", "BigBlueButton Analytics Callback")
+                    .body(body.to_string())
             }
             Delivery::Webhook { .. } => return,
         };
@@ -167,6 +199,43 @@ pub fn recording_ready_token(meeting_id: &str, record_id: &str, secret: &str) ->
     let signing_input = format!("{header}.{payload}");
     // HMAC takes keys of any length, so this cannot fail.
     let signature = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
+        Ok(mut mac) => {
+            mac.update(signing_input.as_bytes());
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        }
+        Err(_) => String::new(),
+    };
+    format!("{signing_input}.{signature}")
+}
+
+/// The body of the analytics callback: BBB's `{version, meeting_id, internal_meeting_id,
+/// data}` with the parsed events in `data` (here the meeting's name and metadata only; BBB
+/// strips `meeting_id` from the metadata).
+pub fn analytics_body(
+    meeting_id: &str,
+    internal_meeting_id: &str,
+    meeting_name: &str,
+    metadata: &std::collections::BTreeMap<String, String>,
+) -> Value {
+    let mut metadata = metadata.clone();
+    metadata.remove("meeting_id");
+    json!({
+        "version": "1.0",
+        "meeting_id": meeting_id,
+        "internal_meeting_id": internal_meeting_id,
+        "data": {"meeting_name": meeting_name, "metadata": metadata, "attendees": []},
+    })
+}
+
+/// The analytics callback's bearer token: an HS512 JWT `{"exp": now + 24 h}` signed with the
+/// server's secret, as BBB's `post_events_analytics_callback` script makes it.
+pub fn analytics_token(secret: &str) -> String {
+    let header = URL_SAFE_NO_PAD.encode(json!({"alg": "HS512", "typ": "JWT"}).to_string());
+    let expires = now_millis() / 1000 + 24 * 3600;
+    let payload = URL_SAFE_NO_PAD.encode(json!({"exp": expires}).to_string());
+    let signing_input = format!("{header}.{payload}");
+    // HMAC takes keys of any length, so this cannot fail.
+    let signature = match Hmac::<Sha512>::new_from_slice(secret.as_bytes()) {
         Ok(mut mac) => {
             mac.update(signing_input.as_bytes());
             URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())

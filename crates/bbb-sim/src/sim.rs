@@ -212,8 +212,30 @@ impl Sim {
             "meeting-ended",
             || json!({"meeting": meeting_ids(&meeting)}),
         );
+        // bbb-web's server-side end callback (`meetingEndedURL`, not shown in metadata): a GET
+        // of the URL as it is.
+        if let Some((_, url)) = meeting
+            .create_params
+            .iter()
+            .find(|(name, value)| name == "meetingEndedURL" && !value.is_empty())
+        {
+            self.outbox
+                .send(Delivery::MeetingEndedUrl { url: url.clone() });
+        }
+        // BBB's post_events analytics script, run once the meeting's events are archived
+        // (bbb-web keeps them when `meetingKeepEvents` or `keepEvents` is set; the simulator
+        // always does).
+        if let Some(url) = meeting.metadata.get("analytics-callback-url") {
+            self.outbox.send(Delivery::Analytics {
+                url: url.clone(),
+                meeting_id: meeting.meeting_id.clone(),
+                internal_meeting_id: meeting.internal_meeting_id.clone(),
+                meeting_name: meeting.name.clone(),
+                metadata: meeting.metadata.clone(),
+            });
+        }
         if let Some(recording) = recording {
-            if let Some(url) = meeting.metadata.get("bbb-recording-ready-url") {
+            if let Some(url) = recording_ready_url(&meeting.metadata) {
                 self.outbox.send(Delivery::RecordingReady {
                     url: url.clone(),
                     meeting_id: meeting.meeting_id.clone(),
@@ -381,6 +403,18 @@ impl Deref for StateReader<'_> {
 struct RenderedDocuments {
     revision: u64,
     documents: HashMap<String, String>,
+}
+
+/// The URL BBB's recording-ready script posts to: `bbb-recording-ready-url`, else (for some
+/// third-party integrations) `bn-recording-ready-url`, else `canvas-recording-ready-url`.
+fn recording_ready_url(metadata: &std::collections::BTreeMap<String, String>) -> Option<&String> {
+    [
+        "bbb-recording-ready-url",
+        "bn-recording-ready-url",
+        "canvas-recording-ready-url",
+    ]
+    .into_iter()
+    .find_map(|name| metadata.get(name))
 }
 
 fn meeting_ids(meeting: &Meeting) -> Value {

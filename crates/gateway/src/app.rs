@@ -8,7 +8,7 @@ use service::bbb::{Balancer, events::MeetingWatchers};
 use store::Store;
 
 use crate::{
-    auth::{TokenIssuer, TokenVerifier},
+    auth::{LoginThrottle, TokenIssuer, TokenVerifier},
     config::Config,
     error::GatewayError,
     graphql::{self, GatewaySchema},
@@ -30,6 +30,12 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The process's watchers of live meetings, shared by every `meetingEvents` subscription.
     pub meeting_watchers: MeetingWatchers,
+    /// Failed-login counters and the bound on concurrent password verifications.
+    pub login_throttle: Arc<LoginThrottle>,
+    /// Missed meeting URL lookups per client, against slug guessing.
+    pub slug_throttle: Arc<graphql::SlugLookupThrottle>,
+    /// Authenticates the callback URLs the BBB endpoint hands to BBB (from `secret_key`).
+    pub relay_key: bbb_endpoint::RelayKey,
 }
 
 impl AppState {
@@ -39,6 +45,9 @@ impl AppState {
             .timeout(config.bbb.request_timeout)
             .connect_timeout(config.bbb.connect_timeout)
             .user_agent(concat!("bbb-gateway/", env!("CARGO_PKG_VERSION")))
+            // Server URLs are a group admin's choice: every connection to one is held to the
+            // operator's outbound rule (poller, BBB endpoint, GraphQL live calls alike).
+            .outbound_policy(config.outbound_policy()?)
             .build()?;
         let meeting_watchers = MeetingWatchers::new(
             store.clone(),
@@ -46,7 +55,10 @@ impl AppState {
             config.graphql.subscription_poll_interval,
         );
         Ok(AppState {
+            relay_key: config.relay_key()?,
             tokens: Arc::new(TokenIssuer::from_config(&config)?),
+            login_throttle: Arc::new(LoginThrottle::new(&config.login)),
+            slug_throttle: Arc::new(graphql::SlugLookupThrottle::new(&config.graphql)),
             verifier: Arc::new(TokenVerifier::from_config(&config)?),
             config: Arc::new(config),
             store,

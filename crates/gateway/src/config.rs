@@ -78,6 +78,10 @@ pub struct Config {
     pub poller: PollerConfig,
     pub graphql: GraphqlConfig,
     pub http: HttpConfig,
+    pub endpoint: EndpointConfig,
+    pub cors: CorsConfig,
+    pub outbound: OutboundConfig,
+    pub login: LoginConfig,
     pub log: LogConfig,
 }
 
@@ -94,6 +98,10 @@ impl Default for Config {
             poller: PollerConfig::default(),
             graphql: GraphqlConfig::default(),
             http: HttpConfig::default(),
+            endpoint: EndpointConfig::default(),
+            cors: CorsConfig::default(),
+            outbound: OutboundConfig::default(),
+            login: LoginConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -196,10 +204,33 @@ impl Default for PollerConfig {
 pub struct GraphqlConfig {
     pub max_depth: usize,
     pub max_complexity: usize,
+    /// Most root fields of mutations (aliases included) one operation, and one batch, may
+    /// carry: each is an action (a BBB call, a write), and aliases repeat one at will.
+    pub max_mutation_fields: usize,
+    /// Lookups of meeting URL slugs (`meetingByUrl`, `joinMeetingByUrl`) that find nothing,
+    /// per client address (as `login` takes it) and `slug_miss_window`; then `RATE_LIMITED`.
+    /// Slugs are short: without a bound they could be guessed until one admits guests.
+    pub max_slug_misses_per_client: u32,
+    #[serde(with = "humantime_serde")]
+    pub slug_miss_window: Duration,
     /// How often a meeting with `meetingEvents` subscribers is asked for its live state: the
     /// most an event can lag behind BBB, against one BBB call per interval per meeting.
     #[serde(with = "humantime_serde")]
     pub subscription_poll_interval: Duration,
+    /// The directory of the offline GraphiQL bundle (`graphiql.js`, `graphiql.css`), built
+    /// from npm packages by `npm ci && npm run build` in `crates/gateway/graphiql`.
+    pub graphiql_assets: PathBuf,
+    /// Most bytes of documents the automatic persisted queries cache holds (per instance).
+    pub persisted_queries_cache_bytes: u64,
+    /// A JSON file mapping SHA-256 hashes to documents: when set, only these documents run.
+    pub trusted_documents: Option<PathBuf>,
+    /// How long a `/graphql/ws` connection may stay open without `connection_init`: an open
+    /// socket holds memory and a file descriptor, and says nothing about who holds it.
+    #[serde(with = "humantime_serde")]
+    pub ws_init_timeout: Duration,
+    /// Most operations running at once on one `/graphql/ws` connection; a further one is
+    /// refused (the connection stays). Each holds a stream and a permission recheck.
+    pub ws_max_operations: usize,
 }
 
 impl Default for GraphqlConfig {
@@ -208,7 +239,18 @@ impl Default for GraphqlConfig {
         GraphqlConfig {
             max_depth: 16,
             max_complexity: 1000,
+            max_mutation_fields: 10,
+            // A mistyped or expired link now and then, not a search.
+            max_slug_misses_per_client: 30,
+            slug_miss_window: Duration::from_secs(15 * 60),
             subscription_poll_interval: Duration::from_secs(2),
+            // Where `npm run build` puts it, relative to the repository root, from which
+            // `cargo run` is started; the Docker image sets its own path.
+            graphiql_assets: PathBuf::from("crates/gateway/graphiql/dist"),
+            persisted_queries_cache_bytes: 8 * 1024 * 1024,
+            trusted_documents: None,
+            ws_init_timeout: Duration::from_secs(10),
+            ws_max_operations: 100,
         }
     }
 }
@@ -230,6 +272,170 @@ impl Default for HttpConfig {
             max_body_bytes: 256 * 1024,
             shutdown_timeout: Duration::from_secs(30),
         }
+    }
+}
+
+/// Limits of the `login` mutation against password guessing (see `auth::LoginThrottle`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LoginConfig {
+    /// Failed logins of one username (in one site, from anywhere) per `window`; then
+    /// `RATE_LIMITED` until the window ends, even with the right password.
+    pub max_failures_per_user: u32,
+    /// Failed logins from one client address (an IPv6 /64) per `window`, whatever usernames.
+    pub max_failures_per_client: u32,
+    #[serde(with = "humantime_serde")]
+    pub window: Duration,
+    /// Password verifications (argon2) running at once; absent: the number of CPUs.
+    pub concurrency: Option<usize>,
+    /// Take the client address from the last `X-Forwarded-For` entry (the one the proxy in
+    /// front added) instead of the TCP peer: only when every request comes through a proxy
+    /// that sets it, or clients could pick their own address.
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for LoginConfig {
+    fn default() -> Self {
+        LoginConfig {
+            max_failures_per_user: 5,
+            // An office or a campus behind one NAT address has many users.
+            max_failures_per_client: 50,
+            window: Duration::from_secs(15 * 60),
+            concurrency: None,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// Limits and rules of the BBB-compatible endpoint's requests (its form bodies and any body
+/// read before authentication are held to `http.max_body_bytes`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EndpointConfig {
+    /// Largest XML or multipart upload (create's pre-upload modules, insertDocument, text
+    /// tracks), read only after the URL's checksum has verified.
+    pub max_upload_bytes: usize,
+    /// Most parameters of one request, URL and form body together.
+    pub max_params: usize,
+    /// Longest URL query string.
+    pub max_query_bytes: usize,
+    /// Whether POST form-body parameters, which no checksum covers, are taken.
+    pub unsigned_form_params: UnsignedFormParams,
+}
+
+impl Default for EndpointConfig {
+    fn default() -> Self {
+        EndpointConfig {
+            max_upload_bytes: 32 * 1024 * 1024,
+            // Tomcat's (bbb-web's servlet container) own default cap on parameters.
+            max_params: 1000,
+            // Twice the 8 KiB request line BBB's nginx admits: whatever works against BBB
+            // works here.
+            max_query_bytes: 16 * 1024,
+            unsigned_form_params: UnsignedFormParams::Accept,
+        }
+    }
+}
+
+/// `endpoint.unsigned_form_params`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnsignedFormParams {
+    /// As bbb-web: merged into the call's parameters.
+    Accept,
+    /// Answered `FAILED`/`validationError`.
+    Refuse,
+}
+
+/// Where the gateway's own outbound requests may go: BBB server URLs (which a group admin
+/// sets) and relayed callbacks (which a tenant sets). Public addresses always; loopback,
+/// private, link-local and other special-use addresses only when listed here.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OutboundConfig {
+    /// Networks (`10.0.0.0/8`), addresses (`192.168.1.20`) and host names (`bbb.internal`)
+    /// admitted besides public addresses, e.g. the private network the BBB servers sit in.
+    pub allow: Vec<String>,
+}
+
+/// Origins `serve --dev` admits when `cors.allowed_origins` is empty: any port of the local
+/// machine, where frontend dev servers (Vite on :5173, …) run.
+pub const DEV_CORS_ORIGINS: [&str; 2] = ["http://localhost:*", "http://127.0.0.1:*"];
+
+/// Cross-origin (CORS) access of browsers to `/graphql`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CorsConfig {
+    /// Origins allowed to call `/graphql` from a browser: `https://app.example.org`,
+    /// `http://localhost:*` (any port), or `*` (any origin, not with credentials).
+    pub allowed_origins: Vec<String>,
+    pub allowed_methods: Vec<String>,
+    /// Request headers a cross-origin request may send.
+    pub allowed_headers: Vec<String>,
+    /// Whether the browser sends cookies and HTTP authentication along (bearer tokens in
+    /// `Authorization` need not).
+    pub allow_credentials: bool,
+    /// How long a browser may cache a preflight answer.
+    #[serde(with = "humantime_serde")]
+    pub max_age: Duration,
+}
+
+impl Default for CorsConfig {
+    fn default() -> Self {
+        CorsConfig {
+            allowed_origins: Vec::new(),
+            allowed_methods: vec!["GET".to_owned(), "POST".to_owned()],
+            allowed_headers: vec![
+                "authorization".to_owned(),
+                "content-type".to_owned(),
+                "x-request-id".to_owned(),
+            ],
+            allow_credentials: false,
+            max_age: Duration::from_secs(3600),
+        }
+    }
+}
+
+impl CorsConfig {
+    fn validate(&self) -> Result<(), GatewayError> {
+        for (index, entry) in self.allowed_origins.iter().enumerate() {
+            match crate::http::OriginPattern::parse(entry) {
+                None => {
+                    return Err(GatewayError::config(
+                        format!("cors.allowed_origins[{index}]"),
+                        format!(
+                            "an origin such as `https://app.example.org` (no path), one with \
+                             any port such as `http://localhost:*`, or `*`, but {entry:?} is none"
+                        ),
+                    ));
+                }
+                Some(crate::http::OriginPattern::Any) if self.allow_credentials => {
+                    return Err(GatewayError::config(
+                        format!("cors.allowed_origins[{index}]"),
+                        "named origins when `cors.allow_credentials` is true: `*` with \
+                         credentials would let every website act with the user's cookies",
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        for (index, method) in self.allowed_methods.iter().enumerate() {
+            if method.parse::<actix_web::http::Method>().is_err() || method.is_empty() {
+                return Err(GatewayError::config(
+                    format!("cors.allowed_methods[{index}]"),
+                    format!("an HTTP method such as `GET` or `POST`, but {method:?} is none"),
+                ));
+            }
+        }
+        for (index, name) in self.allowed_headers.iter().enumerate() {
+            if name.parse::<actix_web::http::header::HeaderName>().is_err() {
+                return Err(GatewayError::config(
+                    format!("cors.allowed_headers[{index}]"),
+                    format!("an HTTP header name such as `authorization`, but {name:?} is none"),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -355,6 +561,9 @@ impl Config {
                 self.graphql.subscription_poll_interval,
             ),
             ("http.shutdown_timeout", self.http.shutdown_timeout),
+            ("login.window", self.login.window),
+            ("graphql.slug_miss_window", self.graphql.slug_miss_window),
+            ("graphql.ws_init_timeout", self.graphql.ws_init_timeout),
         ] {
             if value.is_zero() {
                 return Err(GatewayError::config(
@@ -371,11 +580,40 @@ impl Config {
             ("poller.healthy_after", self.poller.healthy_after as usize),
             ("graphql.max_depth", self.graphql.max_depth),
             ("graphql.max_complexity", self.graphql.max_complexity),
+            (
+                "graphql.max_mutation_fields",
+                self.graphql.max_mutation_fields,
+            ),
+            (
+                "graphql.max_slug_misses_per_client",
+                self.graphql.max_slug_misses_per_client as usize,
+            ),
+            ("graphql.ws_max_operations", self.graphql.ws_max_operations),
             ("http.max_body_bytes", self.http.max_body_bytes),
+            ("endpoint.max_upload_bytes", self.endpoint.max_upload_bytes),
+            ("endpoint.max_params", self.endpoint.max_params),
+            ("endpoint.max_query_bytes", self.endpoint.max_query_bytes),
+            (
+                "login.max_failures_per_user",
+                self.login.max_failures_per_user as usize,
+            ),
+            (
+                "login.max_failures_per_client",
+                self.login.max_failures_per_client as usize,
+            ),
+            ("login.concurrency", self.login.concurrency.unwrap_or(1)),
         ] {
             if value == 0 {
                 return Err(GatewayError::config(key, "a positive integer"));
             }
+        }
+        self.outbound_policy()?;
+        self.cors.validate()?;
+        if self.graphql.persisted_queries_cache_bytes == 0 {
+            return Err(GatewayError::config(
+                "graphql.persisted_queries_cache_bytes",
+                "a positive number of bytes",
+            ));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(GatewayError::config(
@@ -396,6 +634,32 @@ impl Config {
             .ok_or_else(|| GatewayError::config("secret_key", format!("required: {expected}")))?;
         store::SecretKey::parse(encoded.expose())
             .map_err(|_| GatewayError::config("secret_key", expected))
+    }
+
+    /// The rule for outbound requests: public addresses, and what `outbound.allow` admits.
+    pub fn outbound_policy(&self) -> Result<bbb_client::OutboundPolicy, GatewayError> {
+        self.outbound.allow.iter().enumerate().try_fold(
+            bbb_client::OutboundPolicy::public_only(),
+            |policy, (index, entry)| {
+                policy.allow(entry).map_err(|_| {
+                    GatewayError::config(
+                        format!("outbound.allow[{index}]"),
+                        format!(
+                            "a network in CIDR notation (`10.0.0.0/8`), an IP address or a host \
+                             name, but {entry:?} is none of these"
+                        ),
+                    )
+                })
+            },
+        )
+    }
+
+    /// The key that authenticates the callback URLs the BBB endpoint hands to BBB, derived
+    /// from `secret_key`: the same on every instance, unknown to tenants.
+    pub fn relay_key(&self) -> Result<bbb_endpoint::RelayKey, GatewayError> {
+        Ok(bbb_endpoint::RelayKey::from_bytes(
+            self.secret_key()?.subkey("bbb-endpoint/callback-relay/v1"),
+        ))
     }
 
     /// The HS256 key of locally issued tokens.
@@ -708,6 +972,125 @@ mod tests {
     }
 
     #[test]
+    fn endpoint_limits_and_form_rule_load_and_are_checked() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "base.toml",
+                &format!(
+                    "{}[endpoint]\nmax_params = 200\nunsigned_form_params = \"refuse\"\n",
+                    valid_toml()
+                ),
+            )?;
+            jail.set_env("BBB_GATEWAY_ENDPOINT__MAX_UPLOAD_BYTES", "1048576");
+            let loaded = load(jail, Some("base.toml")).unwrap();
+            assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
+            let config = loaded.config;
+            config.validate().unwrap();
+            assert_eq!(config.endpoint.max_params, 200);
+            assert_eq!(config.endpoint.max_upload_bytes, 1024 * 1024);
+            assert_eq!(config.endpoint.max_query_bytes, 16 * 1024);
+            assert_eq!(
+                config.endpoint.unsigned_form_params,
+                UnsignedFormParams::Refuse
+            );
+            for key in ["MAX_UPLOAD_BYTES", "MAX_PARAMS", "MAX_QUERY_BYTES"] {
+                jail.set_env(format!("BBB_GATEWAY_ENDPOINT__{key}"), "0");
+                let config = load(jail, Some("base.toml")).unwrap().config;
+                assert_eq!(
+                    config_key(config.validate()),
+                    format!("endpoint.{}", key.to_ascii_lowercase())
+                );
+                jail.set_env(format!("BBB_GATEWAY_ENDPOINT__{key}"), "10");
+            }
+            jail.set_env("BBB_GATEWAY_ENDPOINT__UNSIGNED_FORM_PARAMS", "sometimes");
+            assert_eq!(
+                config_key(load(jail, Some("base.toml"))),
+                "endpoint.unsigned_form_params"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn login_limits_load_and_are_checked() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "base.toml",
+                &format!(
+                    "{}[login]\nmax_failures_per_user = 3\nwindow = \"2m\"\ntrust_forwarded_for = true\n",
+                    valid_toml()
+                ),
+            )?;
+            jail.set_env("BBB_GATEWAY_LOGIN__CONCURRENCY", "2");
+            let loaded = load(jail, Some("base.toml")).unwrap();
+            assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
+            let config = loaded.config;
+            config.validate().unwrap();
+            assert_eq!(config.login.max_failures_per_user, 3);
+            assert_eq!(config.login.max_failures_per_client, 50);
+            assert_eq!(config.login.window, Duration::from_secs(120));
+            assert_eq!(config.login.concurrency, Some(2));
+            assert!(config.login.trust_forwarded_for);
+            assert_eq!(Config::default().login.concurrency, None);
+            for (key, bad) in [
+                ("MAX_FAILURES_PER_USER", "0"),
+                ("MAX_FAILURES_PER_CLIENT", "0"),
+                ("CONCURRENCY", "0"),
+                ("WINDOW", "0s"),
+            ] {
+                jail.set_env(format!("BBB_GATEWAY_LOGIN__{key}"), bad);
+                let config = load(jail, Some("base.toml")).unwrap().config;
+                assert_eq!(
+                    config_key(config.validate()),
+                    format!("login.{}", key.to_ascii_lowercase())
+                );
+                jail.set_env(format!("BBB_GATEWAY_LOGIN__{key}"), "4");
+            }
+            jail.set_env("BBB_GATEWAY_LOGIN__WINDOW", "4");
+            assert_eq!(config_key(load(jail, Some("base.toml"))), "login.window");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_outbound_allow_list_loads_and_bad_entries_name_their_index() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "base.toml",
+                &format!(
+                    "{}[outbound]\nallow = [\"10.0.0.0/8\", \"192.168.1.20\", \"bbb.internal\"]\n",
+                    valid_toml()
+                ),
+            )?;
+            let loaded = load(jail, Some("base.toml")).unwrap();
+            assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
+            let config = loaded.config;
+            config.validate().unwrap();
+            let policy = config.outbound_policy().unwrap();
+            assert!(policy.check("h", "10.9.8.7".parse().unwrap()).is_ok());
+            assert!(
+                policy
+                    .check("bbb.internal", "172.16.0.9".parse().unwrap())
+                    .is_ok()
+            );
+            assert!(policy.check("h", "127.0.0.1".parse().unwrap()).is_err());
+            // Strict by default.
+            let strict = load(jail, None).unwrap().config.outbound_policy().unwrap();
+            assert!(strict.check("h", "10.9.8.7".parse().unwrap()).is_err());
+
+            // From the environment, as the tests' processes get it.
+            jail.set_env("BBB_GATEWAY_OUTBOUND__ALLOW", r#"["127.0.0.0/8", "::1"]"#);
+            let from_env = load(jail, None).unwrap().config;
+            assert_eq!(from_env.outbound.allow, ["127.0.0.0/8", "::1"]);
+
+            let mut config = config;
+            config.outbound.allow.push("10.0.0.0/33".to_owned());
+            assert_eq!(config_key(config.validate()), "outbound.allow[3]");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn a_missing_config_file_is_an_error() {
         Jail::expect_with(|jail| {
             assert_eq!(config_key(load(jail, Some("absent.toml"))), "--config");
@@ -737,6 +1120,29 @@ mod tests {
             let mut config = base();
             config.graphql.max_depth = 0;
             assert_eq!(config_key(config.validate()), "graphql.max_depth");
+
+            let mut config = base();
+            config.graphql.max_mutation_fields = 0;
+            assert_eq!(config_key(config.validate()), "graphql.max_mutation_fields");
+
+            let mut config = base();
+            config.graphql.max_slug_misses_per_client = 0;
+            assert_eq!(
+                config_key(config.validate()),
+                "graphql.max_slug_misses_per_client"
+            );
+
+            let mut config = base();
+            config.graphql.slug_miss_window = Duration::ZERO;
+            assert_eq!(config_key(config.validate()), "graphql.slug_miss_window");
+
+            let mut config = base();
+            config.graphql.ws_init_timeout = Duration::ZERO;
+            assert_eq!(config_key(config.validate()), "graphql.ws_init_timeout");
+
+            let mut config = base();
+            config.graphql.ws_max_operations = 0;
+            assert_eq!(config_key(config.validate()), "graphql.ws_max_operations");
 
             let mut config = base();
             config.poller.interval = Duration::ZERO;

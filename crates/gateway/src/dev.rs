@@ -17,6 +17,17 @@ pub const SECRETS_FILE: &str = "bbb-gateway-dev.secrets.toml";
 pub const SIMULATED_SERVERS: usize = 2;
 pub const GROUP_NAME: &str = "dev";
 pub const ADMIN_USERNAME: &str = "admin";
+/// What `serve --dev` adds to `outbound.allow`: loopback, where its simulators listen.
+pub const OUTBOUND_ALLOW: &[&str] = &["127.0.0.0/8", "::1"];
+
+/// Lets the gateway connect to loopback, where the simulated servers listen (and where a
+/// developer's integration receives its callbacks); the operator's entries stay.
+pub fn admit_loopback(config: &mut crate::config::Config) {
+    config
+        .outbound
+        .allow
+        .extend(OUTBOUND_ALLOW.iter().map(|entry| (*entry).to_owned()));
+}
 
 /// The dev secrets file in `dir`, written with fresh random secrets if it does not exist yet.
 pub fn ensure_secrets_file(dir: &Path) -> Result<PathBuf, GatewayError> {
@@ -186,4 +197,26 @@ pub async fn provision(state: &AppState, base_url: &str) -> Result<Vec<SimServer
     );
     println!("    Authorization: Bearer {}", token.token);
     Ok(simulators)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dev_mode_admits_loopback_and_keeps_the_operators_entries() {
+        let mut config = crate::config::Config::default();
+        config.outbound.allow = vec!["10.0.0.0/8".to_owned()];
+        let strict = config.outbound_policy().unwrap();
+        assert!(strict.check("h", "127.0.0.1".parse().unwrap()).is_err());
+        admit_loopback(&mut config);
+        let dev = config.outbound_policy().unwrap();
+        for address in ["127.0.0.1", "::1", "10.1.2.3"] {
+            assert!(
+                dev.check("h", address.parse().unwrap()).is_ok(),
+                "{address}"
+            );
+        }
+        assert!(dev.check("h", "192.168.0.1".parse().unwrap()).is_err());
+    }
 }

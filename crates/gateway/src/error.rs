@@ -39,9 +39,16 @@ pub enum GatewayError {
         field: Option<String>,
         message: String,
     },
+    /// A guest asked to join a meeting that has not been started by a moderator yet.
+    #[error("the meeting has not started yet; try again once a moderator has started it")]
+    MeetingNotStarted,
     /// A BBB server failed or could not be reached.
     #[error("BigBlueButton is unavailable: {0}")]
     BbbUnavailable(String),
+    /// Too many failed attempts (logins): refused without trying, until `retry_after` has
+    /// passed (`extensions.retryAfter`, whole seconds).
+    #[error("too many failed attempts; try again in {} s", retry_after_seconds(*.retry_after))]
+    RateLimited { retry_after: std::time::Duration },
     /// The configuration is unusable; names the key and the expected form.
     #[error("invalid configuration `{key}`: {expected}")]
     Config { key: String, expected: String },
@@ -84,6 +91,10 @@ impl GatewayError {
         }
     }
 
+    pub fn rate_limited(retry_after: std::time::Duration) -> Self {
+        GatewayError::RateLimited { retry_after }
+    }
+
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         GatewayError::Internal(detail.to_string())
     }
@@ -94,7 +105,9 @@ impl GatewayError {
             GatewayError::Forbidden(_) => ErrorCode::Forbidden,
             GatewayError::NotFound(_) => ErrorCode::NotFound,
             GatewayError::BadUserInput { .. } => ErrorCode::BadUserInput,
+            GatewayError::MeetingNotStarted => ErrorCode::MeetingNotStarted,
             GatewayError::BbbUnavailable(_) => ErrorCode::BbbUnavailable,
+            GatewayError::RateLimited { .. } => ErrorCode::RateLimited,
             GatewayError::Config { .. } | GatewayError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -116,11 +129,14 @@ impl GatewayError {
 
     fn set_extensions(&self, extensions: &mut ErrorExtensionValues) {
         extensions.set("code", self.code().as_str());
-        if let GatewayError::BadUserInput {
-            field: Some(field), ..
-        } = self
-        {
-            extensions.set("field", field.as_str());
+        match self {
+            GatewayError::BadUserInput {
+                field: Some(field), ..
+            } => extensions.set("field", field.as_str()),
+            GatewayError::RateLimited { retry_after } => {
+                extensions.set("retryAfter", retry_after_seconds(*retry_after));
+            }
+            _ => {}
         }
     }
 
@@ -131,6 +147,11 @@ impl GatewayError {
         self.set_extensions(error.extensions.get_or_insert_with(Default::default));
         error
     }
+}
+
+/// A wait in whole seconds, rounded up: a client waiting that long is never early.
+pub fn retry_after_seconds(wait: std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
 impl ErrorExtensions for GatewayError {
@@ -268,6 +289,11 @@ mod tests {
         async fn foreign(&self) -> async_graphql::Result<i32> {
             Err(std::io::Error::other("secret detail").into())
         }
+        async fn limited(&self) -> Result<i32, GatewayError> {
+            Err(GatewayError::rate_limited(
+                std::time::Duration::from_millis(2_100),
+            ))
+        }
         async fn extended(&self) -> async_graphql::Result<i32> {
             Err(GatewayError::not_found("meeting").extend())
         }
@@ -321,6 +347,19 @@ mod tests {
             !bbb["message"].as_str().unwrap().contains("in time"),
             "{bbb}"
         );
+    }
+
+    #[tokio::test]
+    async fn rate_limits_say_when_to_retry_in_whole_seconds() {
+        assert_eq!(
+            first_error("limited").await,
+            json!({
+                "message": "too many failed attempts; try again in 3 s",
+                "extensions": { "code": "RATE_LIMITED", "retryAfter": 3 },
+            })
+        );
+        assert_eq!(retry_after_seconds(std::time::Duration::from_secs(4)), 4);
+        assert_eq!(retry_after_seconds(std::time::Duration::from_millis(1)), 1);
     }
 
     #[tokio::test]

@@ -217,6 +217,13 @@ async fn guests_join_through_a_url_that_admits_them() {
     }
     let join = "mutation($s: String!, $n: String!) { joinMeetingByUrl(slug: $s, displayName: $n) { url } }";
 
+    // Guests wait for someone who may start the meeting.
+    let early = app
+        .graphql(join, json!({ "s": "open-day", "n": "Visitor" }), None)
+        .await;
+    assert_eq!(error_code(&early), "MEETING_NOT_STARTED", "{early:#}");
+    start_meeting(&app, &token, &meeting).await;
+
     let joined = app
         .graphql(join, json!({ "s": "open-day", "n": "Visitor" }), None)
         .await;
@@ -237,10 +244,11 @@ async fn guests_join_through_a_url_that_admits_them() {
         "{live:#}"
     );
 
+    // A URL that is not for guests does not exist for them.
     let refused = app
         .graphql(join, json!({ "s": "staff-only", "n": "Visitor" }), None)
         .await;
-    assert_eq!(error_code(&refused), "FORBIDDEN");
+    assert_eq!(error_code(&refused), "NOT_FOUND");
     let nameless = app
         .graphql(join, json!({ "s": "open-day", "n": "  " }), None)
         .await;

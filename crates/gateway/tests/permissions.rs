@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use store::{
     ApiToken, GroupPermission, Meeting, MeetingFilter, MeetingPermission, MeetingSettings,
     NewApiToken, NewMeeting, NewMeetingUrl, NewServer, NewSite, NewUser, PageRequest, Secret,
-    Server, ServerGroup, ServerState, Site, Store, User,
+    Server, ServerGroup, ServerState, Site, Store, TokenScope, User,
 };
 
 /// Who calls.
@@ -82,6 +82,8 @@ struct Target {
     guest_slug: String,
     closed_url_id: i64,
     token: ApiToken,
+    /// A `user` scope token of the same owner: its secret acts as that user.
+    user_token: ApiToken,
     server: Server,
     /// A user without any permission, to grant things to.
     grantee: User,
@@ -220,6 +222,16 @@ impl Scene {
             .token;
         // Mid-rotation, so that finishing the rotation has something to finish.
         let token = store.tokens().rotate(token.id, None).await.unwrap().token;
+        let user_token = store
+            .tokens()
+            .create(NewApiToken {
+                user_id: Some(token_owner.id),
+                scope: TokenScope::User,
+                ..NewApiToken::new(format!("user-token-{tag}"), self.app.group.id)
+            })
+            .await
+            .unwrap()
+            .token;
         let server = store
             .servers()
             .add(NewServer {
@@ -251,6 +263,7 @@ impl Scene {
             guest_slug: guest.slug,
             closed_url_id: closed.id,
             token,
+            user_token,
             server,
             grantee,
             tag,
@@ -348,12 +361,14 @@ enum Op {
     UpdateServer,
     RemoveServer,
     CreateApiToken,
+    CreateGlobalApiToken,
     RotateApiToken,
+    RotateUserApiToken,
     FinishApiTokenRotation,
     DeleteApiToken,
 }
 
-const OPS: [Op; 27] = [
+const OPS: [Op; 29] = [
     Op::Meeting,
     Op::Node,
     Op::MeetingByClosedUrl,
@@ -378,7 +393,9 @@ const OPS: [Op; 27] = [
     Op::UpdateServer,
     Op::RemoveServer,
     Op::CreateApiToken,
+    Op::CreateGlobalApiToken,
     Op::RotateApiToken,
+    Op::RotateUserApiToken,
     Op::FinishApiTokenRotation,
     Op::DeleteApiToken,
 ];
@@ -444,10 +461,17 @@ impl Op {
             Op::Servers | Op::AddServer | Op::UpdateServer | Op::RemoveServer => {
                 group_staff(GroupPermission::AddServers)
             }
-            Op::CreateApiToken
-            | Op::RotateApiToken
-            | Op::FinishApiTokenRotation
-            | Op::DeleteApiToken => group_staff(GroupPermission::AddApiTokens),
+            Op::CreateApiToken | Op::FinishApiTokenRotation | Op::DeleteApiToken => {
+                group_staff(GroupPermission::AddApiTokens)
+            }
+            // A global token joins and ends every meeting of the group: what only a superuser
+            // can do through GraphQL.
+            Op::CreateGlobalApiToken => vec![Superuser],
+            // Rotating hands out the token's secret: its owner (who holds `add_apitokens`) or
+            // a superuser, not staff.
+            Op::RotateApiToken | Op::RotateUserApiToken => {
+                vec![GroupGrantee(GroupPermission::AddApiTokens), Superuser]
+            }
         }
     }
 
@@ -553,9 +577,17 @@ impl Op {
                 "mutation($g: ID!, $name: String!) { createApiToken(input: { groupId: $g, name: $name, scope: USER }) { secret apiToken { name scope } } }",
                 json!({ "g": group, "name": format!("created-{tag}") }),
             ),
+            Op::CreateGlobalApiToken => (
+                "mutation($g: ID!, $name: String!) { createApiToken(input: { groupId: $g, name: $name, scope: GLOBAL }) { secret apiToken { name scope } } }",
+                json!({ "g": group, "name": format!("global-{tag}") }),
+            ),
             Op::RotateApiToken => (
                 "mutation($id: ID!) { rotateApiToken(id: $id) { secret apiToken { rotationInProgress } } }",
                 json!({ "id": id("ApiToken", target.token.id) }),
+            ),
+            Op::RotateUserApiToken => (
+                "mutation($id: ID!) { rotateApiToken(id: $id) { secret apiToken { rotationInProgress } } }",
+                json!({ "id": id("ApiToken", target.user_token.id) }),
             ),
             Op::FinishApiTokenRotation => (
                 "mutation($id: ID!) { finishApiTokenRotation(id: $id) { rotationInProgress } }",
@@ -636,7 +668,13 @@ fn check(
         }
         return Ok(());
     }
-    let expected = denial_code(kind);
+    // A members-only URL does not exist for those it does not lead anywhere: slugs are
+    // guessable, so any other answer would tell which exist.
+    let expected = if op == Op::MeetingByClosedUrl {
+        "NOT_FOUND"
+    } else {
+        denial_code(kind)
+    };
     if !has_errors {
         return Err(format!("expected {expected}, got data"));
     }
@@ -685,7 +723,9 @@ const MATRICES: [&[Op]; 5] = [
     ],
     &[
         Op::CreateApiToken,
+        Op::CreateGlobalApiToken,
         Op::RotateApiToken,
+        Op::RotateUserApiToken,
         Op::FinishApiTokenRotation,
         Op::DeleteApiToken,
     ],
@@ -801,8 +841,9 @@ async fn lists_hold_what_the_caller_may_see() {
             .as_array()
             .unwrap()
             .len();
+        // The target's two tokens, both of the `add_apitokens` grantee.
         let expected = match kind {
-            GroupGrantee(GroupPermission::AddApiTokens) | Staff | Superuser => 1,
+            GroupGrantee(GroupPermission::AddApiTokens) | Staff | Superuser => 2,
             _ => 0,
         };
         assert_eq!(count, expected, "{kind:?}: {answer}");

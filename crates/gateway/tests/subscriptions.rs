@@ -26,8 +26,14 @@ const MEETING_EVENTS: &str =
 
 /// The gateway, polling live meetings often so that events come quickly.
 async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like `spawn_app`, with the configuration adjusted further.
+async fn spawn_app_with(adjust: impl FnOnce(&mut gateway::config::Config)) -> TestApp {
     TestApp::spawn_with(|config| {
         config.graphql.subscription_poll_interval = Duration::from_millis(100);
+        adjust(config);
     })
     .await
 }
@@ -101,10 +107,12 @@ impl Client {
         .expect("the server closes the connection in time");
     }
 
-    /// The next frame that is not a WebSocket-level ping or pong.
+    /// The next frame that is not a WebSocket-level ping or pong. The server pings every few
+    /// seconds: the patience covers them all, or it would never run out.
     async fn frame(&mut self) -> Message {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
-            let frame = tokio::time::timeout(PATIENCE, self.socket.next())
+            let frame = tokio::time::timeout_at(deadline, self.socket.next())
                 .await
                 .expect("the server answers in time")
                 .expect("the connection stays open")
@@ -113,6 +121,25 @@ impl Client {
                 return frame;
             }
         }
+    }
+
+    /// Waits until the server ends the connection: its close frame (code), or the TCP
+    /// connection just ending. Panics if it stays open for `PATIENCE`.
+    async fn closed_by_server(&mut self) -> Option<u16> {
+        tokio::time::timeout(PATIENCE, async {
+            loop {
+                match self.socket.next().await {
+                    Some(Ok(Message::Close(frame))) => {
+                        return frame.map(|frame| u16::from(frame.code));
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                    Some(Ok(other)) => panic!("expected the connection to close, got {other:?}"),
+                    Some(Err(_)) | None => return None,
+                }
+            }
+        })
+        .await
+        .expect("the server closes the connection in time")
     }
 
     async fn receive(&mut self) -> Value {
@@ -164,6 +191,13 @@ async fn organizer(app: &TestApp, username: &str) -> User {
     user
 }
 
+const CREATE_MEETING: &str =
+    "mutation($input: CreateMeetingInput!) { createMeeting(input: $input) { id } }";
+const GRANT_ATTENDEE: &str =
+    "mutation($m: ID!, $u: String!) { grantMeetingPermission(meetingId: $m,
+             user: { username: $u }, permission: JOIN_AS_ATTENDEE) { __typename } }";
+const START_MEETING: &str = "mutation($id: ID!) { startMeeting(id: $id) { id } }";
+
 /// Runs a GraphQL operation that must succeed; returns its data.
 async fn run(app: &TestApp, user: &User, query: &str, variables: Value) -> Value {
     let answer = app
@@ -179,7 +213,7 @@ async fn shared_meeting(app: &TestApp, owner: &User, attendee: &User) -> String 
     let created = run(
         app,
         owner,
-        "mutation($input: CreateMeetingInput!) { createMeeting(input: $input) { id } }",
+        CREATE_MEETING,
         json!({ "input": { "name": "Watched", "groupId": group } }),
     )
     .await;
@@ -187,8 +221,7 @@ async fn shared_meeting(app: &TestApp, owner: &User, attendee: &User) -> String 
     run(
         app,
         owner,
-        "mutation($m: ID!, $u: String!) { grantMeetingPermission(meetingId: $m,
-             user: { username: $u }, permission: JOIN_AS_ATTENDEE) { __typename } }",
+        GRANT_ATTENDEE,
         json!({ "m": meeting, "u": attendee.username }),
     )
     .await;
@@ -196,13 +229,7 @@ async fn shared_meeting(app: &TestApp, owner: &User, attendee: &User) -> String 
 }
 
 async fn start_meeting(app: &TestApp, user: &User, meeting: &str) {
-    run(
-        app,
-        user,
-        "mutation($id: ID!) { startMeeting(id: $id) { id } }",
-        json!({ "id": meeting }),
-    )
-    .await;
+    run(app, user, START_MEETING, json!({ "id": meeting })).await;
 }
 
 /// The BBB meetingID of a persistent meeting.
@@ -386,6 +413,33 @@ async fn refusals_come_with_their_code_before_any_event() {
 }
 
 #[tokio::test]
+async fn holders_of_permissions_that_do_not_let_them_join_cannot_watch_who_comes() {
+    let app = spawn_app().await;
+    let olivia = organizer(&app, "olivia").await;
+    let bob = app.create_user("bob", "bob-password").await;
+    let grace = app.create_user("grace", "grace-password").await;
+    let meeting = shared_meeting(&app, &olivia, &bob).await;
+    // Grace may hand out attendee grants and add URLs: she sees the meeting, not who is in it.
+    for permission in ["GRANT_ATTENDEE", "ADD_URLS"] {
+        run(
+            &app,
+            &olivia,
+            "mutation($m: ID!, $p: MeetingPermission!) { grantMeetingPermission(meetingId: $m,
+                 user: { username: \"grace\" }, permission: $p) { __typename } }",
+            json!({ "m": meeting, "p": permission }),
+        )
+        .await;
+    }
+    start_meeting(&app, &olivia, &meeting).await;
+
+    let mut watcher = Client::connect(&app, json!({ "token": app.token_for(&grace) })).await;
+    watcher.subscribe_to("1", &meeting).await;
+    assert_eq!(watcher.refusal("1").await, "FORBIDDEN");
+    watcher.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn refused_credentials_close_the_connection_without_an_ack() {
     let app = spawn_app().await;
     let mut client = Client::open(&app, "graphql-transport-ws", None).await;
@@ -411,5 +465,228 @@ async fn plain_http_on_the_websocket_path_is_refused_as_json() {
     let (status, answer) = app.post_json("/graphql/ws", "{}", None).await;
     assert_eq!(status, 405, "{answer:#}");
     assert_eq!(common::error_code(&answer), "BAD_USER_INPUT");
+    app.stop().await;
+}
+
+fn sha256(document: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(document.as_bytes()))
+}
+
+#[tokio::test]
+async fn with_trusted_documents_only_those_start_over_the_websocket() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trusted-documents.json");
+    // The subscription, and what the test itself runs over HTTP to set the meeting up.
+    let manifest: serde_json::Map<String, Value> = [
+        MEETING_EVENTS,
+        CREATE_MEETING,
+        GRANT_ATTENDEE,
+        START_MEETING,
+    ]
+    .into_iter()
+    .map(|document| (sha256(document), json!(document)))
+    .collect();
+    std::fs::write(&path, Value::Object(manifest).to_string()).unwrap();
+    let app = spawn_app_with(|config| config.graphql.trusted_documents = Some(path)).await;
+    let olivia = organizer(&app, "olivia").await;
+    let bob = app.create_user("bob", "bob-password").await;
+    let meeting = shared_meeting(&app, &olivia, &bob).await;
+    start_meeting(&app, &olivia, &meeting).await;
+
+    let mut client = Client::connect(&app, json!({ "token": app.token_for(&bob) })).await;
+    // A document of the attacker's own: refused as on /graphql, before it runs.
+    let own = "subscription($id: ID!) { meetingEvents(id: $id) { kind } }";
+    let end = "mutation($id: ID!) { endMeeting(id: $id) { wasRunning } }";
+    for (id, document) in [("own", own), ("end", end)] {
+        client
+            .send(json!({
+                "id": id,
+                "type": "subscribe",
+                "payload": { "query": document, "variables": { "id": meeting } },
+            }))
+            .await;
+        assert_eq!(client.refusal(id).await, "OPERATION_NOT_ALLOWED");
+    }
+    let persisted =
+        |hash: String| json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    client
+        .send(json!({
+            "id": "unknown",
+            "type": "subscribe",
+            "payload": { "variables": { "id": meeting }, "extensions": persisted(sha256(own)) },
+        }))
+        .await;
+    assert_eq!(client.refusal("unknown").await, "PERSISTED_QUERY_NOT_FOUND");
+
+    // The trusted document runs, by hash and in full.
+    client
+        .send(json!({
+            "id": "by-hash",
+            "type": "subscribe",
+            "payload": {
+                "variables": { "id": meeting },
+                "extensions": persisted(sha256(MEETING_EVENTS)),
+            },
+        }))
+        .await;
+    assert_eq!(client.event("by-hash").await["kind"], "STARTED");
+    client.subscribe_to("in-full", &meeting).await;
+    assert_eq!(client.event("in-full").await["kind"], "STARTED");
+    client.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn queries_and_mutations_are_refused_over_the_websocket() {
+    let app = spawn_app().await;
+    let olivia = organizer(&app, "olivia").await;
+    let bob = app.create_user("bob", "bob-password").await;
+    let meeting = shared_meeting(&app, &olivia, &bob).await;
+    start_meeting(&app, &olivia, &meeting).await;
+
+    let mut client = Client::connect(&app, json!({ "token": app.token_for(&olivia) })).await;
+    client
+        .send(json!({
+            "id": "end",
+            "type": "subscribe",
+            "payload": {
+                "query": "mutation($id: ID!) { endMeeting(id: $id) { wasRunning } }",
+                "variables": { "id": meeting },
+            },
+        }))
+        .await;
+    assert_eq!(client.refusal("end").await, "OPERATION_NOT_ALLOWED");
+    client
+        .send(json!({
+            "id": "query",
+            "type": "subscribe",
+            "payload": { "query": "{ viewer { username } }" },
+        }))
+        .await;
+    assert_eq!(client.refusal("query").await, "OPERATION_NOT_ALLOWED");
+    // The meeting still runs: the mutation did not.
+    client.subscribe_to("events", &meeting).await;
+    assert_eq!(client.event("events").await["kind"], "STARTED");
+    client.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_connection_that_never_initialises_is_closed() {
+    let app =
+        spawn_app_with(|config| config.graphql.ws_init_timeout = Duration::from_secs(1)).await;
+    let mut idle = Client::open(&app, "graphql-transport-ws", None).await;
+    idle.closed_by_server().await;
+    // One that initialises in time stays open past the deadline.
+    let mut client = Client::connect(&app, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    client.send(json!({ "type": "ping" })).await;
+    assert_eq!(client.receive().await["type"], "pong");
+    client.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn operations_beyond_the_cap_of_a_connection_are_refused_and_the_connection_stays() {
+    let app = spawn_app_with(|config| config.graphql.ws_max_operations = 2).await;
+    let olivia = organizer(&app, "olivia").await;
+    let bob = app.create_user("bob", "bob-password").await;
+    let meeting = shared_meeting(&app, &olivia, &bob).await;
+    start_meeting(&app, &olivia, &meeting).await;
+
+    let mut client = Client::connect(&app, json!({ "token": app.token_for(&bob) })).await;
+    for id in ["1", "2"] {
+        client.subscribe_to(id, &meeting).await;
+        assert_eq!(client.event(id).await["kind"], "STARTED");
+    }
+    client.subscribe_to("3", &meeting).await;
+    assert_eq!(client.refusal("3").await, "BAD_USER_INPUT");
+    // Completing one frees its place.
+    client.send(json!({ "id": "1", "type": "complete" })).await;
+    client.subscribe_to("4", &meeting).await;
+    loop {
+        let message = client.receive().await;
+        if message == json!({ "type": "complete", "id": "1" }) {
+            continue;
+        }
+        assert_eq!(message["type"], "next", "{message:#}");
+        assert_eq!(message["id"], "4", "{message:#}");
+        assert_eq!(
+            message["payload"]["data"]["meetingEvents"]["kind"],
+            "STARTED"
+        );
+        break;
+    }
+    client.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_watcher_whose_grant_is_revoked_is_cut_off_within_a_few_polls() {
+    let app = spawn_app().await;
+    let olivia = organizer(&app, "olivia").await;
+    let bob = app.create_user("bob", "bob-password").await;
+    let meeting = shared_meeting(&app, &olivia, &bob).await;
+    start_meeting(&app, &olivia, &meeting).await;
+
+    let mut client = Client::connect(&app, json!({ "token": app.token_for(&bob) })).await;
+    client.subscribe_to("events", &meeting).await;
+    assert_eq!(client.event("events").await["kind"], "STARTED");
+    run(
+        &app,
+        &olivia,
+        "mutation($m: ID!, $u: String!) { revokeMeetingPermission(meetingId: $m,
+             user: { username: $u }, permission: JOIN_AS_ATTENDEE) { __typename } }",
+        json!({ "m": meeting, "u": bob.username }),
+    )
+    .await;
+    // Well within PATIENCE (150 poll intervals), and nothing of the meeting before it.
+    assert_eq!(client.refusal("events").await, "FORBIDDEN");
+    client.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_deleted_watcher_is_cut_off() {
+    let app = spawn_app().await;
+    let olivia = organizer(&app, "olivia").await;
+    let bob = app.create_user("bob", "bob-password").await;
+    let meeting = shared_meeting(&app, &olivia, &bob).await;
+    start_meeting(&app, &olivia, &meeting).await;
+
+    let mut client = Client::connect(&app, json!({ "token": app.token_for(&bob) })).await;
+    client.subscribe_to("events", &meeting).await;
+    assert_eq!(client.event("events").await["kind"], "STARTED");
+    app.state.store.users().delete(bob.id).await.unwrap();
+    assert_eq!(client.refusal("events").await, "UNAUTHENTICATED");
+    client.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_connection_ends_when_its_token_expires() {
+    let app = spawn_app_with(|config| config.jwt.ttl = Duration::from_secs(2)).await;
+    let olivia = organizer(&app, "olivia").await;
+    let bob = app.create_user("bob", "bob-password").await;
+    let meeting = shared_meeting(&app, &olivia, &bob).await;
+    start_meeting(&app, &olivia, &meeting).await;
+
+    let mut client = Client::connect(&app, json!({ "token": app.token_for(&bob) })).await;
+    client.subscribe_to("events", &meeting).await;
+    assert_eq!(client.event("events").await["kind"], "STARTED");
+    // At expiry the operation ends with UNAUTHENTICATED, then the connection closes.
+    assert_eq!(client.refusal("events").await, "UNAUTHENTICATED");
+    client.closed_by_server().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_peer_that_stops_answering_pings_is_dropped() {
+    let app = spawn_app().await;
+    let mut client = Client::connect(&app, json!({})).await;
+    // Not reading the socket, the client answers no ping (tungstenite answers while reading).
+    tokio::time::sleep(Duration::from_secs(17)).await;
+    client.closed_by_server().await;
     app.stop().await;
 }

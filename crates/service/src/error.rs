@@ -11,6 +11,11 @@ pub enum ErrorCode {
     NotFound,
     BadUserInput,
     BbbUnavailable,
+    /// Refused without trying after too many failed attempts; `retryAfter` says for how long.
+    RateLimited,
+    /// A guest asked to join a meeting that nobody allowed to start it has started yet: worth
+    /// asking again later, unlike `FORBIDDEN`.
+    MeetingNotStarted,
     Internal,
 }
 
@@ -22,6 +27,8 @@ impl ErrorCode {
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::BbbUnavailable => "BBB_UNAVAILABLE",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::MeetingNotStarted => "MEETING_NOT_STARTED",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -37,6 +44,15 @@ pub enum ServiceError {
     NotFound(&'static str),
     #[error("{0}")]
     BadInput(String),
+    /// Bad input in one named input field (`apiUrl`), for front doors that can point at it.
+    #[error("{message}")]
+    BadField {
+        field: &'static str,
+        message: String,
+    },
+    /// Guests never start meetings (that is for `join_as_moderator`): they wait until it runs.
+    #[error("the meeting has not started yet; try again once a moderator has started it")]
+    MeetingNotStarted,
     #[error("BBB server unavailable: {0}")]
     BbbUnavailable(String),
     /// Details are for the log only; callers see a generic message.
@@ -50,7 +66,8 @@ impl ServiceError {
             ServiceError::Unauthenticated => ErrorCode::Unauthenticated,
             ServiceError::Forbidden(_) => ErrorCode::Forbidden,
             ServiceError::NotFound(_) => ErrorCode::NotFound,
-            ServiceError::BadInput(_) => ErrorCode::BadUserInput,
+            ServiceError::BadInput(_) | ServiceError::BadField { .. } => ErrorCode::BadUserInput,
+            ServiceError::MeetingNotStarted => ErrorCode::MeetingNotStarted,
             ServiceError::BbbUnavailable(_) => ErrorCode::BbbUnavailable,
             ServiceError::Internal(_) => ErrorCode::Internal,
         }

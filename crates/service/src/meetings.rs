@@ -6,8 +6,7 @@ use store::{
 };
 
 use crate::permissions::{
-    self, EffectivePermissions, load_group_access, load_meeting_permissions, require,
-    url_admits_guests,
+    EffectivePermissions, load_group_access, load_meeting_permissions, require, url_admits_guests,
 };
 use crate::{Actor, ServiceError};
 
@@ -262,23 +261,24 @@ pub async fn list(
 }
 
 /// The meeting behind a URL slug of the actor's site. Guests (anyone without a permission on
-/// the meeting) get it only if the URL admits guests: the others are UNAUTHENTICATED when
-/// anonymous (signing in may help) and FORBIDDEN when signed in.
+/// the meeting) get it only if the URL admits guests. A URL that does not lead the actor
+/// anywhere is NOT_FOUND, exactly like a slug nobody took: slugs are short and guessable, so
+/// any other answer would tell a guesser which ones exist.
 pub async fn get_by_url(
     store: &Store,
     actor: &Actor,
     slug: &str,
 ) -> Result<MeetingThroughUrl, ServiceError> {
+    const NOT_FOUND: ServiceError = ServiceError::NotFound("meeting URL");
     let url = store
         .meeting_urls()
-        .find_by_slug(actor.site.id, slug)
+        .find_by_slug(actor.site.id, slug.trim())
         .await?
-        .ok_or(ServiceError::NotFound("meeting URL"))?;
+        .ok_or(NOT_FOUND)?;
     let meeting = store.meetings().get(url.meeting_id).await?;
     let permissions = load_meeting_permissions(store, actor, &meeting).await?;
     if !(permissions.can_view() || url_admits_guests(&url)) {
-        actor.require_user()?;
-        permissions::require(false, "this meeting URL does not admit guests")?;
+        return Err(NOT_FOUND);
     }
     Ok(MeetingThroughUrl {
         url,

@@ -16,24 +16,34 @@
 //! | see a meeting through a guest URL      | anyone, when the URL allows guests                             |
 //! | see a meeting's grants                 | whoever may grant or revoke anything on it                     |
 //! | see the moderator-only message         | holders of `join_as_moderator`, staff                          |
+//! | see who is in a live meeting           | holders of `join_as_attendee` (or `join_as_moderator`), staff  |
+//! | see the conference PIN                 | the same, and holders of `enforce_conference_pin`              |
+//! | see settings, owner, live figures      | whoever sees the meeting; guests through a URL see only its name, welcome message and whether it runs |
 //! | update or delete a meeting             | owner, superusers                                              |
 //! | add and remove URLs                    | holders of `add_urls`                                          |
 //! | set or clear the conference PIN        | holders of `enforce_conference_pin`                            |
 //! | create meetings in a group             | holders of `add_meetings` on the group, staff                  |
 //! | add, update, remove, list servers      | holders of `add_servers` on the group, staff                   |
-//! | create API tokens for a group          | holders of `add_apitokens` on the group, staff                 |
+//! | create or rotate a `token` scope token | its owner, holding `add_apitokens` on the group (staff hold it); superusers |
+//! | create or rotate a `user` scope token  | its user, holding `add_apitokens` on the group; superusers     |
+//! | create or rotate a `global` token      | superusers                                                     |
 //! | see a server group                     | holders of any permission on it, staff                         |
 //! | create server groups                   | staff                                                          |
 //! | grant/revoke group permissions         | superusers                                                     |
-//! | see, rotate, delete an API token       | its owning user, staff                                         |
+//! | see, finish a rotation of, delete an API token | its owning user, staff                                 |
 //! | list every API token of the site       | staff                                                          |
 //!
 //! Staff implies nothing on meetings beyond seeing them: joining needs a grant like anybody's.
+//! An API token's secret is a credential for the meetings its scope covers (a `global` token
+//! joins and ends every meeting of its group as moderator, a `user` token acts as its user), so
+//! handing one out — creating a token, or rotating one, which returns the new secret — needs
+//! what the token can do: see [`require_may_issue_api_token`].
 //! Everything is confined to the actor's site: an object of another site is NOT_FOUND, never
 //! FORBIDDEN, so its ID leaks nothing — not even to a superuser of the other site.
 
 use store::{
-    ApiToken, GroupPermission, Meeting, MeetingPermission, MeetingUrl, ServerGroup, Store, User,
+    ApiToken, GroupPermission, Meeting, MeetingPermission, MeetingUrl, ServerGroup, Store,
+    TokenScope, User,
 };
 
 use crate::{Actor, ServiceError};
@@ -286,6 +296,26 @@ impl EffectivePermissions {
     pub fn can_see_moderator_message(&self) -> bool {
         self.is_staff || self.can(MeetingPermission::JoinAsModerator)
     }
+
+    /// Who is in the meeting right now (names, roles, user IDs): for those who may be in it
+    /// themselves, and staff. A guest, or someone who may only hand out URLs or grants, must
+    /// not be able to watch a meeting they may not join.
+    pub fn can_see_attendees(&self) -> bool {
+        self.is_staff || self.can(MeetingPermission::JoinAsAttendee)
+    }
+
+    /// The phone dial-in PIN lets its holder into the meeting's audio, like joining as an
+    /// attendee; those who may set it may read it (they could set one they know anyway).
+    pub fn can_see_conference_pin(&self) -> bool {
+        self.can_see_attendees() || self.can(MeetingPermission::EnforceConferencePin)
+    }
+
+    /// The meeting's settings, owner, group and live figures: for those it is shared with
+    /// ([`Self::can_view`]). A guest who came through a guest URL sees only its name, welcome
+    /// message and whether it runs.
+    pub fn can_see_details(&self) -> bool {
+        self.can_view()
+    }
 }
 
 /// Whether a caller without any permission on the meeting may see it (and join it as an
@@ -396,6 +426,55 @@ pub fn can_manage_api_token(
     require_same_site(actor, token_site_id, "API token")?;
     Ok(site_user(actor)
         .is_some_and(|user| user.is_staff || user.is_superuser || token.user_id == Some(user.id)))
+}
+
+/// Whether the actor may hand out a secret of an API token of `scope` owned by `owner_id` in a
+/// group on which they hold `group`: create such a token, or rotate one (rotating returns the
+/// new secret, so it needs exactly what creating the token needs). `Forbidden` naming the rule
+/// otherwise.
+///
+/// - `global` sees, joins as moderator and ends every meeting of its group, persistent GraphQL
+///   meetings of every owner included: only a superuser, who holds all of that through GraphQL
+///   already, may mint one. Staff may not: staff see meetings but need grants to act on them.
+/// - `user` acts as its user (their tokens' meetings and the meetings they own): only that user
+///   may mint one, or a superuser.
+/// - `token` drives every meeting the token created: only its owner may mint it (an ownerless
+///   token, made by the CLI, belongs to the operator), or a superuser.
+///
+/// Besides, every token creates meetings on the group's servers: `add_apitokens` on the group
+/// (staff and superusers hold every group permission).
+pub fn require_may_issue_api_token(
+    actor: &Actor,
+    group: &GroupAccess,
+    scope: TokenScope,
+    owner_id: Option<i64>,
+) -> Result<(), ServiceError> {
+    let Some(user) = site_user(actor) else {
+        return Err(ServiceError::Forbidden(
+            "API tokens are issued to users of the site",
+        ));
+    };
+    if user.is_superuser {
+        return Ok(());
+    }
+    match scope {
+        TokenScope::Global => require(
+            false,
+            "a `global` API token sees, joins and ends every meeting of its group: only a superuser may create or rotate one",
+        )?,
+        TokenScope::User => require(
+            owner_id == Some(user.id),
+            "a `user` API token acts as its user: only that user or a superuser may create or rotate it",
+        )?,
+        TokenScope::Token => require(
+            owner_id == Some(user.id),
+            "this API token belongs to someone else: only its owner or a superuser may rotate it",
+        )?,
+    }
+    require(
+        group.can_add_api_tokens(),
+        "creating API tokens for this group needs `add_apitokens` on it",
+    )
 }
 
 /// The site of a meeting is that of its server group.
@@ -629,6 +708,29 @@ mod tests {
     }
 
     #[test]
+    fn attendees_and_the_pin_need_a_way_into_the_meeting() {
+        for granted in [JoinAsAttendee, JoinAsModerator] {
+            let permissions = alice_with(&[granted]);
+            assert!(permissions.can_see_details(), "{granted:?}");
+            assert!(permissions.can_see_attendees(), "{granted:?}");
+            assert!(permissions.can_see_conference_pin(), "{granted:?}");
+        }
+        for granted in [GrantAttendee, GrantModerator, AddUrls] {
+            let permissions = alice_with(&[granted]);
+            assert!(permissions.can_see_details(), "{granted:?}");
+            assert!(!permissions.can_see_attendees(), "{granted:?}");
+            assert!(!permissions.can_see_conference_pin(), "{granted:?}");
+        }
+        let pin_setter = alice_with(&[EnforceConferencePin]);
+        assert!(pin_setter.can_see_conference_pin() && !pin_setter.can_see_attendees());
+        let staff = on_meeting(&staff(), &[]);
+        assert!(staff.can_see_attendees() && staff.can_see_conference_pin());
+        let guest = on_meeting(&anonymous(), &[]);
+        assert!(!guest.can_see_details());
+        assert!(!guest.can_see_attendees() && !guest.can_see_conference_pin());
+    }
+
+    #[test]
     fn staff_see_meetings_but_need_grants_to_act_on_them() {
         let permissions = on_meeting(&staff(), &[]);
         assert!(permissions.can_view());
@@ -810,6 +912,63 @@ mod tests {
             matches!(error, ServiceError::NotFound("API token")),
             "{error:?}"
         );
+    }
+
+    #[test]
+    fn only_superusers_issue_global_tokens() {
+        let holder = GroupAccess::evaluate(&plain(ALICE), SITE, &GROUP_PERMISSIONS).unwrap();
+        let may = |actor: &Actor, access: &GroupAccess, owner: Option<i64>| {
+            require_may_issue_api_token(actor, access, TokenScope::Global, owner)
+        };
+        assert!(may(&superuser(), &group_access(&superuser()), Some(ALICE)).is_ok());
+        assert!(may(&superuser(), &group_access(&superuser()), None).is_ok());
+        // Every group permission, or staff, is not enough: a global token joins every meeting.
+        let denied = [
+            (plain(ALICE), holder, Some(ALICE)),
+            (staff(), group_access(&staff()), Some(20)),
+            (anonymous(), group_access(&anonymous()), None),
+        ];
+        for (actor, access, owner) in denied {
+            assert!(
+                matches!(may(&actor, &access, owner), Err(ServiceError::Forbidden(_))),
+                "{actor:?}"
+            );
+        }
+    }
+
+    fn group_access(actor: &Actor) -> GroupAccess {
+        GroupAccess::evaluate(actor, SITE, &[]).unwrap()
+    }
+
+    #[test]
+    fn user_and_token_scope_tokens_are_issued_by_their_owner_with_add_apitokens() {
+        let holder =
+            GroupAccess::evaluate(&plain(ALICE), SITE, &[GroupPermission::AddApiTokens]).unwrap();
+        let without =
+            GroupAccess::evaluate(&plain(ALICE), SITE, &[GroupPermission::AddMeetings]).unwrap();
+        for scope in [TokenScope::User, TokenScope::Token] {
+            let may = |actor: &Actor, access: &GroupAccess, owner: Option<i64>| {
+                require_may_issue_api_token(actor, access, scope, owner).is_ok()
+            };
+            assert!(may(&plain(ALICE), &holder, Some(ALICE)), "{scope:?}");
+            assert!(
+                may(&staff(), &group_access(&staff()), Some(20)),
+                "{scope:?}"
+            );
+            assert!(may(&superuser(), &group_access(&superuser()), Some(ALICE)));
+            assert!(may(&superuser(), &group_access(&superuser()), None));
+            // Someone else's token: its secret acts for them, so not even staff.
+            assert!(!may(&plain(ALICE), &holder, Some(OWNER)), "{scope:?}");
+            assert!(!may(&plain(ALICE), &holder, None), "{scope:?}");
+            assert!(
+                !may(&staff(), &group_access(&staff()), Some(ALICE)),
+                "{scope:?}"
+            );
+            assert!(!may(&staff(), &group_access(&staff()), None), "{scope:?}");
+            // One's own, without `add_apitokens` on the group.
+            assert!(!may(&plain(ALICE), &without, Some(ALICE)), "{scope:?}");
+            assert!(!may(&anonymous(), &group_access(&anonymous()), None));
+        }
     }
 
     #[test]

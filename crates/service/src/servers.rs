@@ -1,6 +1,16 @@
 //! BBB servers of a server group: add, change weight and state, remove, list. The secret goes
 //! in encrypted (the store does that) and never comes out of this module.
+//!
+//! A server's URL is checked when it is written by the rule every BBB call is later made with
+//! ([`bbb_client::parse_api_url`]), so that a stored URL always makes a usable server, and by
+//! the operator's outbound rule: a group admin must not aim the gateway's poller at loopback or
+//! the private network unless the operator admits it (`outbound.allow`). The operator's own
+//! CLI may add such a server anyway, with a warning ([`add_as_operator`]).
 
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use bbb_client::OutboundPolicy;
 use store::{NewServer, Secret, Server, ServerChanges, ServerState, Store};
 
 use crate::groups::load_for_servers;
@@ -26,18 +36,69 @@ pub struct ServerUpdate {
     pub state: Option<ServerState>,
 }
 
-fn validate_api_url(url: &str) -> Result<(), ServiceError> {
-    let url = url.trim();
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    match rest {
-        Some(host_and_path) if !host_and_path.is_empty() && !url.contains(char::is_whitespace) => {
-            Ok(())
+/// The input field a server's URL comes in, as error messages name it.
+const API_URL_FIELD: &str = "apiUrl";
+
+/// How long a write waits for the URL's host name to resolve before leaving the outbound
+/// check to the connections (which check every time anyway).
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The URL as it is stored (trimmed), if it passes the rule BBB calls are made with: http or
+/// https, a host, a valid port, no credentials, no query and no fragment.
+pub fn validate_api_url(url: &str) -> Result<String, ServiceError> {
+    bbb_client::parse_api_url(url).map_err(|error| ServiceError::BadField {
+        field: API_URL_FIELD,
+        message: match error {
+            bbb_client::Error::InvalidInput(reason) => format!("invalid API URL: {reason}"),
+            other => format!("invalid API URL: {other}"),
+        },
+    })?;
+    Ok(url.trim().to_owned())
+}
+
+/// Why `outbound` would refuse connections to the server at `url` (already validated), if it
+/// would: an IP address it does not admit, or a name whose every address it refuses. A name
+/// that does not resolve (yet) passes: connections are checked again each time.
+pub async fn outbound_refusal(url: &str, outbound: &OutboundPolicy) -> Option<String> {
+    if !outbound.is_public_only() {
+        return None;
+    }
+    let parsed = bbb_client::parse_api_url(url).ok()?;
+    let host = parsed
+        .host_str()?
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let port = parsed.port_or_known_default()?;
+    let addresses: Vec<SocketAddr> = match host.parse::<IpAddr>() {
+        Ok(address) => vec![SocketAddr::new(address, port)],
+        Err(_) => {
+            match tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host, port))).await
+            {
+                Ok(Ok(found)) => found.collect(),
+                _ => return None,
+            }
         }
-        _ => Err(ServiceError::BadInput(
-            "the server's API URL must be an http:// or https:// URL".to_owned(),
-        )),
+    };
+    let mut refusals = addresses
+        .iter()
+        .map(|address| outbound.check(host, address.ip()));
+    let first = refusals.next()?;
+    // Admitted when any address is: connections then go to the admitted ones only.
+    match first {
+        Ok(()) => None,
+        Err(refused) if refusals.all(|other| other.is_err()) => Some(refused.to_string()),
+        Err(_) => None,
+    }
+}
+
+/// The error for a URL the outbound rule refuses.
+fn refused_url(reason: String) -> ServiceError {
+    ServiceError::BadField {
+        field: API_URL_FIELD,
+        message: format!(
+            "the gateway may not connect to this server: {reason}; the operator can admit it \
+             with `outbound.allow` in the configuration"
+        ),
     }
 }
 
@@ -51,22 +112,58 @@ fn validate_weight(weight: i32) -> Result<(), ServiceError> {
     }
 }
 
-/// Adds a server. Needs `add_servers` on the group (or staff).
-pub async fn add(store: &Store, actor: &Actor, input: ServerInput) -> Result<Server, ServiceError> {
+/// Adds a server. Needs `add_servers` on the group (or staff). Its URL must pass the URL rule
+/// and the outbound rule.
+pub async fn add(
+    store: &Store,
+    actor: &Actor,
+    input: ServerInput,
+    outbound: &OutboundPolicy,
+) -> Result<Server, ServiceError> {
     load_for_servers(store, actor, input.group_id).await?;
-    validate_api_url(&input.api_url)?;
+    let api_url = validate_input(&input)?;
+    if let Some(reason) = outbound_refusal(&api_url, outbound).await {
+        return Err(refused_url(reason));
+    }
+    insert(store, input, api_url).await
+}
+
+/// Adds a server for the operator (the admin CLI): no permission check, the URL rule applies,
+/// and a URL the outbound rule refuses is added anyway — the operator may be about to admit
+/// it — with the refusal returned as a warning to show.
+pub async fn add_as_operator(
+    store: &Store,
+    input: ServerInput,
+    outbound: &OutboundPolicy,
+) -> Result<(Server, Option<String>), ServiceError> {
+    let api_url = validate_input(&input)?;
+    let warning = outbound_refusal(&api_url, outbound).await;
+    Ok((insert(store, input, api_url).await?, warning))
+}
+
+/// Checks what a new server is made of; the URL as stored.
+fn validate_input(input: &ServerInput) -> Result<String, ServiceError> {
+    let api_url = validate_api_url(&input.api_url)?;
     validate_weight(input.weight)?;
     if input.secret.expose().trim().is_empty() {
         return Err(ServiceError::BadInput(
             "the server's secret must not be empty".to_owned(),
         ));
     }
+    Ok(api_url)
+}
+
+async fn insert(
+    store: &Store,
+    input: ServerInput,
+    api_url: String,
+) -> Result<Server, ServiceError> {
     Ok(store
         .servers()
         .add(NewServer {
             group_id: input.group_id,
             name: input.name,
-            api_url: input.api_url.trim().to_owned(),
+            api_url,
             secret: input.secret,
             weight: input.weight,
             state: input.state,
@@ -130,8 +227,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn api_urls_must_be_http_or_https() {
-        assert!(validate_api_url("https://bbb.example.org/bigbluebutton/api/").is_ok());
+    fn api_urls_follow_the_rule_bbb_calls_are_made_with() {
+        assert_eq!(
+            validate_api_url(" https://bbb.example.org/bigbluebutton/api/ ").unwrap(),
+            "https://bbb.example.org/bigbluebutton/api/"
+        );
         assert!(validate_api_url("http://10.0.0.1:8090/bigbluebutton/api").is_ok());
         for bad in [
             "",
@@ -139,9 +239,50 @@ mod tests {
             "ftp://bbb.example.org",
             "bbb.example.org",
             "https://a b",
+            "https://bbb.example.org/bigbluebutton/api/?x=1",
+            "https://bbb.example.org/bigbluebutton/api/#x",
+            "https://admin:pw@bbb.example.org/bigbluebutton/api/",
+            "https://bbb.example.org:99999/bigbluebutton/api/",
+            "https://bbb.example.org:0/bigbluebutton/api/",
         ] {
-            assert!(validate_api_url(bad).is_err(), "{bad:?} accepted");
+            match validate_api_url(bad) {
+                Err(ServiceError::BadField { field, message }) => {
+                    assert_eq!(field, "apiUrl");
+                    assert!(!message.contains("pw@"), "{message}");
+                }
+                other => panic!("{bad:?}: {other:?}"),
+            }
         }
+    }
+
+    #[tokio::test]
+    async fn the_outbound_rule_refuses_special_addresses_unless_allowed() {
+        let strict = OutboundPolicy::public_only();
+        for url in [
+            "http://127.0.0.1:8090/bigbluebutton/api/",
+            "http://localhost:8090/bigbluebutton/api/",
+            "http://[::1]/bigbluebutton/api/",
+            "http://169.254.169.254/latest/",
+            "https://10.1.2.3/bigbluebutton/api/",
+        ] {
+            assert!(outbound_refusal(url, &strict).await.is_some(), "{url}");
+        }
+        assert!(
+            outbound_refusal("https://8.8.8.8/bigbluebutton/api/", &strict)
+                .await
+                .is_none()
+        );
+        let private = strict.allow("10.0.0.0/8").unwrap();
+        assert!(
+            outbound_refusal("https://10.1.2.3/bigbluebutton/api/", &private)
+                .await
+                .is_none()
+        );
+        assert!(
+            outbound_refusal("http://127.0.0.1/", &OutboundPolicy::unrestricted())
+                .await
+                .is_none()
+        );
     }
 
     #[test]

@@ -5,7 +5,10 @@ use chrono::Duration;
 use store::{ApiToken, CreatedToken, NewApiToken, Page, PageRequest, Store, TokenScope};
 
 use crate::groups::load_for_api_tokens;
-use crate::permissions::{can_list_all_api_tokens, can_manage_api_token, require};
+use crate::permissions::{
+    can_list_all_api_tokens, can_manage_api_token, load_group_access, require,
+    require_may_issue_api_token,
+};
 use crate::{Actor, ServiceError};
 
 /// A token to create. Its owning user is the actor.
@@ -27,15 +30,17 @@ fn validate_quota(name: &str, quota: Option<i32>) -> Result<(), ServiceError> {
     }
 }
 
-/// Creates a token owned by the actor. Needs `add_apitokens` on the group (or staff). The
-/// owner makes scope `user` meaningful: the token then sees everything of the actor.
+/// Creates a token owned by the actor. Needs `add_apitokens` on the group (or staff); scope
+/// `global` needs a superuser (see [`require_may_issue_api_token`]). The owner makes scope
+/// `user` meaningful: the token then sees everything of the actor.
 pub async fn create(
     store: &Store,
     actor: &Actor,
     input: ApiTokenInput,
 ) -> Result<CreatedToken, ServiceError> {
     let user = actor.require_user()?;
-    load_for_api_tokens(store, actor, input.group_id).await?;
+    let group = load_for_api_tokens(store, actor, input.group_id).await?;
+    require_may_issue_api_token(actor, &group.access, input.scope, Some(user.id))?;
     validate_quota("maxMeetings", input.max_meetings)?;
     validate_quota("maxAttendees", input.max_attendees)?;
     Ok(store
@@ -66,14 +71,19 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<ApiToken, Serv
 
 /// Gives the token a new secret, returned once. The previous secret stays accepted until
 /// [`finish_rotation`], or for `previous_valid_for` when given, so integrations can switch
-/// without downtime.
+/// without downtime. Whoever receives the secret can act as the token, so rotating needs what
+/// creating this very token needs ([`require_may_issue_api_token`]): its owner, or a
+/// superuser — staff may see and delete anybody's token, not take it over.
 pub async fn rotate(
     store: &Store,
     actor: &Actor,
     id: i64,
     previous_valid_for: Option<Duration>,
 ) -> Result<CreatedToken, ServiceError> {
-    get(store, actor, id).await?;
+    let token = get(store, actor, id).await?;
+    let group = store.groups().get(token.group_id).await?;
+    let access = load_group_access(store, actor, &group).await?;
+    require_may_issue_api_token(actor, &access, token.scope, token.user_id)?;
     if previous_valid_for.is_some_and(|valid_for| valid_for < Duration::zero()) {
         return Err(ServiceError::BadInput(
             "the previous secret's grace period must not be negative".to_owned(),

@@ -474,6 +474,22 @@ async fn guests_join_through_urls_that_admit_them() {
     }
     let guest = Actor::anonymous(fx.site.clone());
 
+    // A guest never starts the meeting: that is for its moderators.
+    let error = fx
+        .orchestrator
+        .join_by_url(&guest, "open", "Visitor")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ServiceError::MeetingNotStarted),
+        "{error:?}"
+    );
+    assert!(fx.sims[0].meetings_snapshot().is_empty());
+    fx.orchestrator
+        .start(&fx.owner(), meeting.id)
+        .await
+        .unwrap();
+
     let link = fx
         .orchestrator
         .join_by_url(&guest, "open", "  Visitor  ")
@@ -492,7 +508,7 @@ async fn guests_join_through_urls_that_admit_them() {
         .join_by_url(&guest, "closed", "Visitor")
         .await
         .unwrap_err();
-    assert!(matches!(error, ServiceError::Forbidden(_)), "{error:?}");
+    assert!(matches!(error, ServiceError::NotFound(_)), "{error:?}");
     let error = fx
         .orchestrator
         .join_by_url(&guest, "nowhere", "Visitor")

@@ -49,7 +49,7 @@ pub use page::{Page, PageRequest};
 pub use placements::{NewPlacement, PlacementFilter, Placements};
 pub use secrets::{Secret, SecretKey};
 pub use servers::{HealthThresholds, NewServer, PollOutcome, ServerChanges, Servers};
-pub use sites::{NewSite, Sites};
+pub use sites::{NewSite, Sites, normalize_host};
 #[cfg(feature = "test-support")]
 pub use test_support::TestDb;
 pub use tokens::{CreatedToken, NewApiToken, TokenChanges, TokenSecrets, Tokens};

@@ -240,20 +240,73 @@ impl<'s> Placements<'s> {
     }
 
     /// Stores what BBB answered to create: its internalMeetingID and createTime.
+    ///
+    /// BBB has just said the meeting runs, so the placement is live again if it was ended in
+    /// the meantime: the poller (or a `notFound`) may have ended it between the creator's
+    /// read and BBB's answer, because BBB had dropped the previous session that the creator
+    /// was re-creating. It stays ended only when a newer live placement of the same meetingID
+    /// has taken its place.
     pub async fn set_backend_info(
         &self,
         id: i64,
         internal_meeting_id: &str,
         create_time: i64,
     ) -> Result<Placement, StoreError> {
-        let mut placement: placement::ActiveModel = self.get(id).await?.into();
-        placement.internal_meeting_id = Set(Some(validate::name(
-            "internal_meeting_id",
-            internal_meeting_id,
-            256,
-        )?));
-        placement.create_time = Set(Some(create_time));
-        Ok(placement.update(self.store.connection()).await?)
+        let internal_meeting_id = validate::name("internal_meeting_id", internal_meeting_id, 256)?;
+        let update = |revive: bool| {
+            let mut update = placement::Entity::update_many()
+                .col_expr(
+                    placement::Column::InternalMeetingId,
+                    Expr::value(Some(internal_meeting_id.clone())),
+                )
+                .col_expr(
+                    placement::Column::CreateTime,
+                    Expr::value(Some(create_time)),
+                );
+            if revive {
+                update = update.col_expr(
+                    placement::Column::EndedAt,
+                    Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+                );
+            }
+            update.filter(placement::Column::Id.eq(id))
+        };
+        match update(true)
+            .exec(self.store.connection())
+            .await
+            .map_err(StoreError::from)
+        {
+            Ok(_) => {}
+            // A newer live placement of the meetingID exists: this one stays history.
+            Err(StoreError::Duplicate { .. }) => {
+                update(false).exec(self.store.connection()).await?;
+            }
+            Err(error) => return Err(error),
+        }
+        self.get(id).await
+    }
+
+    /// Ends a live placement because its server no longer has its BBB meeting (the poller
+    /// did not find it in the server's list, or the server answered `notFound` for it), but
+    /// only if the placement is still as `seen` was read before the server was asked: on the
+    /// same server, for the same BBB session. A placement moved to another server or
+    /// re-created in the meantime names a meeting the answer did not cover, and stays live.
+    /// Returns whether it ended.
+    pub async fn end_vanished(&self, seen: &Placement) -> Result<bool, StoreError> {
+        use placement::Column as C;
+        let same_session = match &seen.internal_meeting_id {
+            Some(internal_id) => C::InternalMeetingId.eq(internal_id.as_str()),
+            None => C::InternalMeetingId.is_null(),
+        };
+        let updated = placement::Entity::update_many()
+            .col_expr(C::EndedAt, Expr::value(Some(now())))
+            .filter(C::Id.eq(seen.id))
+            .filter(C::EndedAt.is_null())
+            .filter(C::ServerId.eq(seen.server_id))
+            .filter(same_session)
+            .exec(self.store.connection())
+            .await?;
+        Ok(updated.rows_affected == 1)
     }
 
     /// Marks a meeting as ended; `false` if it already was.
@@ -273,10 +326,13 @@ impl<'s> Placements<'s> {
     }
 
     /// Moves a live placement to another server (its old server died), to be created there
-    /// anew: what the old server's BBB said about it no longer holds.
+    /// anew: what the old server's BBB said about it no longer holds. Its `created_at` becomes
+    /// now, the time it was placed on its current server: the poller gives a placement BBB has
+    /// not confirmed yet that long to appear before ending it.
     pub async fn reassign(&self, id: i64, server_id: i64) -> Result<Placement, StoreError> {
         let updated = placement::Entity::update_many()
             .col_expr(placement::Column::ServerId, Expr::value(server_id))
+            .col_expr(placement::Column::CreatedAt, Expr::value(now()))
             .col_expr(
                 placement::Column::InternalMeetingId,
                 Expr::value(Option::<String>::None),

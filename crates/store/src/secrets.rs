@@ -63,6 +63,16 @@ impl SecretKey {
         STANDARD.encode(self.0)
     }
 
+    /// A key for another of the gateway's own uses (e.g. authenticating the callback URLs it
+    /// hands to BBB), derived under `label` as the store derives its own subkeys: independent
+    /// of them (labels are prefixed, so none can name one of the store's subkeys) and of every
+    /// other label, and the same on every instance with this key.
+    pub fn subkey(&self, label: &str) -> [u8; 32] {
+        let mut purpose = b"bbb-gateway/use/".to_vec();
+        purpose.extend_from_slice(label.as_bytes());
+        self.derive(&purpose)
+    }
+
     fn derive(&self, purpose: &[u8]) -> [u8; 32] {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts keys of any length");
@@ -227,6 +237,18 @@ mod tests {
 
     fn key(byte: u8) -> SecretKey {
         SecretKey::from_bytes([byte; 32])
+    }
+
+    #[test]
+    fn subkeys_are_stable_and_independent() {
+        assert_eq!(key(1).subkey("relay"), key(1).subkey("relay"));
+        assert_ne!(key(1).subkey("relay"), key(2).subkey("relay"));
+        assert_ne!(key(1).subkey("relay"), key(1).subkey("other"));
+        assert_ne!(
+            key(1).subkey("aead/v1"),
+            key(1).derive(b"bbb-gateway/aead/v1")
+        );
+        assert_ne!(key(1).subkey("relay"), [1; 32]);
     }
 
     #[test]

@@ -107,8 +107,9 @@ impl<'s> Sites<'s> {
     }
 }
 
-/// `Example.ORG:8443` and `example.org.` are the site `example.org`.
-fn normalize_host(host: &str) -> String {
+/// `Example.ORG:8443` and `example.org.` are the site `example.org`: the one rule by which a
+/// Host header names a site's `domain` (the BBB endpoint's site cache uses it too).
+pub fn normalize_host(host: &str) -> String {
     let host = host.trim();
     let without_port = match host.rsplit_once(':') {
         // An IPv6 literal is bracketed; its colons are not a port separator.

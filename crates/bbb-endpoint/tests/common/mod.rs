@@ -31,6 +31,8 @@ pub struct Harness {
     pub client: Client,
     pub http: reqwest::Client,
     pub balancer: Arc<Balancer>,
+    /// The endpoint behind `base`, for what its caches say (`Endpoint::cache_stats`).
+    pub endpoint: Endpoint,
     server: actix_web::dev::ServerHandle,
 }
 
@@ -43,6 +45,11 @@ pub struct Tok {
 impl Harness {
     /// `servers` simulated BBB servers in one group, and the endpoint in front of them.
     pub async fn start(servers: usize) -> Harness {
+        Harness::start_with(servers, |_| {}).await
+    }
+
+    /// Like `start`, with the endpoint's settings adjusted first.
+    pub async fn start_with(servers: usize, adjust: impl FnOnce(&mut EndpointSettings)) -> Harness {
         let db = TestDb::new().await;
         let store = db.store().clone();
         let site = store.sites().default_site().await.unwrap();
@@ -76,26 +83,32 @@ impl Harness {
             server_ids.push(row.id);
             sims.push(sim);
         }
+        // The simulators (and the tests' receivers) are on 127.0.0.1: admitted explicitly,
+        // through the operator's allow-list, for the servers and the relayed callbacks alike.
+        let loopback = bbb_client::OutboundPolicy::public_only()
+            .allow("127.0.0.0/8")
+            .unwrap();
         let client = Client::builder()
             .timeout(Duration::from_secs(5))
             .connect_timeout(Duration::from_secs(1))
+            .outbound_policy(loopback.clone())
             .build()
             .unwrap();
         let balancer = Arc::new(Balancer::new(BalancerSettings::default()));
-        let endpoint = Endpoint::new(
-            store,
-            client.clone(),
-            balancer.clone(),
-            EndpointSettings {
-                // Every request sees health changes at once.
-                server_cache_ttl: Duration::ZERO,
-                fan_out_timeout: Duration::from_secs(2),
-                ..EndpointSettings::default()
-            },
-        );
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let mount = configure(endpoint);
+        let mut settings = EndpointSettings {
+            // Where the simulators reach the gateway, for relayed callbacks.
+            public_url: Some(format!("http://127.0.0.1:{port}")),
+            // Every request sees health changes at once.
+            server_cache_ttl: Duration::ZERO,
+            fan_out_timeout: Duration::from_secs(2),
+            outbound: loopback,
+            ..EndpointSettings::default()
+        };
+        adjust(&mut settings);
+        let endpoint = Endpoint::new(store, client.clone(), balancer.clone(), settings);
+        let mount = configure(endpoint.clone());
         let server = HttpServer::new(move || App::new().configure(mount.clone()))
             .workers(1)
             .disable_signals()
@@ -121,6 +134,7 @@ impl Harness {
             client,
             http,
             balancer,
+            endpoint,
             server: handle,
         }
     }
@@ -261,6 +275,8 @@ pub fn assert_failed(status: u16, body: &str, key: &str) {
 pub struct Received {
     pub method: String,
     pub target: String,
+    /// Header names and values, in the order sent.
+    pub headers: Vec<(String, String)>,
     pub body: String,
 }
 
@@ -307,6 +323,14 @@ impl Receiver {
                         let _ = sender.send(Received {
                             method: request_line.next().unwrap_or_default().to_owned(),
                             target: request_line.next().unwrap_or_default().to_owned(),
+                            headers: head
+                                .lines()
+                                .skip(1)
+                                .filter_map(|line| {
+                                    let (name, value) = line.split_once(':')?;
+                                    Some((name.trim().to_owned(), value.trim().to_owned()))
+                                })
+                                .collect(),
                             body: body.to_owned(),
                         });
                         let _ = socket

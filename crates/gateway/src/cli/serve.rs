@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use crate::{
     app::AppState,
     background,
-    config::{Config, Loaded, LogFormat, Sources},
+    config::{Config, DEV_CORS_ORIGINS, Loaded, LogFormat, Sources},
     dev,
     election::Election,
     error::GatewayError,
@@ -49,6 +49,13 @@ pub async fn serve(file: Option<PathBuf>, args: ServeArgs) -> Result<(), Gateway
     if let Some(format) = args.log_format {
         config.log.format = format;
     }
+    if args.dev && config.cors.allowed_origins.is_empty() {
+        // A frontend dev server on this machine (Vite on :5173, …) may call the API.
+        config.cors.allowed_origins = DEV_CORS_ORIGINS.map(str::to_owned).to_vec();
+    }
+    if args.dev {
+        dev::admit_loopback(&mut config);
+    }
     telemetry::init(&config.log);
     for key in &unknown_keys {
         tracing::warn!(%key, "unknown configuration key is ignored");
@@ -65,6 +72,11 @@ pub async fn serve(file: Option<PathBuf>, args: ServeArgs) -> Result<(), Gateway
         Some(url) => url.as_str().trim_end_matches('/').to_owned(),
         None => format!("http://{address}"),
     };
+    if args.dev && config.public_url.is_none() {
+        // The dev simulators call back on this machine: the address listened on is the
+        // gateway's public URL (the BBB endpoint relays callbacks only with a public_url).
+        config.public_url = url::Url::parse(&base_url).ok();
+    }
     let state = AppState::new(config, store)?;
     // Kept alive until shutdown: dropping them would stop the simulated servers.
     let simulators = if args.dev {

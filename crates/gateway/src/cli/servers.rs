@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use clap::Subcommand;
-use store::{NewServer, Server, ServerGroup, ServerState, Site, Store};
+use store::{Server, ServerGroup, ServerState, Site, Store};
 
 use super::{open_store, parse_duration, read_secret_line, show_time, site, table};
 use crate::{
@@ -141,17 +141,27 @@ pub async fn run_server(config: &Config, command: ServerCommand) -> Result<(), G
             };
             let site = site(&store, domain.as_deref()).await?;
             let group = group_by_name(&store, &site, &group).await?;
-            let server = store
-                .servers()
-                .add(NewServer {
+            let (server, warning) = service::servers::add_as_operator(
+                &store,
+                service::servers::ServerInput {
                     group_id: group.id,
                     name,
                     api_url: url,
                     secret: store::Secret::new(secret),
                     weight,
                     state: ServerState::Enabled,
-                })
-                .await?;
+                },
+                &config.outbound_policy()?,
+            )
+            .await?;
+            if let Some(reason) = warning {
+                eprintln!(
+                    "bbb-gateway: warning: the gateway will not connect to server {}: {reason}; \
+                     admit it with `outbound.allow` in the configuration (e.g. \
+                     outbound.allow = [\"10.0.0.0/8\"])",
+                    server.name
+                );
+            }
             println!(
                 "added server {} (id {}) to group {}: {}",
                 server.name, server.id, group.name, server.api_url
@@ -248,6 +258,7 @@ async fn drain(
     let client = bbb_client::Client::builder()
         .timeout(config.bbb.request_timeout)
         .connect_timeout(config.bbb.connect_timeout)
+        .outbound_policy(config.outbound_policy()?)
         .build()?;
     let started = Instant::now();
     loop {

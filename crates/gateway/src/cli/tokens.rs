@@ -98,6 +98,14 @@ pub async fn run(config: &Config, command: TokenCommand) -> Result<(), GatewayEr
             secret_stdin,
             site: domain,
         } => {
+            // The operator may create any token for any user of the site (no permission check,
+            // see the README), but a `user` token acts as its user and so needs one.
+            if matches!(scope, Scope::User) && user.is_none() {
+                return Err(GatewayError::bad_field(
+                    "user",
+                    "--scope user needs --user USERNAME: the token acts as that user",
+                ));
+            }
             let secret = secret_stdin
                 .then(|| read_secret_line("token secret"))
                 .transpose()?;

@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use service::bbb::RecordingChange;
 
+use super::GatewayContext;
 use super::live::orchestrator;
 use super::meetings::MeetingNode;
 use super::recordings::RecordingNode;
@@ -84,16 +85,25 @@ impl BbbMutations {
     }
 
     /// A join URL for a guest (no login needed) through a meeting URL that admits guests,
-    /// under the display name they give. Starts the meeting on BBB if needed.
+    /// under the display name they give. Never starts the meeting: until someone who may
+    /// start it (`JOIN_AS_MODERATOR`) has, the answer is `MEETING_NOT_STARTED` — ask again
+    /// later. A slug that does not lead the caller anywhere is `NOT_FOUND`, whether it exists
+    /// or not; after `graphql.max_slug_misses_per_client` of those, `RATE_LIMITED`.
     async fn join_meeting_by_url(
         &self,
         ctx: &Context<'_>,
         slug: String,
         display_name: String,
     ) -> Result<JoinMeetingByUrlPayload, GatewayError> {
-        let link = orchestrator(ctx)?
-            .join_by_url(&actor(ctx)?, &slug, &display_name)
-            .await?;
+        let lookup = ctx
+            .app()?
+            .slug_throttle
+            .admit(ctx.request()?.client_address)?;
+        let link = lookup.settle(
+            orchestrator(ctx)?
+                .join_by_url(&actor(ctx)?, &slug, &display_name)
+                .await,
+        )?;
         Ok(JoinMeetingByUrlPayload { url: link.url })
     }
 

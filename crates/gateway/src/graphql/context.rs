@@ -10,6 +10,8 @@
 //! }
 //! ```
 
+use std::net::IpAddr;
+
 use async_graphql::Context;
 use store::{Site, Store};
 
@@ -21,6 +23,9 @@ pub struct RequestContext {
     /// The site the Host header picked (or the default site).
     pub site: Site,
     pub viewer: Viewer,
+    /// Where the request comes from (see `login.trust_forwarded_for`), for throttling;
+    /// `None` when not known.
+    pub client_address: Option<IpAddr>,
 }
 
 /// Typed access to the context data. Each accessor fails with INTERNAL only if the schema was

@@ -19,7 +19,14 @@ use service::bbb::live::{self as live_service, ServerAnswer};
 use service::bbb::{Orchestrator, Unavailable};
 use store::{Placement, Server};
 
-use super::{GatewayContext, meetings::MeetingNode, relay::encode_id, types::JoinRole};
+use service::permissions::EffectivePermissions;
+
+use super::{
+    GatewayContext,
+    meetings::{GUEST_VIEW, MeetingNode},
+    relay::encode_id,
+    types::JoinRole,
+};
 use crate::{app::AppState, error::GatewayError};
 
 /// The live placement of each meeting (one `IN (…)` query per batch).
@@ -155,6 +162,7 @@ pub async fn live_of(
         .map(|info| LiveMeeting {
             info: info.clone(),
             server: on_server.server.clone(),
+            permissions: meeting.permissions,
         }))
 }
 
@@ -162,8 +170,23 @@ pub async fn live_of(
 pub struct LiveMeeting {
     info: MeetingInfo,
     server: Server,
+    /// The viewer's on the meeting: who is in it is not for everyone who sees it.
+    permissions: EffectivePermissions,
 }
 
+impl LiveMeeting {
+    /// Figures beyond `running`: FORBIDDEN for a guest (see `Meeting`).
+    fn require_details(&self) -> Result<(), GatewayError> {
+        if self.permissions.can_see_details() {
+            Ok(())
+        } else {
+            Err(GatewayError::forbidden(GUEST_VIEW))
+        }
+    }
+}
+
+/// A meeting as BBB reports it right now. A guest (see `Meeting`) sees `running` only: the
+/// other fields answer FORBIDDEN, `attendees` null.
 #[Object]
 impl LiveMeeting {
     /// Whether users are in the meeting (false right after it was started, until someone joins).
@@ -171,59 +194,76 @@ impl LiveMeeting {
         self.info.running
     }
 
-    async fn participant_count(&self) -> u32 {
-        self.info.participant_count
+    async fn participant_count(&self) -> Result<u32, GatewayError> {
+        self.require_details()?;
+        Ok(self.info.participant_count)
     }
 
-    async fn moderator_count(&self) -> u32 {
-        self.info.moderator_count
+    async fn moderator_count(&self) -> Result<u32, GatewayError> {
+        self.require_details()?;
+        Ok(self.info.moderator_count)
     }
 
     /// Participants who only listen to the audio.
-    async fn listener_count(&self) -> u32 {
-        self.info.listener_count
+    async fn listener_count(&self) -> Result<u32, GatewayError> {
+        self.require_details()?;
+        Ok(self.info.listener_count)
     }
 
     /// Participants connected to the audio conference.
-    async fn voice_participant_count(&self) -> u32 {
-        self.info.voice_participant_count
+    async fn voice_participant_count(&self) -> Result<u32, GatewayError> {
+        self.require_details()?;
+        Ok(self.info.voice_participant_count)
     }
 
     /// Webcams being shared.
-    async fn video_count(&self) -> u32 {
-        self.info.video_count
+    async fn video_count(&self) -> Result<u32, GatewayError> {
+        self.require_details()?;
+        Ok(self.info.video_count)
     }
 
     /// Whether the session is being recorded right now.
-    async fn recording(&self) -> bool {
-        self.info.recording
+    async fn recording(&self) -> Result<bool, GatewayError> {
+        self.require_details()?;
+        Ok(self.info.recording)
     }
 
-    async fn has_user_joined(&self) -> bool {
-        self.info.has_user_joined
+    async fn has_user_joined(&self) -> Result<bool, GatewayError> {
+        self.require_details()?;
+        Ok(self.info.has_user_joined)
     }
 
     /// When BBB created the meeting.
-    async fn create_time(&self) -> Option<DateTime<Utc>> {
-        from_millis(self.info.create_time)
+    async fn create_time(&self) -> Result<Option<DateTime<Utc>>, GatewayError> {
+        self.require_details()?;
+        Ok(from_millis(self.info.create_time))
     }
 
     /// When the first user joined; null before that.
-    async fn start_time(&self) -> Option<DateTime<Utc>> {
-        from_millis(self.info.start_time)
+    async fn start_time(&self) -> Result<Option<DateTime<Utc>>, GatewayError> {
+        self.require_details()?;
+        Ok(from_millis(self.info.start_time))
     }
 
-    async fn attendees(&self) -> Vec<LiveAttendee> {
-        self.info
-            .attendees
-            .attendee
-            .iter()
-            .map(LiveAttendee::from)
-            .collect()
+    /// Who is in the meeting; null unless the viewer may join it (`JOIN_AS_ATTENDEE` or more)
+    /// or is staff.
+    async fn attendees(&self) -> Option<Vec<LiveAttendee>> {
+        if !self.permissions.can_see_attendees() {
+            return None;
+        }
+        Some(
+            self.info
+                .attendees
+                .attendee
+                .iter()
+                .map(LiveAttendee::from)
+                .collect(),
+        )
     }
 
     /// The BBB server that hosts the meeting.
     async fn server(&self, ctx: &Context<'_>) -> Result<LiveServer, GatewayError> {
+        self.require_details()?;
         let is_staff = ctx
             .viewer()?
             .user()

@@ -42,12 +42,26 @@ impl From<meeting_service::VisibleMeeting> for MeetingNode {
 }
 
 impl MeetingNode {
+    /// The meeting's settings and the like, for those it is shared with: FORBIDDEN for a
+    /// guest who came through a guest URL (see `EffectivePermissions::can_see_details`).
+    fn require_details(&self) -> Result<(), GatewayError> {
+        if self.permissions.can_see_details() {
+            Ok(())
+        } else {
+            Err(GatewayError::forbidden(GUEST_VIEW))
+        }
+    }
+
     /// For `node(id:)`: the meeting if the viewer may see it.
     pub async fn load(ctx: &Context<'_>, id: i64) -> Result<Option<MeetingNode>, GatewayError> {
         let found = meeting_service::get(ctx.store()?, &actor(ctx)?, id).await;
         Ok(visible_or_none(found)?.map(MeetingNode::from))
     }
 }
+
+/// Why a guest through a guest URL cannot read a field.
+pub const GUEST_VIEW: &str =
+    "through a guest URL only the name, the welcome message and whether it runs are shown";
 
 /// What the viewer may do with a meeting, for frontends to show the right buttons.
 #[derive(SimpleObject)]
@@ -63,6 +77,10 @@ pub struct MeetingViewerPermissions {
     can_end: bool,
 }
 
+/// A meeting. Someone who reached it through a guest URL without a permission on it (a
+/// guest) sees its `id`, `name`, `welcomeMessage`, `viewerPermissions` and `live { running }`:
+/// `moderatorMessage`, `conferencePin`, `owner`, `group`, `urls` and `grants` are null for
+/// them, `recordings` is empty, and the other fields answer FORBIDDEN.
 #[Object(name = "Meeting")]
 impl MeetingNode {
     pub async fn id(&self) -> ID {
@@ -70,8 +88,9 @@ impl MeetingNode {
     }
 
     /// The default BBB meetingID.
-    async fn guid(&self) -> Uuid {
-        self.meeting.guid
+    async fn guid(&self) -> Result<Uuid, GatewayError> {
+        self.require_details()?;
+        Ok(self.meeting.guid)
     }
 
     async fn name(&self) -> &str {
@@ -89,88 +108,115 @@ impl MeetingNode {
             .then_some(self.meeting.moderator_message.as_str())
     }
 
-    /// The static phone dial-in PIN (BBB `voiceBridge`), if one is set.
+    /// The static phone dial-in PIN (BBB `voiceBridge`), if one is set; null unless the viewer
+    /// may join the meeting (`JOIN_AS_ATTENDEE` or more), may set the PIN
+    /// (`ENFORCE_CONFERENCE_PIN`) or is staff: it lets its holder into the audio.
     async fn conference_pin(&self) -> Option<&str> {
+        if !self.permissions.can_see_conference_pin() {
+            return None;
+        }
         self.meeting.conference_pin.as_deref()
     }
 
-    async fn record(&self) -> bool {
-        self.meeting.record
+    async fn record(&self) -> Result<bool, GatewayError> {
+        self.require_details()?;
+        Ok(self.meeting.record)
     }
 
-    async fn auto_start_recording(&self) -> bool {
-        self.meeting.auto_start_recording
+    async fn auto_start_recording(&self) -> Result<bool, GatewayError> {
+        self.require_details()?;
+        Ok(self.meeting.auto_start_recording)
     }
 
-    async fn allow_start_stop_recording(&self) -> bool {
-        self.meeting.allow_start_stop_recording
+    async fn allow_start_stop_recording(&self) -> Result<bool, GatewayError> {
+        self.require_details()?;
+        Ok(self.meeting.allow_start_stop_recording)
     }
 
-    async fn webcams_only_for_moderator(&self) -> bool {
-        self.meeting.webcams_only_for_moderator
+    async fn webcams_only_for_moderator(&self) -> Result<bool, GatewayError> {
+        self.require_details()?;
+        Ok(self.meeting.webcams_only_for_moderator)
     }
 
-    async fn mute_on_start(&self) -> bool {
-        self.meeting.mute_on_start
+    async fn mute_on_start(&self) -> Result<bool, GatewayError> {
+        self.require_details()?;
+        Ok(self.meeting.mute_on_start)
     }
 
-    async fn allow_mods_to_unmute_users(&self) -> bool {
-        self.meeting.allow_mods_to_unmute_users
+    async fn allow_mods_to_unmute_users(&self) -> Result<bool, GatewayError> {
+        self.require_details()?;
+        Ok(self.meeting.allow_mods_to_unmute_users)
     }
 
     /// Lock setting: `false` locks webcams for attendees (BBB `lockSettingsDisableCam`).
-    async fn enable_cam(&self) -> bool {
-        self.meeting.enable_cam
+    async fn enable_cam(&self) -> Result<bool, GatewayError> {
+        self.require_details()?;
+        Ok(self.meeting.enable_cam)
     }
 
     /// Lock setting: `false` locks microphones for attendees.
-    async fn enable_mic(&self) -> bool {
-        self.meeting.enable_mic
+    async fn enable_mic(&self) -> Result<bool, GatewayError> {
+        self.require_details()?;
+        Ok(self.meeting.enable_mic)
     }
 
     /// Lock setting: `false` locks private chat for attendees.
-    async fn enable_private_chat(&self) -> bool {
-        self.meeting.enable_private_chat
+    async fn enable_private_chat(&self) -> Result<bool, GatewayError> {
+        self.require_details()?;
+        Ok(self.meeting.enable_private_chat)
     }
 
     /// Lock setting: `false` locks public chat for attendees.
-    async fn enable_public_chat(&self) -> bool {
-        self.meeting.enable_public_chat
+    async fn enable_public_chat(&self) -> Result<bool, GatewayError> {
+        self.require_details()?;
+        Ok(self.meeting.enable_public_chat)
     }
 
     /// Lock setting: `false` locks shared notes for attendees.
-    async fn enable_note(&self) -> bool {
-        self.meeting.enable_note
+    async fn enable_note(&self) -> Result<bool, GatewayError> {
+        self.require_details()?;
+        Ok(self.meeting.enable_note)
     }
 
     /// Null means unlimited.
-    async fn max_participants(&self) -> Option<i32> {
-        self.meeting.max_participants
+    async fn max_participants(&self) -> Result<Option<i32>, GatewayError> {
+        self.require_details()?;
+        Ok(self.meeting.max_participants)
     }
 
     /// Minutes; null means unlimited.
-    async fn duration(&self) -> Option<i32> {
-        self.meeting.duration
+    async fn duration(&self) -> Result<Option<i32>, GatewayError> {
+        self.require_details()?;
+        Ok(self.meeting.duration)
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.meeting.created_at
+    async fn created_at(&self) -> Result<DateTime<Utc>, GatewayError> {
+        self.require_details()?;
+        Ok(self.meeting.created_at)
     }
 
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.meeting.updated_at
+    async fn updated_at(&self) -> Result<DateTime<Utc>, GatewayError> {
+        self.require_details()?;
+        Ok(self.meeting.updated_at)
     }
 
-    /// The user who created the meeting; null once that user is deleted.
+    /// The user who created the meeting; null once that user is deleted, and for a guest.
     async fn owner(&self, ctx: &Context<'_>) -> Result<Option<UserNode>, GatewayError> {
-        let Some(owner_id) = self.meeting.owner_id else {
+        let Some(owner_id) = self
+            .meeting
+            .owner_id
+            .filter(|_| self.permissions.can_see_details())
+        else {
             return Ok(None);
         };
         Ok(loaders(ctx)?.users.load_one(owner_id).await?.map(UserNode))
     }
 
-    /// The server group the meeting runs in.
+    /// The server group the meeting runs in; null for a guest.
     async fn group(&self, ctx: &Context<'_>) -> Result<Option<ServerGroupNode>, GatewayError> {
+        if !self.permissions.can_see_details() {
+            return Ok(None);
+        }
         let group = loaders(ctx)?.groups.load_one(self.meeting.group_id).await?;
         Ok(group.map(ServerGroupNode::without_access))
     }
@@ -225,7 +271,8 @@ impl MeetingNode {
 
     // ---- Live state and recordings (owned by the BBB orchestration engineer) ----
     /// The meeting as BBB sees it now; null when it does not run on BBB. Fails with
-    /// `BBB_UNAVAILABLE` (this field only) when its server cannot be reached.
+    /// `BBB_UNAVAILABLE` (this field only) when its server cannot be reached. A guest sees
+    /// only `running`.
     async fn live(
         &self,
         ctx: &Context<'_>,
@@ -496,14 +543,21 @@ impl MeetingQueries {
             .into())
     }
 
-    /// The meeting behind a URL slug. Anyone may use a URL that admits guests; other URLs
-    /// need a permission on the meeting.
+    /// The meeting behind a URL slug. Anyone may use a URL that admits guests (and sees what
+    /// `Meeting` shows guests); other URLs need a permission on the meeting. A slug that does
+    /// not lead the caller anywhere is `NOT_FOUND`, whether it exists or not; after
+    /// `graphql.max_slug_misses_per_client` of those, `RATE_LIMITED` (with `retryAfter`).
     async fn meeting_by_url(
         &self,
         ctx: &Context<'_>,
         slug: String,
     ) -> Result<MeetingNode, GatewayError> {
-        let through = meeting_service::get_by_url(ctx.store()?, &actor(ctx)?, &slug).await?;
+        let lookup = ctx
+            .app()?
+            .slug_throttle
+            .admit(ctx.request()?.client_address)?;
+        let through =
+            lookup.settle(meeting_service::get_by_url(ctx.store()?, &actor(ctx)?, &slug).await)?;
         Ok(MeetingNode {
             meeting: through.meeting,
             permissions: through.permissions,

@@ -5,6 +5,7 @@
 
 mod bbb_mutations;
 mod context;
+mod limits;
 mod live;
 mod loaders;
 mod login;
@@ -20,6 +21,7 @@ mod user;
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 pub use context::{GatewayContext, RequestContext};
+pub use limits::{SlugLookupThrottle, check_mutation_bounds};
 pub use loaders::Loaders;
 pub use user::UserNode;
 
@@ -58,6 +60,9 @@ pub fn schema_builder(limits: &GraphqlConfig) -> SchemaBuilder<Query, Mutation, 
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .extension(ErrorCodes)
+    .extension(limits::MutationBounds {
+        max_mutation_fields: limits.max_mutation_fields,
+    })
     .extension(live::BbbLoaders)
 }
 

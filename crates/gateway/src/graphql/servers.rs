@@ -263,7 +263,9 @@ impl ServerMutations {
         change_group_grant(ctx, group_id, user, permission, false).await
     }
 
-    /// Adds a BBB server. Staff, or `ADD_SERVERS` on the group.
+    /// Adds a BBB server. Staff, or `ADD_SERVERS` on the group. The URL must be a usable BBB
+    /// API URL (http or https; no credentials, query or fragment) that the operator's outbound
+    /// rule admits: loopback and private addresses only when `outbound.allow` lists them.
     async fn add_server(
         &self,
         ctx: &Context<'_>,
@@ -277,8 +279,9 @@ impl ServerMutations {
             weight: input.weight,
             state: input.state.into(),
         };
+        let outbound = ctx.bbb()?.outbound_policy();
         Ok(ServerNode(
-            server_service::add(ctx.store()?, &actor(ctx)?, input).await?,
+            server_service::add(ctx.store()?, &actor(ctx)?, input, outbound).await?,
         ))
     }
 

@@ -2,10 +2,14 @@
 //! events come from `service::bbb::events`, which polls BBB once per meeting however many
 //! clients subscribe.
 
+use std::time::Duration;
+
 use async_graphql::{Context, Enum, ErrorExtensions, ID, SimpleObject, Subscription};
-use futures_util::{Stream, StreamExt};
+use futures_util::{Stream, StreamExt, stream};
 use service::bbb::events::{MeetingEvent as LiveEvent, Participant};
-use service::meetings as meeting_service;
+use service::{Actor, meetings as meeting_service};
+use store::Store;
+use tokio::time::{Instant, MissedTickBehavior};
 
 use super::{
     GatewayContext,
@@ -23,22 +27,92 @@ impl MeetingSubscriptions {
     /// Live events of a meeting on BBB. The stream begins with the meeting's current state —
     /// `STARTED` and a `PARTICIPANT_JOINED` per participant when it runs — so a client can
     /// build its view from events alone. Events lag BBB by up to
-    /// `graphql.subscription_poll_interval`. Needs what `meeting(id:)` needs; a refusal
-    /// (`UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`) is the only answer. The stream completes
-    /// if the client falls far behind; subscribing again gives the current state.
+    /// `graphql.subscription_poll_interval`. The events say who comes and goes, so this needs
+    /// what `Meeting.live.attendees` needs: `JOIN_AS_ATTENDEE` or more, or staff. A refusal
+    /// (`UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`) is the only answer. The permission is
+    /// checked again every `graphql.subscription_poll_interval`: once it is gone (a revoked
+    /// grant, a deleted user, a deleted meeting) the stream ends with that refusal. The stream
+    /// completes if the client falls far behind; subscribing again gives the current state.
     async fn meeting_events(
         &self,
         ctx: &Context<'_>,
         id: ID,
-    ) -> async_graphql::Result<impl Stream<Item = MeetingEvent>> {
-        let events = async {
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MeetingEvent>> + use<>>
+    {
+        let watch = async {
             let meeting_id = decode_id_of::<MeetingNode>(&id, "id")?;
-            meeting_service::get(ctx.store()?, &actor(ctx)?, meeting_id).await?;
-            Ok::<_, GatewayError>(ctx.app()?.meeting_watchers.subscribe(meeting_id))
+            let watcher = Watcher {
+                store: ctx.store()?.clone(),
+                actor: actor(ctx)?,
+                meeting_id,
+            };
+            watcher.may_watch().await?;
+            let events = ctx.app()?.meeting_watchers.subscribe(meeting_id);
+            let recheck_every = ctx.config()?.graphql.subscription_poll_interval;
+            Ok::<_, GatewayError>(watcher.events_while_allowed(events, recheck_every))
         };
         // Subscriptions bypass the `ErrorCodes` request hook: the code is applied here.
-        let events = events.await.map_err(|error| error.extend())?;
-        Ok(events.map(MeetingEvent::from))
+        watch.await.map_err(|error| error.extend())
+    }
+}
+
+/// Who watches which meeting, for the permission check at the start and its rechecks.
+struct Watcher {
+    store: Store,
+    actor: Actor,
+    meeting_id: i64,
+}
+
+impl Watcher {
+    /// The rule of `Meeting.live.attendees`, applied to the user as the store has them now
+    /// (the viewer of the connection was loaded when it began): a deleted user is
+    /// UNAUTHENTICATED, a changed role counts.
+    async fn may_watch(&self) -> Result<(), GatewayError> {
+        let actor = match &self.actor.user {
+            None => self.actor.clone(),
+            Some(user) => match self.store.users().get(user.id).await {
+                Err(store::StoreError::NotFound { .. }) => {
+                    return Err(GatewayError::unauthenticated("your user no longer exists"));
+                }
+                found => Actor::user(self.actor.site.clone(), found?),
+            },
+        };
+        let visible = meeting_service::get(&self.store, &actor, self.meeting_id).await?;
+        if !visible.permissions.can_see_attendees() {
+            return Err(GatewayError::forbidden(
+                "watching who is in this meeting needs JOIN_AS_ATTENDEE",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `events`, and every `recheck_every` the permission again: the stream ends with the
+    /// refusal once it fails. Without the recheck a grant, once given, would be a window
+    /// into the meeting for as long as the connection lasts.
+    fn events_while_allowed(
+        self,
+        events: impl Stream<Item = LiveEvent> + Send + 'static,
+        recheck_every: Duration,
+    ) -> impl Stream<Item = async_graphql::Result<MeetingEvent>> + Send + 'static {
+        let mut rechecks = tokio::time::interval_at(Instant::now() + recheck_every, recheck_every);
+        rechecks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let state = (self, Box::pin(events), rechecks);
+        stream::unfold(Some(state), |state| async move {
+            let (watcher, mut events, mut rechecks) = state?;
+            loop {
+                tokio::select! {
+                    event = events.next() => {
+                        let event = Ok(MeetingEvent::from(event?));
+                        return Some((event, Some((watcher, events, rechecks))));
+                    }
+                    _ = rechecks.tick() => {
+                        if let Err(refusal) = watcher.may_watch().await {
+                            return Some((Err(refusal.extend()), None));
+                        }
+                    }
+                }
+            }
+        })
     }
 }
 

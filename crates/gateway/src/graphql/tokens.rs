@@ -151,7 +151,9 @@ pub struct TokenMutations;
 
 #[Object]
 impl TokenMutations {
-    /// Creates a token owned by the viewer. Staff, or `ADD_API_TOKENS` on the group.
+    /// Creates a token owned by the viewer. Needs `ADD_API_TOKENS` on the group (staff hold
+    /// it); scope `GLOBAL`, which joins and ends every meeting of the group, needs a
+    /// superuser.
     async fn create_api_token(
         &self,
         ctx: &Context<'_>,
@@ -174,7 +176,9 @@ impl TokenMutations {
 
     /// Gives the token a new secret. The previous one stays accepted until
     /// `finishApiTokenRotation`, or for `previousSecretValidForMinutes` when given, so that
-    /// integrations can switch without downtime.
+    /// integrations can switch without downtime. The secret acts as the token, so rotating
+    /// needs what creating it needs: its owner (with `ADD_API_TOKENS` on the group; `GLOBAL`:
+    /// a superuser) or a superuser — not staff.
     async fn rotate_api_token(
         &self,
         ctx: &Context<'_>,
@@ -192,7 +196,7 @@ impl TokenMutations {
         })
     }
 
-    /// Stops accepting the secret from before the last rotation.
+    /// Stops accepting the secret from before the last rotation. Its owner, or staff.
     async fn finish_api_token_rotation(
         &self,
         ctx: &Context<'_>,
@@ -204,7 +208,7 @@ impl TokenMutations {
         ))
     }
 
-    /// Revokes a token for good; returns its ID.
+    /// Revokes a token for good; returns its ID. Its owner, or staff.
     async fn delete_api_token(&self, ctx: &Context<'_>, id: ID) -> Result<ID, GatewayError> {
         let database_id = decode_id_of::<ApiTokenNode>(&id, "id")?;
         token_service::delete(ctx.store()?, &actor(ctx)?, database_id).await?;

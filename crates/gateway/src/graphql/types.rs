@@ -24,6 +24,8 @@ impl From<ServiceError> for GatewayError {
             ServiceError::Forbidden(reason) => GatewayError::forbidden(reason),
             ServiceError::NotFound(entity) => GatewayError::not_found(entity),
             ServiceError::BadInput(message) => GatewayError::bad_input(message),
+            ServiceError::BadField { field, message } => GatewayError::bad_field(field, message),
+            ServiceError::MeetingNotStarted => GatewayError::MeetingNotStarted,
             ServiceError::BbbUnavailable(detail) => GatewayError::BbbUnavailable(detail),
             ServiceError::Internal(detail) => GatewayError::internal(detail),
         }
@@ -97,9 +99,11 @@ pub enum GroupPermission {
 pub enum TokenScope {
     /// Only meetings and recordings created with this token.
     Token,
-    /// Everything of the token's owning user.
+    /// What its owning user has there: the meetings of every token of theirs and the meetings
+    /// they own. Only that user (or a superuser) may create or rotate it.
     User,
-    /// Everything in the token's server group.
+    /// Everything in the token's server group, every owner's meetings included, as moderator.
+    /// Only superusers may create or rotate one.
     Global,
 }
 

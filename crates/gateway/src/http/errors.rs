@@ -23,6 +23,8 @@ pub fn status_of(error: &GatewayError) -> StatusCode {
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::BadUserInput => StatusCode::BAD_REQUEST,
         ErrorCode::BbbUnavailable => StatusCode::BAD_GATEWAY,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::MeetingNotStarted => StatusCode::CONFLICT,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -1,25 +1,28 @@
-//! `/graphql` (POST and GET) and `/graphiql`.
+//! `/graphql` (POST and GET, with persisted queries) and `/graphiql`.
 
-use std::time::Instant;
+use std::{net::IpAddr, time::Instant};
 
 use actix_web::{
     Either, HttpMessage, HttpRequest, HttpResponse, Responder, http::StatusCode, http::header, web,
 };
 use async_graphql::{
     BatchRequest, BatchResponse,
-    http::GraphiQLSource,
     parser::types::{DocumentOperations, OperationType},
 };
 use async_graphql_actix_web::GraphQLResponse;
 use metrics::FrontDoor;
 use store::Site;
 
-use super::errors;
+use super::{
+    errors,
+    persisted::{PersistedQueries, PersistedQueryError},
+};
 use crate::{
     app::AppState,
     auth,
+    config::Config,
     error::{ErrorCode, GatewayError},
-    graphql::{GatewaySchema, RequestContext},
+    graphql::{self, GatewaySchema, RequestContext},
 };
 
 /// Most operations a client may send in one batch.
@@ -32,22 +35,40 @@ pub async fn post(
     payload: web::Payload,
     app: web::Data<AppState>,
     schema: web::Data<GatewaySchema>,
+    persisted: web::Data<PersistedQueries>,
 ) -> Answer {
-    match read_post(&request, payload, app.config.http.max_body_bytes).await {
-        Ok(batch) => execute(&request, &app, &schema, batch).await,
-        Err((status, error)) => Either::Right(errors::response(status, &error)),
+    let mut batch = match read_post(&request, payload, app.config.http.max_body_bytes).await {
+        Ok(batch) => batch,
+        Err((status, error)) => return refuse(status, error),
+    };
+    for graphql_request in batch.iter_mut() {
+        if let Err(refusal) = persisted.resolve(graphql_request) {
+            return refuse_persisted(&app, refusal);
+        }
     }
+    if batch.iter().any(has_no_query) {
+        return refuse(StatusCode::BAD_REQUEST, no_query());
+    }
+    execute(&request, &app, &schema, batch).await
 }
 
 pub async fn get(
     request: HttpRequest,
     app: web::Data<AppState>,
     schema: web::Data<GatewaySchema>,
+    persisted: web::Data<PersistedQueries>,
 ) -> Answer {
     let mut graphql_request = match parse_query_string(request.query_string()) {
         Ok(graphql_request) => graphql_request,
         Err(error) => return refuse(StatusCode::BAD_REQUEST, error),
     };
+    // First: a hash stands for a document, and the rules below apply to that document.
+    if let Err(refusal) = persisted.resolve(&mut graphql_request) {
+        return refuse_persisted(&app, refusal);
+    }
+    if has_no_query(&graphql_request) {
+        return refuse(StatusCode::BAD_REQUEST, no_query());
+    }
     if !is_query(&mut graphql_request) {
         // GET must be safe: a link or a prefetch must never change anything.
         return Either::Right(
@@ -70,20 +91,25 @@ pub async fn get(
     .await
 }
 
-pub async fn graphiql() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql/ws")
-                .title("bbb-gateway GraphiQL")
-                .finish(),
-        )
+/// GraphiQL, from the bundle in `graphql.graphiql_assets` (see `super::graphiql`).
+pub async fn graphiql(app: web::Data<AppState>) -> HttpResponse {
+    super::graphiql::page(&app.config.graphql.graphiql_assets)
 }
 
 fn refuse(status: StatusCode, error: GatewayError) -> Answer {
     Either::Right(errors::response(status, &error))
+}
+
+/// A persisted query that cannot run, answered as Apollo's clients expect and counted.
+fn refuse_persisted(app: &AppState, refusal: PersistedQueryError) -> Answer {
+    app.metrics.observe_request(
+        FrontDoor::Graphql,
+        "invalid",
+        refusal.code(),
+        std::time::Duration::ZERO,
+    );
+    let body = async_graphql::Response::from_errors(vec![refusal.to_server_error()]);
+    Either::Right(HttpResponse::build(refusal.status()).json(body))
 }
 
 /// Resolves the site and viewer, then runs the operations; each is counted in the metrics by
@@ -102,6 +128,19 @@ async fn execute(
                 .observe_request(FrontDoor::Graphql, call, outcome, started.elapsed());
         }
     };
+    // One login and a bounded number of mutation fields per request, a batch included: each
+    // operation alone is held to it by the schema, the batch as a whole here, before any of
+    // it runs.
+    let requests = match &mut batch {
+        BatchRequest::Single(request) => std::slice::from_mut(request),
+        BatchRequest::Batch(requests) => requests.as_mut_slice(),
+    };
+    if let Err(error) =
+        graphql::check_mutation_bounds(requests, app.config.graphql.max_mutation_fields)
+    {
+        observe(vec![error.code().as_str(); calls.len()]);
+        return refuse(StatusCode::BAD_REQUEST, error);
+    }
     match request_context(request, app).await {
         Ok(context) => {
             let response = schema.execute_batch(batch.data(context)).await;
@@ -151,7 +190,30 @@ async fn request_context(
     let site = site_of(request, app).await?;
     let authorization = authorization_header(request)?;
     let viewer = auth::authenticate(&app.store, &app.verifier, &site, authorization).await?;
-    Ok(RequestContext { site, viewer })
+    Ok(RequestContext {
+        site,
+        viewer,
+        client_address: client_address(request, &app.config),
+    })
+}
+
+/// The address of the client, for throttling: the TCP peer, or with
+/// `login.trust_forwarded_for` the last `X-Forwarded-For` entry — the one the proxy in front
+/// appended; entries before it are whatever the client sent. Never actix's `realip`, which
+/// believes any `Forwarded` header a client sends.
+pub(super) fn client_address(request: &HttpRequest, config: &Config) -> Option<IpAddr> {
+    let peer = request.peer_addr().map(|address| address.ip());
+    if !config.login.trust_forwarded_for {
+        return peer;
+    }
+    let forwarded = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .next_back()
+        .and_then(|entry| entry.trim().parse::<IpAddr>().ok());
+    forwarded.or(peer)
 }
 
 /// The site the request's Host header picks (the default site for unknown hosts).
@@ -221,18 +283,16 @@ async fn read_post(
             GatewayError::bad_input(format!("a batch holds 1 to {MAX_BATCH_SIZE} operations")),
         ));
     }
-    if batch.iter().any(has_no_query) {
-        return Err((StatusCode::BAD_REQUEST, no_query()));
-    }
     Ok(batch)
 }
 
-/// Reads a GET request's `query`, `operationName` and `variables` (JSON) parameters, as
-/// GraphQL over HTTP names them.
+/// Reads a GET request's `query`, `operationName`, `variables` and `extensions` (JSON)
+/// parameters, as GraphQL over HTTP and Apollo's persisted queries name them.
 fn parse_query_string(query_string: &str) -> Result<async_graphql::Request, GatewayError> {
     let mut query = None;
     let mut operation_name = None;
     let mut variables = None;
+    let mut extensions = None;
     for (key, value) in url::form_urlencoded::parse(query_string.as_bytes()) {
         match key.as_ref() {
             "query" => query = Some(value.into_owned()),
@@ -242,6 +302,13 @@ fn parse_query_string(query_string: &str) -> Result<async_graphql::Request, Gate
                     GatewayError::bad_field("variables", format!("not a JSON object: {error}"))
                 })?;
                 variables = Some(async_graphql::Variables::from_json(json));
+            }
+            "extensions" => {
+                let extensions_json: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(&value).map_err(|error| {
+                        GatewayError::bad_field("extensions", format!("not a JSON object: {error}"))
+                    })?;
+                extensions = Some(extensions_json);
             }
             _ => {}
         }
@@ -253,8 +320,11 @@ fn parse_query_string(query_string: &str) -> Result<async_graphql::Request, Gate
     if let Some(variables) = variables {
         request = request.variables(variables);
     }
-    if has_no_query(&request) {
-        return Err(no_query());
+    for (name, value) in extensions.into_iter().flatten() {
+        let value = async_graphql::Value::from_json(value).map_err(|error| {
+            GatewayError::bad_field("extensions", format!("not a JSON object: {error}"))
+        })?;
+        request.extensions.insert(name, value);
     }
     Ok(request)
 }
@@ -274,7 +344,9 @@ fn is_query(request: &mut async_graphql::Request) -> bool {
 }
 
 /// The type of the operation the request runs, if the document parses and names one.
-fn selected_operation_type(request: &mut async_graphql::Request) -> Option<OperationType> {
+pub(super) fn selected_operation_type(
+    request: &mut async_graphql::Request,
+) -> Option<OperationType> {
     let operation_name = request.operation_name.clone();
     let document = request.parsed_query().ok()?;
     match &document.operations {

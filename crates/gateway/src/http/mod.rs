@@ -2,9 +2,12 @@
 //! Every answer — including refusals of unreadable requests, unknown paths and wrong methods —
 //! is JSON with coded errors, never an HTML page.
 
+mod cors;
 mod errors;
+mod graphiql;
 mod graphql;
 mod ops;
+mod persisted;
 mod request_id;
 mod subscriptions;
 
@@ -12,8 +15,9 @@ use std::net::TcpListener;
 
 use actix_web::{App, HttpServer, dev::Server, http::StatusCode, middleware::from_fn, web};
 
-use crate::{app::AppState, error::GatewayError};
+use crate::{app::AppState, config::UnsignedFormParams, error::GatewayError};
 
+pub use cors::OriginPattern;
 pub use ops::{health_name, state_name};
 
 /// Starts serving on `listener`; the returned server runs until stopped through its handle.
@@ -27,18 +31,22 @@ pub fn start(state: AppState, listener: TcpListener) -> Result<Server, GatewayEr
         state.store.clone(),
         state.bbb.clone(),
         state.balancer.clone(),
-        bbb_endpoint::EndpointSettings {
-            public_url: state.config.public_url.as_ref().map(|url| url.to_string()),
-            ..bbb_endpoint::EndpointSettings::default()
-        },
+        endpoint_settings(&state),
     ));
+    // Per instance, built at start (a bad trusted-documents file stops the start).
+    let persisted = web::Data::new(persisted::PersistedQueries::from_config(
+        &state.config.graphql,
+    )?);
+    let cors = cors::CorsPolicy::new(&state.config.cors);
+    graphiql::warn_if_not_built(&state.config.graphql.graphiql_assets);
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(schema.clone())
+            .app_data(persisted.clone())
             .wrap(from_fn(request_id::middleware))
-            .configure(routes)
+            .configure(|config| routes(config, &cors))
             .configure(bbb_api.clone())
     })
     .disable_signals()
@@ -49,10 +57,36 @@ pub fn start(state: AppState, listener: TcpListener) -> Result<Server, GatewayEr
     Ok(server)
 }
 
-fn routes(config: &mut web::ServiceConfig) {
+/// The endpoint's settings from the configuration, reporting to the process's metrics.
+fn endpoint_settings(state: &AppState) -> bbb_endpoint::EndpointSettings {
+    let config = &state.config;
+    bbb_endpoint::EndpointSettings {
+        public_url: config.public_url.as_ref().map(|url| url.to_string()),
+        // Form bodies and whatever is read before authentication: the same limit as every
+        // other route's bodies.
+        max_body_bytes: config.http.max_body_bytes,
+        max_upload_bytes: config.endpoint.max_upload_bytes,
+        max_params: config.endpoint.max_params,
+        max_query_bytes: config.endpoint.max_query_bytes,
+        unsigned_form_params: match config.endpoint.unsigned_form_params {
+            UnsignedFormParams::Accept => bbb_endpoint::UnsignedFormParams::Accept,
+            UnsignedFormParams::Refuse => bbb_endpoint::UnsignedFormParams::Refuse,
+        },
+        metrics: Some(state.metrics.clone()),
+        // Relayed callbacks are held to the same outbound rule as the BBB servers.
+        outbound: state.bbb.outbound_policy().clone(),
+        relay_key: state.relay_key.clone(),
+        ..bbb_endpoint::EndpointSettings::default()
+    }
+}
+
+fn routes(config: &mut web::ServiceConfig, cors: &cors::CorsPolicy) {
     config
         .service(
+            // CORS on the GraphQL front door only (see `cors`); the JSON wrapper is outermost.
             web::resource("/graphql")
+                .wrap(cors.middleware())
+                .wrap(from_fn(cors::refusals))
                 .route(web::post().to(graphql::post))
                 .route(web::get().to(graphql::get))
                 .default_service(web::to(|| async {
@@ -73,6 +107,7 @@ fn routes(config: &mut web::ServiceConfig) {
                 })),
         )
         .route("/graphiql", web::get().to(graphql::graphiql))
+        .route("/graphiql/assets/{name}", web::get().to(graphiql::asset))
         .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
         .route("/metrics", web::get().to(ops::metrics))

@@ -7,25 +7,61 @@
 //! request's `Authorization` header (browsers cannot set headers on a WebSocket, other clients
 //! often do). Refused credentials close the connection; a connection without any is
 //! anonymous, as on `/graphql`.
+//!
+//! Every operation started on the socket goes through [`SocketExecutor`], which holds it to
+//! the rules of `/graphql` that live in the HTTP layer, and to the socket's own bounds:
+//! - persisted queries and trusted documents, resolved by the same [`PersistedQueries`] with
+//!   the same codes: an allow-list that one door ignores would allow everything;
+//! - subscriptions only (`OPERATION_NOT_ALLOWED` for queries and mutations): the socket is
+//!   for what HTTP cannot do, and every client library sends queries and mutations over HTTP
+//!   by default — a second door for them would have to repeat every check of the first;
+//! - at most `graphql.ws_max_operations` operations at once (`BAD_USER_INPUT` beyond them);
+//! - credentials expire on the socket as on HTTP: at the token's `exp`, every operation ends
+//!   with `UNAUTHENTICATED`, later ones are refused, and a moment later the connection closes
+//!   (clients reconnect with fresh credentials).
+//!
+//! A connection that sends no `connection_init` within `graphql.ws_init_timeout` is closed.
+//! Peers that stop answering WebSocket pings are dropped by `async-graphql-actix-web` (a ping
+//! every 5 s, closed after 10 s of silence).
+
+use std::{
+    sync::{
+        Arc, OnceLock,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::{Data, ErrorExtensions};
+use async_graphql::{
+    Data, ErrorExtensions, Executor, Request, Response, ServerError, parser::types::OperationType,
+};
 use async_graphql_actix_web::GraphQLSubscription;
+use futures_util::{
+    Stream, StreamExt,
+    stream::{self, BoxStream},
+};
 use serde_json::Value;
+use tokio::{sync::Notify, time::Instant};
 
-use super::{errors, graphql};
+use super::{errors, graphql, persisted::PersistedQueries};
 use crate::{
     app::AppState,
-    auth,
+    auth::{self, Viewer},
     error::GatewayError,
     graphql::{GatewaySchema, RequestContext},
 };
+
+/// How long after its credentials expire a connection is closed: time for the
+/// `UNAUTHENTICATED` ends of its operations to reach the client first.
+const CLOSE_AFTER_EXPIRY: Duration = Duration::from_secs(1);
 
 pub async fn subscribe(
     request: HttpRequest,
     payload: web::Payload,
     app: web::Data<AppState>,
     schema: web::Data<GatewaySchema>,
+    persisted: web::Data<PersistedQueries>,
 ) -> HttpResponse {
     let site = match graphql::site_of(&request, &app).await {
         Ok(site) => site,
@@ -35,9 +71,23 @@ pub async fn subscribe(
         Ok(header) => header.map(str::to_owned),
         Err(error) => return errors::response(errors::status_of(&error), &error),
     };
+    let client_address = graphql::client_address(&request, &app.config);
+    let connection = Arc::new(Connection::new(app.config.graphql.ws_max_operations));
+    let executor = SocketExecutor {
+        schema: schema.get_ref().clone(),
+        persisted: persisted.into_inner(),
+        connection: connection.clone(),
+    };
+    let frames = close_when_due(
+        payload,
+        connection.clone(),
+        app.config.graphql.ws_init_timeout,
+    );
     let app = app.into_inner();
-    let upgrade = GraphQLSubscription::new(schema.get_ref().clone())
+    let upgrade = GraphQLSubscription::new(executor)
         .on_connection_init(move |init_payload| async move {
+            connection.initialised.store(true, Ordering::SeqCst);
+            connection.changed.notify_waiters();
             let authorization = authorization_in_init_payload(&init_payload)
                 .map_err(|error| error.extend())?
                 .or(header);
@@ -45,17 +95,249 @@ pub async fn subscribe(
                 auth::authenticate(&app.store, &app.verifier, &site, authorization.as_deref())
                     .await
                     .map_err(|error| error.extend())?;
+            let expires_at = match (&viewer, &authorization) {
+                (Viewer::User(_), Some(authorization)) => Some(token_expiry(authorization)),
+                _ => None,
+            };
+            let _ = connection.credentials_expire_at.set(expires_at);
+            connection.changed.notify_waiters();
             let mut data = Data::default();
-            data.insert(RequestContext { site, viewer });
+            data.insert(RequestContext {
+                site,
+                viewer,
+                client_address,
+            });
             Ok(data)
         })
-        .start(&request, payload);
+        .start(&request, frames);
     upgrade.unwrap_or_else(|refusal| {
         // Not a WebSocket upgrade, or no protocol we speak: answered like other refusals.
         let error = GatewayError::bad_input(format!(
             "connect with a WebSocket speaking graphql-transport-ws or graphql-ws: {refusal}"
         ));
         errors::response(refusal.as_response_error().status_code(), &error)
+    })
+}
+
+/// What the operations of one connection share.
+struct Connection {
+    /// `connection_init` has arrived.
+    initialised: AtomicBool,
+    /// Set once `connection_init` is accepted: when its credentials expire (`None`: never,
+    /// for anonymous connections).
+    credentials_expire_at: OnceLock<Option<Instant>>,
+    /// Wakes [`close_when_due`] when one of the above changes.
+    changed: Notify,
+    running_operations: AtomicUsize,
+    max_operations: usize,
+}
+
+impl Connection {
+    fn new(max_operations: usize) -> Connection {
+        Connection {
+            initialised: AtomicBool::new(false),
+            credentials_expire_at: OnceLock::new(),
+            changed: Notify::new(),
+            running_operations: AtomicUsize::new(0),
+            max_operations,
+        }
+    }
+
+    fn credentials_expire_at(&self) -> Option<Instant> {
+        self.credentials_expire_at.get().copied().flatten()
+    }
+
+    /// When the connection is to be closed: `init_deadline` until `connection_init` arrives,
+    /// then a moment after its credentials expire.
+    fn closes_at(&self, init_deadline: Instant) -> Option<Instant> {
+        if !self.initialised.load(Ordering::SeqCst) {
+            return Some(init_deadline);
+        }
+        self.credentials_expire_at()
+            .map(|expiry| expiry + CLOSE_AFTER_EXPIRY)
+    }
+}
+
+/// A place among the `max_operations` of a connection, given back when the operation's
+/// stream is dropped (it ended, or the client stopped it).
+struct OperationSlot(Arc<Connection>);
+
+impl OperationSlot {
+    fn take(connection: &Arc<Connection>) -> Option<OperationSlot> {
+        connection
+            .running_operations
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |running| {
+                (running < connection.max_operations).then_some(running + 1)
+            })
+            .ok()
+            .map(|_| OperationSlot(connection.clone()))
+    }
+}
+
+impl Drop for OperationSlot {
+    fn drop(&mut self) {
+        self.0.running_operations.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The schema as the socket runs it (see the module documentation).
+#[derive(Clone)]
+struct SocketExecutor {
+    schema: GatewaySchema,
+    persisted: Arc<PersistedQueries>,
+    connection: Arc<Connection>,
+}
+
+impl Executor for SocketExecutor {
+    /// Not used by the WebSocket, which only streams; held to the same rules all the same.
+    fn execute(&self, request: Request) -> impl Future<Output = Response> + Send {
+        let mut responses = self.execute_stream(request, None);
+        async move { responses.next().await.unwrap_or_default() }
+    }
+
+    fn execute_stream(
+        &self,
+        mut request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        let expires_at = self.connection.credentials_expire_at();
+        if expires_at.is_some_and(|expiry| expiry <= Instant::now()) {
+            return refusal(credentials_expired());
+        }
+        // First: a hash stands for a document, and the rules below apply to that document.
+        if let Err(refusal_of_document) = self.persisted.resolve(&mut request) {
+            return refusal(refusal_of_document.to_server_error());
+        }
+        // Documents that do not parse or name no operation go on: the schema reports them.
+        if graphql::selected_operation_type(&mut request)
+            .is_some_and(|operation| operation != OperationType::Subscription)
+        {
+            let mut error = ServerError::new(
+                "only subscriptions run over /graphql/ws: send queries and mutations to /graphql",
+                None,
+            );
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "OPERATION_NOT_ALLOWED");
+            return refusal(error);
+        }
+        let Some(slot) = OperationSlot::take(&self.connection) else {
+            return refusal(server_error(GatewayError::bad_input(format!(
+                "at most {} operations run at once on one connection: complete one first",
+                self.connection.max_operations
+            ))));
+        };
+        let responses = self
+            .schema
+            .execute_stream_with_session_data(request, session_data.unwrap_or_default());
+        until_expiry(responses, expires_at, slot)
+    }
+}
+
+/// The responses of an operation, holding its slot; at `expires_at` they end with
+/// UNAUTHENTICATED.
+fn until_expiry(
+    responses: BoxStream<'static, Response>,
+    expires_at: Option<Instant>,
+    slot: OperationSlot,
+) -> BoxStream<'static, Response> {
+    let expiry = Box::pin(async move {
+        match expires_at {
+            Some(expiry) => tokio::time::sleep_until(expiry).await,
+            None => std::future::pending().await,
+        }
+    });
+    stream::unfold(Some((responses, expiry, slot)), |state| async move {
+        let (mut responses, mut expiry, slot) = state?;
+        tokio::select! {
+            response = responses.next() => {
+                response.map(|response| (response, Some((responses, expiry, slot))))
+            }
+            () = &mut expiry => {
+                let ended = Response::from_errors(vec![credentials_expired()]);
+                Some((ended, None))
+            }
+        }
+    })
+    .boxed()
+}
+
+fn credentials_expired() -> ServerError {
+    server_error(GatewayError::unauthenticated(
+        "the token of this connection has expired: connect again with a fresh one",
+    ))
+}
+
+/// A refused operation: one response with the error, then the operation is complete.
+fn refusal(error: ServerError) -> BoxStream<'static, Response> {
+    stream::once(async move { Response::from_errors(vec![error]) }).boxed()
+}
+
+fn server_error(error: GatewayError) -> ServerError {
+    let mut server_error = ServerError::new(error.to_string(), None);
+    server_error.extensions = error.extend().extensions;
+    server_error
+}
+
+/// When the bearer token in `authorization`, which `auth::authenticate` has just accepted,
+/// expires. Its `exp` is required and verified there; a token whose `exp` cannot be read
+/// here counts as expired.
+fn token_expiry(authorization: &str) -> Instant {
+    #[derive(serde::Deserialize)]
+    struct Expiry {
+        exp: i64,
+    }
+    let now = Instant::now();
+    let token = authorization
+        .trim()
+        .split_once(' ')
+        .map_or("", |(_, token)| token.trim());
+    match jsonwebtoken::dangerous::insecure_decode_claims::<Expiry>(token) {
+        Ok(Expiry { exp }) => {
+            let left = exp.saturating_sub(chrono::Utc::now().timestamp());
+            now + Duration::from_secs(u64::try_from(left).unwrap_or(0))
+        }
+        Err(_) => now,
+    }
+}
+
+/// The client's frames, ending — which closes the connection — when it is due to close (see
+/// [`Connection::closes_at`]).
+fn close_when_due(
+    payload: web::Payload,
+    connection: Arc<Connection>,
+    init_timeout: Duration,
+) -> impl Stream<Item = <web::Payload as Stream>::Item> {
+    let init_deadline = Instant::now() + init_timeout;
+    stream::unfold(Box::pin(payload), move |mut payload| {
+        let connection = connection.clone();
+        async move {
+            loop {
+                // Before looking: a change from now on wakes this.
+                let changed = connection.changed.notified();
+                let closes_at = connection.closes_at(init_deadline);
+                let due = async {
+                    match closes_at {
+                        Some(deadline) => tokio::time::sleep_until(deadline).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    frame = payload.next() => return frame.map(|frame| (frame, payload)),
+                    () = changed => {}
+                    () = due => {
+                        // Initialised meanwhile: the deadline moved; look again.
+                        if connection
+                            .closes_at(init_deadline)
+                            .is_some_and(|deadline| deadline <= Instant::now())
+                        {
+                            return None;
+                        }
+                    }
+                }
+            }
+        }
     })
 }
 

@@ -4,7 +4,11 @@
 mod common;
 
 mod auth;
+mod cors;
+mod graphiql;
 mod graphql;
 mod harness;
 mod http;
 mod login;
+mod persisted;
+mod servers;

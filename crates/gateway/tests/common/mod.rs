@@ -89,6 +89,13 @@ impl TestApp {
             ..Config::default()
         };
         config.jwt.secret = Some(Secret::new(JWT_SECRET.to_owned()));
+        // The simulators run on 127.0.0.1: admitted explicitly, as an operator would admit a
+        // private BBB network (the default admits public addresses only).
+        config.outbound.allow = vec!["127.0.0.0/8".to_owned()];
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        // Where the simulators reach the gateway, for relayed callbacks.
+        config.public_url = Some(address.parse().unwrap());
         let mut jwks = test_issuer("jwks", Algorithm::RS256, "rsa-public.pem", true);
         jwks.public_key_pem = None;
         jwks.jwks_file = Some(key_file("jwks.json"));
@@ -108,8 +115,6 @@ impl TestApp {
             .await
             .unwrap();
 
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let address = format!("http://{}", listener.local_addr().unwrap());
         let server = gateway::http::start(state.clone(), listener).unwrap();
         let handle = server.handle();
         tokio::spawn(server);

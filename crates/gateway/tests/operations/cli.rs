@@ -158,6 +158,83 @@ async fn user_create_stores_an_argon2_hash_and_shows_a_generated_password_once()
     );
 }
 
+/// The CLI is the operator: it may create a token of any scope for any user of the site, no
+/// permission check, but a `user` token must name a user, and one of the token's own site.
+#[tokio::test]
+async fn the_operator_creates_tokens_of_any_scope_for_users_of_the_site_only() {
+    let db = TestDb::new().await;
+    let store = db.store();
+    admin(&db, &["group", "create", "main"], None).await.ok();
+    admin(&db, &["user", "create", "teacher"], None).await.ok();
+    let other_site = store
+        .sites()
+        .create(store::NewSite {
+            domain: "other.example".to_owned(),
+            name: "Other".to_owned(),
+        })
+        .await
+        .unwrap();
+    store
+        .users()
+        .create(store::NewUser::new(other_site.id, "stranger"))
+        .await
+        .unwrap();
+
+    for scope in ["user", "global", "token"] {
+        let message = admin(
+            &db,
+            &[
+                "token", "create", "t", "--group", "main", "--scope", scope, "--user", "stranger",
+            ],
+            None,
+        )
+        .await
+        .failed();
+        assert!(
+            message.contains("no user `stranger` in site"),
+            "{scope}: {message}"
+        );
+    }
+    let message = admin(
+        &db,
+        &["token", "create", "t", "--group", "main", "--scope", "user"],
+        None,
+    )
+    .await
+    .failed();
+    assert!(
+        message.contains("--scope user needs --user USERNAME"),
+        "{message}"
+    );
+    assert!(store.tokens().find_by_name("t").await.unwrap().is_none());
+
+    let teacher = store
+        .users()
+        .find_by_username(store.sites().default_site().await.unwrap().id, "teacher")
+        .await
+        .unwrap()
+        .unwrap();
+    for (name, scope, expected) in [
+        ("as-teacher", "user", TokenScope::User),
+        ("everything", "global", TokenScope::Global),
+    ] {
+        admin(
+            &db,
+            &[
+                "token", "create", name, "--group", "main", "--scope", scope, "--user", "teacher",
+            ],
+            None,
+        )
+        .await
+        .ok();
+        let token = store.tokens().find_by_name(name).await.unwrap().unwrap();
+        assert_eq!((token.scope, token.user_id), (expected, Some(teacher.id)));
+        // The operator rotates any token, whoever owns it.
+        let out = admin(&db, &["token", "rotate", name], None).await.ok();
+        assert!(out.contains("new secret (shown only now):"), "{out}");
+    }
+}
+
 #[tokio::test]
 async fn tokens_are_created_listed_rotated_and_revoked_showing_secrets_once() {
     let db = TestDb::new().await;
@@ -178,7 +255,10 @@ async fn tokens_are_created_listed_rotated_and_revoked_showing_secrets_once() {
     )
     .await
     .failed();
-    assert!(message.contains("user"), "{message}");
+    assert!(
+        message.contains("--scope user needs --user USERNAME"),
+        "{message}"
+    );
 
     let out = admin(
         &db,
@@ -351,7 +431,7 @@ async fn servers_are_added_listed_and_their_state_changed() {
             vec![
                 "server", "add", "bbb-2", "--group", "main", "--url", "ftp://x", "--secret", "s",
             ],
-            "api_url",
+            "is not http or https",
         ),
         (
             vec![
@@ -407,6 +487,78 @@ async fn servers_are_added_listed_and_their_state_changed() {
     )
     .await;
     assert_eq!(missing_secret.code, Some(2), "{missing_secret:#?}");
+}
+
+#[tokio::test]
+async fn server_add_refuses_urls_no_bbb_call_can_be_made_with() {
+    let db = TestDb::new().await;
+    admin(&db, &["group", "create", "main"], None).await.ok();
+    for (url, expected) in [
+        ("https://bbb.example.org/bigbluebutton/api/?x=1", "query"),
+        ("https://bbb.example.org/bigbluebutton/api/#x", "fragment"),
+        (
+            "https://admin:hunter2@bbb.example.org/bigbluebutton/api/",
+            "credentials",
+        ),
+        ("https://bbb.example.org:99999/bigbluebutton/api/", "port"),
+        ("https://bbb.example.org:0/bigbluebutton/api/", "port 0"),
+    ] {
+        let message = admin(
+            &db,
+            &[
+                "server",
+                "add",
+                "bad",
+                "--group",
+                "main",
+                "--url",
+                url,
+                "--secret-stdin",
+            ],
+            Some("s3cret\n"),
+        )
+        .await
+        .failed();
+        assert!(message.contains("invalid API URL"), "{url}: {message}");
+        assert!(message.contains(expected), "{url}: {message}");
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+    assert!(db.store().servers().list_all().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn server_add_warns_the_operator_of_a_url_the_outbound_rule_refuses() {
+    let db = TestDb::new().await;
+    admin(&db, &["group", "create", "main"], None).await.ok();
+    let add = |name: &'static str| {
+        [
+            "server",
+            "add",
+            name,
+            "--group",
+            "main",
+            "--url",
+            "http://127.0.0.1:8090/bigbluebutton/api/",
+            "--secret",
+            "s3cret",
+        ]
+    };
+    // Without `outbound.allow`: added (the operator decides), with a warning saying why the
+    // gateway will not connect and how to admit it.
+    let strict: Vec<_> = database_env(&db)
+        .into_iter()
+        .filter(|(key, _)| *key != "BBB_GATEWAY_OUTBOUND__ALLOW")
+        .collect();
+    let warned = run_to_end(&strict, &add("local"), None).await;
+    assert!(warned.success, "{warned:#?}");
+    assert!(warned.stdout.contains("added server local"), "{warned:#?}");
+    assert!(warned.stderr.contains("warning"), "{warned:#?}");
+    assert!(warned.stderr.contains("loopback"), "{warned:#?}");
+    assert!(warned.stderr.contains("outbound.allow"), "{warned:#?}");
+    // Admitted by the allow-list: no warning.
+    let admitted = run_to_end(&database_env(&db), &add("admitted"), None).await;
+    assert!(admitted.success, "{admitted:#?}");
+    assert!(!admitted.stderr.contains("warning"), "{admitted:#?}");
 }
 
 /// A simulated BBB server with one running meeting of `attendees`, registered as `bbb-1`.

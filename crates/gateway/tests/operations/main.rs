@@ -8,9 +8,12 @@
 mod common;
 
 mod cli;
+mod dev_callbacks;
+mod dev_cors;
 mod failover;
 mod logs;
 mod probes;
 mod process;
 mod readme;
 mod shutdown;
+mod state;

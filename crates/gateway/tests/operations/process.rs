@@ -30,6 +30,11 @@ pub fn database_env(db: &TestDb) -> Vec<(&'static str, String)> {
         ("BBB_GATEWAY_DATABASE_URL", db.url().to_owned()),
         ("BBB_GATEWAY_SECRET_KEY", db.key().to_base64()),
         ("BBB_GATEWAY_JWT__SECRET", JWT_SECRET.to_owned()),
+        // The tests' simulators run on 127.0.0.1; the default admits public addresses only.
+        (
+            "BBB_GATEWAY_OUTBOUND__ALLOW",
+            r#"["127.0.0.0/8"]"#.to_owned(),
+        ),
     ]
 }
 

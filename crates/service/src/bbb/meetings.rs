@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use bbb_client::{CreateMeeting, JoinMeeting, Role};
+use bbb_client::{CreateMeeting, JoinMeeting, Role, model::MeetingInfo};
 use store::{Meeting, NewPlacement, Placement, Server};
 
 use super::Orchestrator;
@@ -95,7 +95,10 @@ impl Orchestrator {
     }
 
     /// A join URL for whoever holds a meeting URL that admits guests: always an attendee
-    /// (BBB viewer), under the name they give. Starts the meeting on BBB if needed.
+    /// (BBB viewer), under the name they give. Never starts the meeting: a guest would start
+    /// it without a moderator (and anonymous callers could make BBB create meetings at will),
+    /// so until someone allowed to start it has, the answer is `MeetingNotStarted`. A URL that
+    /// is not for the actor is NOT_FOUND, like an unknown slug (see `meetings::get_by_url`).
     pub async fn join_by_url(
         &self,
         actor: &Actor,
@@ -103,18 +106,17 @@ impl Orchestrator {
         display_name: &str,
     ) -> Result<JoinLink, ServiceError> {
         let display_name = guest_display_name(display_name)?;
-        let url = self
-            .store
-            .meeting_urls()
-            .find_by_slug(actor.site.id, slug.trim())
-            .await?
-            .ok_or(ServiceError::NotFound("meeting URL"))?;
+        let through = crate::meetings::get_by_url(&self.store, actor, slug).await?;
+        // Only those who see the meeting anyway get this far with a members-only URL.
         permissions::require(
-            permissions::url_admits_guests(&url),
+            permissions::url_admits_guests(&through.url),
             "joining through this URL without an account",
         )?;
-        let meeting = self.store.meetings().get(url.meeting_id).await?;
-        let running = self.ensure_running(&meeting).await?;
+        let meeting = through.meeting;
+        let running = self
+            .find_running(&meeting)
+            .await?
+            .ok_or(ServiceError::MeetingNotStarted)?;
         let mut join = JoinMeeting::new(meeting.guid.to_string(), display_name)
             .role(Role::Viewer)
             .guest(true)
@@ -152,30 +154,85 @@ impl Orchestrator {
 
     /// Makes sure `meeting` runs on a BBB server and returns where. Idempotent and safe to
     /// call concurrently: every caller ends up with the same placement and one BBB meeting.
-    /// No permission check: callers check first.
+    /// A meeting BBB reports running is left alone: no `create` per join, which would make
+    /// every joiner cost BBB a create. No permission check: callers check first.
     pub async fn ensure_running(&self, meeting: &Meeting) -> Result<RunningMeeting, ServiceError> {
         let placements = self.store.placements();
         for _ in 0..PLACEMENT_ROUNDS {
-            let servers = self.store.servers().list(meeting.group_id).await?;
-            let placement = match self.live_placement(meeting).await? {
-                Some(placement) => placement,
-                None => self.place(meeting, &servers).await?,
+            let servers = super::usable_servers(
+                &self.store,
+                self.store.servers().list(meeting.group_id).await?,
+            );
+            let (placement, placed_now) = match self.live_placement(meeting).await? {
+                Some(placement) => (placement, false),
+                None => (self.place(meeting, &servers).await?, true),
             };
             // The placement may be a concurrent starter's, on a server added since listing.
             let server = match servers.iter().find(|s| s.id == placement.server_id) {
                 Some(server) => server.clone(),
                 None => self.store.servers().get(placement.server_id).await?,
             };
-            if !keeps_meetings(&server) || !self.still_hosts(&server, &placement).await? {
+            if !keeps_meetings(&server) {
                 placements.mark_ended(placement.id).await?;
                 continue;
             }
-            return self.create_on(meeting, placement, server).await;
+            if placed_now {
+                return self.create_on(meeting, placement, server).await;
+            }
+            match self.meeting_on(&server, &placement).await? {
+                Some(info) => {
+                    return self
+                        .running_from(
+                            placement,
+                            server,
+                            info.internal_meeting_id,
+                            info.create_time,
+                        )
+                        .await;
+                }
+                // Ended on BBB (or never created by a starter that failed): `create` brings it
+                // back in place where the server takes meetings.
+                None if takes_new_meetings(&server) => {
+                    return self.create_on(meeting, placement, server).await;
+                }
+                // A cordoned server must not get the meeting back once it ended there.
+                None => {
+                    placements.mark_ended(placement.id).await?;
+                    continue;
+                }
+            }
         }
         Err(ServiceError::BbbUnavailable(format!(
             "meeting {} could not be placed: its servers kept failing",
             meeting.id
         )))
+    }
+
+    /// Where `meeting` runs on BBB right now, if it does: its live placement, on a server that
+    /// keeps meetings, where BBB knows it. Changes nothing on BBB (one `getMeetingInfo`).
+    pub async fn find_running(
+        &self,
+        meeting: &Meeting,
+    ) -> Result<Option<RunningMeeting>, ServiceError> {
+        let Some(placement) = self.live_placement(meeting).await? else {
+            return Ok(None);
+        };
+        let server = self.store.servers().get(placement.server_id).await?;
+        if !keeps_meetings(&server) {
+            return Ok(None);
+        }
+        match self.meeting_on(&server, &placement).await? {
+            Some(info) => self
+                .running_from(
+                    placement,
+                    server,
+                    info.internal_meeting_id,
+                    info.create_time,
+                )
+                .await
+                .map(Some),
+            None => Ok(None),
+        }
     }
 
     async fn live_placement(&self, meeting: &Meeting) -> Result<Option<Placement>, ServiceError> {
@@ -230,25 +287,22 @@ impl Orchestrator {
         }
     }
 
-    /// Whether a live placement's server still has the meeting, where that matters: a
-    /// cordoned server must not get the meeting back once it ended there. Elsewhere `create`
-    /// answers for itself (it is idempotent and re-creates an ended meeting in place).
-    async fn still_hosts(
+    /// The meeting of a live placement as its server reports it; `None` when the server does
+    /// not know it or it was ended there (BBB keeps an ended meeting's info for a while).
+    async fn meeting_on(
         &self,
         server: &Server,
         placement: &Placement,
-    ) -> Result<bool, ServiceError> {
-        if takes_new_meetings(server) {
-            return Ok(true);
-        }
+    ) -> Result<Option<MeetingInfo>, ServiceError> {
         let endpoint = super::endpoint(&self.store, server)?;
         match self
             .client
             .get_meeting_info(&endpoint, &placement.bbb_meeting_id)
             .await
         {
-            Ok(info) => Ok(!info.has_been_forcibly_ended),
-            Err(error) if error.is_not_found() => Ok(false),
+            Ok(info) if !info.has_been_forcibly_ended => Ok(Some(info)),
+            Ok(_) => Ok(None),
+            Err(error) if error.is_not_found() => Ok(None),
             Err(error) => Err(error.into()),
         }
     }
@@ -268,12 +322,29 @@ impl Orchestrator {
                 &create_request(meeting, &placement.bbb_meeting_id),
             )
             .await?;
+        self.running_from(
+            placement,
+            server,
+            created.internal_meeting_id,
+            created.create_time,
+        )
+        .await
+    }
+
+    /// The meeting as BBB answered for it, that answer recorded on the placement.
+    async fn running_from(
+        &self,
+        placement: Placement,
+        server: Server,
+        internal_meeting_id: String,
+        create_time: u64,
+    ) -> Result<RunningMeeting, ServiceError> {
         let stored_time = placement.create_time.and_then(|t| u64::try_from(t).ok());
         let placement = if placement.internal_meeting_id.as_deref()
-            != Some(created.internal_meeting_id.as_str())
-            || stored_time != Some(created.create_time)
+            != Some(internal_meeting_id.as_str())
+            || stored_time != Some(create_time)
         {
-            let create_time = i64::try_from(created.create_time).map_err(|_| {
+            let stored = i64::try_from(create_time).map_err(|_| {
                 ServiceError::BbbUnavailable(format!(
                     "server {} answered an impossible createTime",
                     server.id
@@ -281,7 +352,7 @@ impl Orchestrator {
             })?;
             self.store
                 .placements()
-                .set_backend_info(placement.id, &created.internal_meeting_id, create_time)
+                .set_backend_info(placement.id, &internal_meeting_id, stored)
                 .await?
         } else {
             placement
@@ -289,8 +360,8 @@ impl Orchestrator {
         Ok(RunningMeeting {
             placement,
             server,
-            create_time: created.create_time,
-            internal_meeting_id: created.internal_meeting_id,
+            create_time,
+            internal_meeting_id,
         })
     }
 

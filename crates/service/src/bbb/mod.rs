@@ -53,11 +53,35 @@ impl Orchestrator {
 }
 
 /// The BBB endpoint of a stored server: its URL and decrypted secret, ready to sign calls.
+/// Servers are written through the URL rule ([`crate::servers::validate_api_url`]), but an
+/// older database may hold a URL no call can be made with: that server is unavailable (and
+/// logged), which fails the calls that need it and nothing else.
 pub fn endpoint(store: &Store, server: &Server) -> Result<bbb_client::Server, ServiceError> {
-    let secret = store.servers().secret(server)?;
-    // The store validated the URL when the server was added; failing here is a bug or a
-    // tampered row, not something the caller can fix.
+    let secret = store.servers().secret(server).map_err(|error| {
+        tracing::error!(
+            server_id = server.id,
+            server = %server.name,
+            %error,
+            "BBB server's secret cannot be decrypted"
+        );
+        error
+    })?;
     bbb_client::Server::new(&server.api_url, secret.expose()).map_err(|error| {
-        ServiceError::Internal(format!("server {} has an unusable URL: {error}", server.id))
+        tracing::error!(
+            server_id = server.id,
+            server = %server.name,
+            %error,
+            "BBB server has an unusable URL"
+        );
+        ServiceError::BbbUnavailable(format!("server {} has an unusable URL: {error}", server.id))
     })
+}
+
+/// `servers` without the rows no call can be made with (each logged by [`endpoint`]), for
+/// choosing among a group's servers: one bad row must not be chosen, nor fail the others.
+pub fn usable_servers(store: &Store, servers: Vec<Server>) -> Vec<Server> {
+    servers
+        .into_iter()
+        .filter(|server| endpoint(store, server).is_ok())
+        .collect()
 }

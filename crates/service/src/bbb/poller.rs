@@ -3,14 +3,25 @@
 //! timeout, and records the outcome through the store, which flips a server's health after
 //! the configured number of failures or successes in a row.
 //!
+//! It also keeps the placements true to BBB: meetings end inside BBB without the gateway
+//! (a moderator's "End meeting", the last user leaving, `duration`, the unjoined-meeting
+//! expiry), and a placement whose meeting its server no longer lists (or lists as ended) is
+//! ended, so quotas, live counts and metrics agree with BBB within one poll interval. Two races
+//! are avoided: the server's placements are read *before* it is asked, so a meeting placed
+//! after the question is not in that round's reading at all; and a placement BBB has not yet
+//! confirmed (its create still on the way when the question was answered) is given
+//! [`UNCONFIRMED_GRACE_TIMEOUTS`] request timeouts to appear. A server that does not answer
+//! keeps its placements.
+//!
 //! [`poll_once`] is one round (tests call it directly); [`run`] repeats it until shut down.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, TimeDelta, Utc};
 use futures_util::future::join_all;
-use store::{HealthThresholds, PollOutcome, Server, Store};
+use store::{HealthThresholds, Placement, PlacementFilter, PollOutcome, Server, Store};
 
 use super::Balancer;
 use crate::ServiceError;
@@ -32,6 +43,13 @@ pub struct ServerPoll {
     /// Participants per BBB meetingID, or why the server could not be asked.
     pub outcome: Result<Vec<(String, u32)>, String>,
 }
+
+/// How many request timeouts a placement that BBB has not confirmed (no answer to its create
+/// recorded) may be missing from its server's list before it is ended. Its create may still
+/// be on the way — each create call is bounded by the request timeout, and a creator that
+/// fails over to another server re-places the meeting (see `Placements::reassign`) — or its
+/// creator died before BBB was asked, and then nothing else would ever end it.
+pub const UNCONFIRMED_GRACE_TIMEOUTS: u32 = 3;
 
 /// Polls every server once, concurrently, and records each result. Fails only when the
 /// database does; a server that fails is a result, not an error.
@@ -57,6 +75,16 @@ async fn poll_server(
     settings: &PollSettings,
 ) -> Result<ServerPoll, ServiceError> {
     let polled_at = Utc::now();
+    // Read before the server is asked: a placement confirmed by now names a meeting BBB
+    // created before the question, which the answer lists unless it has ended.
+    let placed = store
+        .placements()
+        .list(&PlacementFilter {
+            server_id: Some(server.id),
+            live_only: true,
+            ..PlacementFilter::default()
+        })
+        .await?;
     let outcome = match super::endpoint(store, server) {
         Ok(endpoint) => {
             match tokio::time::timeout(settings.request_timeout, client.get_meetings(&endpoint))
@@ -106,10 +134,52 @@ async fn poll_server(
             "BBB server health changed"
         );
     }
+    // No answer says nothing about the meetings: they stay as they are.
+    if let Ok(meetings) = &outcome {
+        let grace = settings.request_timeout * UNCONFIRMED_GRACE_TIMEOUTS;
+        end_vanished(store, server, placed, meetings, polled_at, grace).await?;
+    }
     Ok(ServerPoll {
         server: updated,
         outcome,
     })
+}
+
+/// Ends the placements read before `server` was asked whose meeting its answer (`listed`, the
+/// meetings that have not ended) does not hold; see the module documentation for the races.
+async fn end_vanished(
+    store: &Store,
+    server: &Server,
+    placed: Vec<Placement>,
+    listed: &[(String, u32)],
+    asked_at: DateTime<Utc>,
+    grace: Duration,
+) -> Result<(), ServiceError> {
+    let listed: HashSet<&str> = listed.iter().map(|(id, _)| id.as_str()).collect();
+    let grace = TimeDelta::from_std(grace).unwrap_or(TimeDelta::MAX);
+    for placement in placed {
+        if listed.contains(placement.bbb_meeting_id.as_str()) {
+            continue;
+        }
+        let confirmed = placement.internal_meeting_id.is_some();
+        let overdue = placement
+            .created_at
+            .checked_add_signed(grace)
+            .is_some_and(|deadline| deadline < asked_at);
+        if !confirmed && !overdue {
+            continue;
+        }
+        // Only as read: a placement moved or re-created since is left for the next round.
+        if store.placements().end_vanished(&placement).await? {
+            tracing::info!(
+                placement = placement.id,
+                server_id = server.id,
+                server = %server.name,
+                "meeting no longer on its BBB server: placement ended"
+            );
+        }
+    }
+    Ok(())
 }
 
 fn clamp_count(count: usize) -> i32 {

@@ -164,7 +164,7 @@ pub fn assert_unauthenticated<T: std::fmt::Debug>(result: Result<T, ServiceError
 #[track_caller]
 pub fn assert_bad_input<T: std::fmt::Debug>(result: Result<T, ServiceError>, mentions: &str) {
     match result {
-        Err(ServiceError::BadInput(message)) => assert!(
+        Err(ServiceError::BadInput(message) | ServiceError::BadField { message, .. }) => assert!(
             message.contains(mentions),
             "message {message:?} does not mention {mentions:?}"
         ),

@@ -1,3 +1,4 @@
+use bbb_client::OutboundPolicy;
 use service::groups;
 use service::servers::{self, ServerInput, ServerUpdate};
 use service::users::UserRef;
@@ -184,9 +185,14 @@ async fn servers_are_managed_with_add_servers_or_staff() {
         .await;
     let alice = world.as_user(&world.alice);
 
-    let added = servers::add(store, &alice, server_input(&world, "bbb1"))
-        .await
-        .unwrap();
+    let added = servers::add(
+        store,
+        &alice,
+        server_input(&world, "bbb1"),
+        &OutboundPolicy::public_only(),
+    )
+    .await
+    .unwrap();
     assert_eq!(added.weight, 1);
     assert!(
         !added.secret_ciphertext.contains("a-shared-bbb-secret"),
@@ -196,12 +202,21 @@ async fn servers_are_managed_with_add_servers_or_staff() {
         store,
         &world.as_user(&world.staff),
         server_input(&world, "bbb2"),
+        &OutboundPolicy::public_only(),
     )
     .await
     .unwrap();
 
     let bob = world.as_user(&world.bob);
-    assert_forbidden(servers::add(store, &bob, server_input(&world, "bbb3")).await);
+    assert_forbidden(
+        servers::add(
+            store,
+            &bob,
+            server_input(&world, "bbb3"),
+            &OutboundPolicy::public_only(),
+        )
+        .await,
+    );
     assert_forbidden(servers::list(store, &bob, world.group.id).await);
     assert_forbidden(
         servers::update(
@@ -240,12 +255,24 @@ async fn servers_are_managed_with_add_servers_or_staff() {
 
     let mut bad_url = server_input(&world, "bad");
     bad_url.api_url = "ftp://bbb.example.org/".to_owned();
-    assert_bad_input(servers::add(store, &alice, bad_url).await, "http");
+    assert_bad_input(
+        servers::add(store, &alice, bad_url, &OutboundPolicy::public_only()).await,
+        "http",
+    );
     let mut bad_weight = server_input(&world, "heavy");
     bad_weight.weight = 0;
-    assert_bad_input(servers::add(store, &alice, bad_weight).await, "weight");
     assert_bad_input(
-        servers::add(store, &alice, server_input(&world, "bbb1")).await,
+        servers::add(store, &alice, bad_weight, &OutboundPolicy::public_only()).await,
+        "weight",
+    );
+    assert_bad_input(
+        servers::add(
+            store,
+            &alice,
+            server_input(&world, "bbb1"),
+            &OutboundPolicy::public_only(),
+        )
+        .await,
         "name",
     );
 

@@ -406,8 +406,9 @@ async fn urls_lead_guests_only_when_they_admit_guests() {
             .is_ok()
     );
 
-    assert_unauthenticated(meetings::get_by_url(store, &world.anonymous(), "closed-room").await);
-    assert_forbidden(meetings::get_by_url(store, &world.as_user(&world.bob), "closed-room").await);
+    // A URL that leads the caller nowhere is as absent as a slug nobody took.
+    assert_not_found(meetings::get_by_url(store, &world.anonymous(), "closed-room").await);
+    assert_not_found(meetings::get_by_url(store, &world.as_user(&world.bob), "closed-room").await);
     world
         .grant(&world.bob, MeetingPermission::JoinAsAttendee)
         .await;
@@ -503,4 +504,76 @@ async fn conference_pins_need_enforce_conference_pin_and_are_validated() {
         .await
         .unwrap();
     assert_eq!(cleared.meeting.conference_pin, None);
+}
+
+/// What one actor may see of the meeting: (details, attendees, conference PIN).
+fn sight(permissions: &service::permissions::EffectivePermissions) -> (bool, bool, bool) {
+    (
+        permissions.can_see_details(),
+        permissions.can_see_attendees(),
+        permissions.can_see_conference_pin(),
+    )
+}
+
+async fn seen_by(world: &World, user: &store::User) -> (bool, bool, bool) {
+    let visible = meetings::get(world.store(), &world.as_user(user), world.meeting.id)
+        .await
+        .unwrap();
+    sight(&visible.permissions)
+}
+
+#[tokio::test]
+async fn attendees_and_the_pin_are_for_those_who_may_join() {
+    let world = World::new().await;
+    let store = world.store();
+    store
+        .meeting_urls()
+        .add(NewMeetingUrl {
+            site_id: world.site.id,
+            meeting_id: world.meeting.id,
+            slug: "open-room".to_owned(),
+            allow_guests: true,
+        })
+        .await
+        .unwrap();
+
+    // Allowed: whoever may join, the owner, staff, superusers.
+    for user in [&world.owner, &world.staff, &world.superuser] {
+        assert_eq!(
+            seen_by(&world, user).await,
+            (true, true, true),
+            "{}",
+            user.username
+        );
+    }
+    world
+        .grant(&world.alice, MeetingPermission::JoinAsAttendee)
+        .await;
+    assert_eq!(seen_by(&world, &world.alice).await, (true, true, true));
+
+    // Denied: permissions that show the meeting without letting one into it.
+    world
+        .grant(&world.bob, MeetingPermission::GrantModerator)
+        .await;
+    world.grant(&world.bob, MeetingPermission::AddUrls).await;
+    assert_eq!(seen_by(&world, &world.bob).await, (true, false, false));
+    // Whoever may set the PIN may read it, and still not watch who is in.
+    world
+        .grant(&world.bob, MeetingPermission::EnforceConferencePin)
+        .await;
+    assert_eq!(seen_by(&world, &world.bob).await, (true, false, true));
+
+    // A guest through a guest URL, anonymous or signed in: name, welcome message and whether
+    // it runs only.
+    let dave = store
+        .users()
+        .create(store::NewUser::new(world.site.id, "dave"))
+        .await
+        .unwrap();
+    for guest in [world.anonymous(), world.as_user(&dave)] {
+        let through = meetings::get_by_url(store, &guest, "open-room")
+            .await
+            .unwrap();
+        assert_eq!(sight(&through.permissions), (false, false, false));
+    }
 }

@@ -59,7 +59,7 @@ async fn creating_tokens_needs_add_apitokens_or_staff() {
         tokens::create(
             store,
             &world.as_user(creator),
-            input(&world, &name, TokenScope::Global),
+            input(&world, &name, TokenScope::Token),
         )
         .await
         .unwrap();
@@ -216,15 +216,8 @@ async fn tokens_are_listed_rotated_and_deleted_by_their_owner_or_staff() {
         "grace period",
     );
 
-    // Staff may rotate and delete anybody's token.
-    tokens::rotate(
-        store,
-        &world.as_user(&world.staff),
-        bobs.token.id,
-        Some(Duration::hours(1)),
-    )
-    .await
-    .unwrap();
+    // Staff may delete anybody's token; rotating it would hand them its secret (see
+    // `rotating_hands_out_a_secret_only_to_who_may_create_the_token`).
     tokens::delete(store, &world.as_user(&world.staff), bobs.token.id)
         .await
         .unwrap();
@@ -233,4 +226,107 @@ async fn tokens_are_listed_rotated_and_deleted_by_their_owner_or_staff() {
         .unwrap();
     assert_eq!(deleted.name, "alice-1");
     assert_not_found(tokens::get(store, &alice, alices.token.id).await);
+}
+
+#[tokio::test]
+async fn global_tokens_are_created_by_superusers_only() {
+    let world = World::new().await;
+    let store = world.store();
+    world
+        .grant_group(&world.alice, GroupPermission::AddApiTokens)
+        .await;
+    let before = token_count(&world).await;
+    // Neither every group permission nor staff reach every meeting of the group through
+    // GraphQL, so neither may mint a token that does.
+    for permission in [GroupPermission::AddMeetings, GroupPermission::AddServers] {
+        world.grant_group(&world.alice, permission).await;
+    }
+    for creator in [&world.alice, &world.staff] {
+        assert_forbidden(
+            tokens::create(
+                store,
+                &world.as_user(creator),
+                input(&world, "everything", TokenScope::Global),
+            )
+            .await,
+        );
+    }
+    assert_eq!(token_count(&world).await, before, "nothing is stored");
+
+    let created = tokens::create(
+        store,
+        &world.as_user(&world.superuser),
+        input(&world, "everything", TokenScope::Global),
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.token.scope, TokenScope::Global);
+    assert_eq!(created.token.user_id, Some(world.superuser.id));
+}
+
+#[tokio::test]
+async fn rotating_hands_out_a_secret_only_to_who_may_create_the_token() {
+    let world = World::new().await;
+    let store = world.store();
+    world
+        .grant_group(&world.alice, GroupPermission::AddApiTokens)
+        .await;
+    let alice = world.as_user(&world.alice);
+    let staff = world.as_user(&world.staff);
+    let superuser = world.as_user(&world.superuser);
+    let alices_user = tokens::create(store, &alice, input(&world, "a-user", TokenScope::User))
+        .await
+        .unwrap();
+    let alices_token = tokens::create(store, &alice, input(&world, "a-token", TokenScope::Token))
+        .await
+        .unwrap();
+    let global = tokens::create(store, &superuser, input(&world, "all", TokenScope::Global))
+        .await
+        .unwrap();
+
+    // Staff see every token, but rotating one of someone else would give them its secret.
+    for created in [&alices_user, &alices_token, &global] {
+        let id = created.token.id;
+        assert_forbidden(tokens::rotate(store, &staff, id, None).await);
+        let unchanged = store.tokens().secrets(id).await.unwrap();
+        assert_eq!(unchanged.current.expose(), created.secret.expose());
+        assert!(unchanged.previous.is_none());
+        tokens::get(store, &staff, id).await.unwrap();
+    }
+
+    // Its owner rotates it as long as they may create it; a superuser always.
+    tokens::rotate(store, &alice, alices_user.token.id, None)
+        .await
+        .unwrap();
+    tokens::rotate(store, &superuser, alices_token.token.id, None)
+        .await
+        .unwrap();
+    tokens::rotate(store, &superuser, global.token.id, None)
+        .await
+        .unwrap();
+
+    // A global token that a superuser handed to alice (through the CLI, say) is no way for
+    // her to get a fresh global secret: rotating needs what creating it needs.
+    let handed = store
+        .tokens()
+        .create(store::NewApiToken {
+            user_id: Some(world.alice.id),
+            scope: TokenScope::Global,
+            ..store::NewApiToken::new("handed".to_owned(), world.group.id)
+        })
+        .await
+        .unwrap();
+    assert_forbidden(tokens::rotate(store, &alice, handed.token.id, None).await);
+
+    // Without `add_apitokens` any more, alice cannot renew her own token's secret either.
+    store
+        .groups()
+        .revoke(
+            world.group.id,
+            world.alice.id,
+            GroupPermission::AddApiTokens,
+        )
+        .await
+        .unwrap();
+    assert_forbidden(tokens::rotate(store, &alice, alices_token.token.id, None).await);
 }
