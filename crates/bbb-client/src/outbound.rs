@@ -157,13 +157,6 @@ impl OutboundPolicy {
         Ok(OutboundPolicy(Arc::new(rules)))
     }
 
-    /// [`Self::allow`] for every entry.
-    pub fn allow_all<'e>(self, entries: impl IntoIterator<Item = &'e str>) -> Result<Self, Error> {
-        entries
-            .into_iter()
-            .try_fold(self, |policy, entry| policy.allow(entry))
-    }
-
     /// Whether a connection to `address`, found for `host` (a name or an IP literal), is
     /// admitted; the reason when not.
     pub fn check(&self, host: &str, address: IpAddr) -> Result<(), Refused> {
@@ -304,7 +297,10 @@ mod tests {
     #[test]
     fn the_allow_list_admits_networks_addresses_and_host_names() {
         let policy = OutboundPolicy::public_only()
-            .allow_all(["127.0.0.0/8", "10.1.2.3", "fd00::/8", "BBB.Internal."])
+            .allow("127.0.0.0/8")
+            .and_then(|policy| policy.allow("10.1.2.3"))
+            .and_then(|policy| policy.allow("fd00::/8"))
+            .and_then(|policy| policy.allow("BBB.Internal."))
             .unwrap();
         assert!(policy.check("h", ip("127.0.0.1")).is_ok());
         assert!(policy.check("h", ip("::ffff:127.0.0.1")).is_ok());

@@ -170,13 +170,15 @@ fn admitted_target(policy: &OutboundPolicy, url: &str) -> Result<(), String> {
         .map_err(|refused| refused.to_string())
 }
 
-/// create's parameters with the callback URLs routed through the gateway at `public_base`
-/// (the configured `public_url`). Of the recording-ready names only the one BBB would post to
+/// create's parameters with the callback URLs routed through the gateway at `public_base`:
+/// the configured `public_url`, and nothing else. Never the request's Host or X-Forwarded-Host:
+/// those are the client's to choose, and would let a tenant have BBB call back any host it
+/// likes. Of the recording-ready names only the one BBB would post to
 /// is kept, so that BBB never holds a second one. Without a public base there is nowhere to
 /// route callbacks to: they are left out, with a warning, rather than handed to BBB as they are.
 pub fn route_through_gateway(
     params: Params,
-    public_base: &Option<String>,
+    public_base: Option<&str>,
     token: &TokenEntry,
     key: &RelayKey,
 ) -> Params {

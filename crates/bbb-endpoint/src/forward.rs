@@ -31,17 +31,6 @@ impl<'a> Ctx<'a> {
         Access::new(&self.shared.store, self.token)
     }
 
-    /// The gateway's URL as BBB servers reach it, for relayed callbacks: the configured
-    /// public URL, and nothing else. Never the request's Host or X-Forwarded-Host: those are
-    /// the client's to choose, and would let a tenant have BBB call back any host it likes.
-    pub fn public_base(&self) -> Option<String> {
-        self.shared
-            .settings
-            .public_url
-            .as_ref()
-            .map(|url| url.trim_end_matches('/').to_owned())
-    }
-
     pub fn namespace(&self) -> String {
         ids::namespace(self.token.guid)
     }

@@ -51,7 +51,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
         params.remove(VOICE_BRIDGE);
         let params = callbacks::route_through_gateway(
             params,
-            &ctx.public_base(),
+            ctx.shared.settings.public_url.as_deref(),
             ctx.entry,
             &ctx.shared.settings.relay_key,
         );

@@ -316,10 +316,11 @@ async fn authenticated_request(
 ) -> Result<Authenticated, EndpointError> {
     let settings = &shared.settings;
     let raw_query = req.query_string();
-    let url_params = count_params(raw_query.as_bytes());
+    // Length first: an over-long query is refused without being scanned.
     if raw_query.len() > settings.max_query_bytes {
         return Err(EndpointError::QueryTooLong);
     }
+    let url_params = count_params(raw_query.as_bytes());
     if url_params > settings.max_params {
         return Err(EndpointError::TooManyParams);
     }

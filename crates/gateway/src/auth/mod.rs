@@ -10,4 +10,4 @@ pub use password::{hash_password, verify_against_nothing, verify_password};
 pub(crate) use throttle::{ClientKey, FailureCounter};
 pub use throttle::{LoginAttempt, LoginThrottle};
 pub use token::{IssuedToken, ProfileClaims, TokenIssuer, TokenSubject, TokenVerifier};
-pub use viewer::{Viewer, authenticate};
+pub use viewer::{Viewer, authenticate, authenticate_until};

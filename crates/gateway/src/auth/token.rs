@@ -41,6 +41,10 @@ struct LocalClaims<'a> {
 #[derive(Debug, Deserialize)]
 struct VerifiedClaims {
     sub: String,
+    /// Required by every validation, which refuses a token without it (with its own message)
+    /// before these claims are used; the default only lets that refusal come first.
+    #[serde(default)]
+    exp: i64,
     #[serde(default)]
     site: Option<i64>,
     #[serde(flatten)]
@@ -167,6 +171,12 @@ impl TokenVerifier {
 
     /// Checks the token's signature, algorithm, issuer, audience and validity period.
     pub fn verify(&self, token: &str) -> Result<TokenSubject, GatewayError> {
+        self.verify_until(token).map(|(subject, _)| subject)
+    }
+
+    /// [`Self::verify`], with the token's expiry (`exp`, seconds since the epoch): a
+    /// long-lived connection ends with its credentials.
+    pub fn verify_until(&self, token: &str) -> Result<(TokenSubject, i64), GatewayError> {
         // An unknown `alg` (including "none") already fails here.
         let header = jsonwebtoken::decode_header(token).map_err(refusal)?;
         let claimed_issuer =
@@ -181,10 +191,13 @@ impl TokenVerifier {
                 .sub
                 .parse()
                 .map_err(|_| GatewayError::unauthenticated("token subject is not a user id"))?;
-            return Ok(TokenSubject::Local {
-                user_id,
-                site_id: claims.site,
-            });
+            return Ok((
+                TokenSubject::Local {
+                    user_id,
+                    site_id: claims.site,
+                },
+                claims.exp,
+            ));
         }
 
         let issuer = self
@@ -194,11 +207,14 @@ impl TokenVerifier {
             .ok_or_else(|| GatewayError::unauthenticated("token issuer not accepted"))?;
         let key = issuer.key_for(&header)?;
         let claims = decode(token, key, &issuer.validation)?;
-        Ok(TokenSubject::External {
-            issuer: issuer.config.clone(),
-            subject: claims.sub,
-            profile: claims.profile,
-        })
+        Ok((
+            TokenSubject::External {
+                issuer: issuer.config.clone(),
+                subject: claims.sub,
+                profile: claims.profile,
+            },
+            claims.exp,
+        ))
     }
 }
 

@@ -36,11 +36,25 @@ pub async fn authenticate(
     site: &Site,
     authorization: Option<&str>,
 ) -> Result<Viewer, GatewayError> {
+    authenticate_until(store, verifier, site, authorization)
+        .await
+        .map(|(viewer, _)| viewer)
+}
+
+/// [`authenticate`], with the expiry of the credentials (`exp`, seconds since the epoch; `None`
+/// for an anonymous viewer), for connections that outlive a request.
+pub async fn authenticate_until(
+    store: &Store,
+    verifier: &TokenVerifier,
+    site: &Site,
+    authorization: Option<&str>,
+) -> Result<(Viewer, Option<i64>), GatewayError> {
     let Some(authorization) = authorization else {
-        return Ok(Viewer::Anonymous);
+        return Ok((Viewer::Anonymous, None));
     };
     let token = bearer_token(authorization)?;
-    let user = match verifier.verify(token)? {
+    let (subject, expires_at) = verifier.verify_until(token)?;
+    let user = match subject {
         TokenSubject::Local { user_id, site_id } => {
             let user = match store.users().get(user_id).await {
                 Err(store::StoreError::NotFound { .. }) => {
@@ -62,7 +76,7 @@ pub async fn authenticate(
     if user.site_id != site.id {
         return Err(GatewayError::unauthenticated("token is for another site"));
     }
-    Ok(Viewer::User(user))
+    Ok((Viewer::User(user), Some(expires_at)))
 }
 
 fn bearer_token(authorization: &str) -> Result<&str, GatewayError> {

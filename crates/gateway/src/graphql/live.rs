@@ -23,7 +23,7 @@ use service::permissions::EffectivePermissions;
 
 use super::{
     GatewayContext,
-    meetings::{GUEST_VIEW, MeetingNode},
+    meetings::{MeetingNode, require_details},
     relay::encode_id,
     types::JoinRole,
 };
@@ -177,11 +177,7 @@ pub struct LiveMeeting {
 impl LiveMeeting {
     /// Figures beyond `running`: FORBIDDEN for a guest (see `Meeting`).
     fn require_details(&self) -> Result<(), GatewayError> {
-        if self.permissions.can_see_details() {
-            Ok(())
-        } else {
-            Err(GatewayError::forbidden(GUEST_VIEW))
-        }
+        require_details(&self.permissions)
     }
 }
 

@@ -41,15 +41,19 @@ impl From<meeting_service::VisibleMeeting> for MeetingNode {
     }
 }
 
+/// A meeting's settings, live figures and the like, for those it is shared with: FORBIDDEN for
+/// a guest who came through a guest URL (see `EffectivePermissions::can_see_details`).
+pub(super) fn require_details(permissions: &EffectivePermissions) -> Result<(), GatewayError> {
+    if permissions.can_see_details() {
+        Ok(())
+    } else {
+        Err(GatewayError::forbidden(GUEST_VIEW))
+    }
+}
+
 impl MeetingNode {
-    /// The meeting's settings and the like, for those it is shared with: FORBIDDEN for a
-    /// guest who came through a guest URL (see `EffectivePermissions::can_see_details`).
     fn require_details(&self) -> Result<(), GatewayError> {
-        if self.permissions.can_see_details() {
-            Ok(())
-        } else {
-            Err(GatewayError::forbidden(GUEST_VIEW))
-        }
+        require_details(&self.permissions)
     }
 
     /// For `node(id:)`: the meeting if the viewer may see it.
@@ -60,7 +64,7 @@ impl MeetingNode {
 }
 
 /// Why a guest through a guest URL cannot read a field.
-pub const GUEST_VIEW: &str =
+const GUEST_VIEW: &str =
     "through a guest URL only the name, the welcome message and whether it runs are shown";
 
 /// What the viewer may do with a meeting, for frontends to show the right buttons.

@@ -47,7 +47,7 @@ use tokio::{sync::Notify, time::Instant};
 use super::{errors, graphql, persisted::PersistedQueries};
 use crate::{
     app::AppState,
-    auth::{self, Viewer},
+    auth,
     error::GatewayError,
     graphql::{GatewaySchema, RequestContext},
 };
@@ -91,15 +91,17 @@ pub async fn subscribe(
             let authorization = authorization_in_init_payload(&init_payload)
                 .map_err(|error| error.extend())?
                 .or(header);
-            let viewer =
-                auth::authenticate(&app.store, &app.verifier, &site, authorization.as_deref())
-                    .await
-                    .map_err(|error| error.extend())?;
-            let expires_at = match (&viewer, &authorization) {
-                (Viewer::User(_), Some(authorization)) => Some(token_expiry(authorization)),
-                _ => None,
-            };
-            let _ = connection.credentials_expire_at.set(expires_at);
+            let (viewer, expires_at) = auth::authenticate_until(
+                &app.store,
+                &app.verifier,
+                &site,
+                authorization.as_deref(),
+            )
+            .await
+            .map_err(|error| error.extend())?;
+            let _ = connection
+                .credentials_expire_at
+                .set(expires_at.map(instant_of));
             connection.changed.notify_waiters();
             let mut data = Data::default();
             data.insert(RequestContext {
@@ -223,10 +225,13 @@ impl Executor for SocketExecutor {
             return refusal(error);
         }
         let Some(slot) = OperationSlot::take(&self.connection) else {
-            return refusal(server_error(GatewayError::bad_input(format!(
-                "at most {} operations run at once on one connection: complete one first",
-                self.connection.max_operations
-            ))));
+            return refusal(
+                GatewayError::bad_input(format!(
+                    "at most {} operations run at once on one connection: complete one first",
+                    self.connection.max_operations
+                ))
+                .to_server_error(),
+            );
         };
         let responses = self
             .schema
@@ -264,9 +269,10 @@ fn until_expiry(
 }
 
 fn credentials_expired() -> ServerError {
-    server_error(GatewayError::unauthenticated(
+    GatewayError::unauthenticated(
         "the token of this connection has expired: connect again with a fresh one",
-    ))
+    )
+    .to_server_error()
 }
 
 /// A refused operation: one response with the error, then the operation is complete.
@@ -274,32 +280,10 @@ fn refusal(error: ServerError) -> BoxStream<'static, Response> {
     stream::once(async move { Response::from_errors(vec![error]) }).boxed()
 }
 
-fn server_error(error: GatewayError) -> ServerError {
-    let mut server_error = ServerError::new(error.to_string(), None);
-    server_error.extensions = error.extend().extensions;
-    server_error
-}
-
-/// When the bearer token in `authorization`, which `auth::authenticate` has just accepted,
-/// expires. Its `exp` is required and verified there; a token whose `exp` cannot be read
-/// here counts as expired.
-fn token_expiry(authorization: &str) -> Instant {
-    #[derive(serde::Deserialize)]
-    struct Expiry {
-        exp: i64,
-    }
-    let now = Instant::now();
-    let token = authorization
-        .trim()
-        .split_once(' ')
-        .map_or("", |(_, token)| token.trim());
-    match jsonwebtoken::dangerous::insecure_decode_claims::<Expiry>(token) {
-        Ok(Expiry { exp }) => {
-            let left = exp.saturating_sub(chrono::Utc::now().timestamp());
-            now + Duration::from_secs(u64::try_from(left).unwrap_or(0))
-        }
-        Err(_) => now,
-    }
+/// The monotonic instant of an expiry given in seconds since the epoch (now, if it passed).
+fn instant_of(expires_at: i64) -> Instant {
+    let left = expires_at.saturating_sub(chrono::Utc::now().timestamp());
+    Instant::now() + Duration::from_secs(u64::try_from(left).unwrap_or(0))
 }
 
 /// The client's frames, ending — which closes the connection — when it is due to close (see

@@ -159,10 +159,7 @@ impl Orchestrator {
     pub async fn ensure_running(&self, meeting: &Meeting) -> Result<RunningMeeting, ServiceError> {
         let placements = self.store.placements();
         for _ in 0..PLACEMENT_ROUNDS {
-            let servers = super::usable_servers(
-                &self.store,
-                self.store.servers().list(meeting.group_id).await?,
-            );
+            let servers = self.store.servers().list(meeting.group_id).await?;
             let (placement, placed_now) = match self.live_placement(meeting).await? {
                 Some(placement) => (placement, false),
                 None => (self.place(meeting, &servers).await?, true),
@@ -258,9 +255,12 @@ impl Orchestrator {
         let size_hint = meeting
             .max_participants
             .and_then(|max| u32::try_from(max).ok());
+        // Only here are rows that no BBB call can be made with left out (each is decrypted to
+        // tell), not on every round of every join.
+        let usable = super::usable_servers(&self.store, servers.to_vec());
         let choice = self
             .balancer
-            .choose(servers, &bbb_meeting_id, size_hint, Instant::now())?;
+            .choose(&usable, &bbb_meeting_id, size_hint, Instant::now())?;
         let placed = self
             .store
             .placements()
