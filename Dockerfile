@@ -17,11 +17,12 @@ WORKDIR /src
 COPY . .
 # The cache mounts keep downloaded crates and compiled dependencies between builds; the
 # binaries are copied out because the target directory is a cache, not part of the image.
+# The `dist` profile (fat LTO, see Cargo.toml): slower to build, faster to run.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked --bin bbb-gateway --bin bbb-sim \
+    cargo build --profile dist --locked --bin bbb-gateway --bin bbb-sim \
     && mkdir -p /out \
-    && cp target/release/bbb-gateway target/release/bbb-sim /out/
+    && cp target/dist/bbb-gateway target/dist/bbb-sim /out/
 
 FROM debian:bookworm-slim
 # ca-certificates: HTTPS to BBB servers and identity providers; curl: the health check.

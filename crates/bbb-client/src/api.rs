@@ -3,6 +3,7 @@
 
 use serde::de::DeserializeOwned;
 
+use crate::catalogue::Call;
 use crate::client::{Client, RawBody};
 use crate::create::CreateMeeting;
 use crate::documents::{Document, MODULES_CONTENT_TYPE, modules_xml};
@@ -46,12 +47,13 @@ impl Client {
             content_type: MODULES_CONTENT_TYPE.to_owned(),
             bytes: xml.into(),
         });
-        self.call(server, "create", meeting.params(), body).await
+        self.call(server, Call::Create, meeting.params(), body)
+            .await
     }
 
     /// The signed join URL for the user's browser; no request is made.
     pub fn join_url(&self, server: &Server, join: &JoinMeeting) -> String {
-        server.signed_url("join", join.params())
+        server.signed_url(Call::Join.name(), join.params())
     }
 
     /// `join` with `redirect=false` (forced): the session BBB created, as XML. Errors that
@@ -59,7 +61,9 @@ impl Client {
     pub async fn join(&self, server: &Server, join: &JoinMeeting) -> Result<JoinResponse, Error> {
         let mut params = join.params().clone();
         params.set("redirect", flag(false));
-        let answer = self.call_raw(server, "join", &params, None).await?;
+        let answer = self
+            .call_raw(server, Call::Join.name(), &params, None)
+            .await?;
         // Load balancers (Scalelite, this gateway) answer join with a 302 to the backend's
         // signed join URL, which carries redirect=false on: follow that one hop.
         let hop = answer
@@ -70,10 +74,10 @@ impl Client {
             .filter(is_signed_join_url)
             .and_then(|url| Some((Origin::of(&url)?, target_of(&url))));
         let answer = match hop {
-            Some((origin, target)) => self.send("join", &origin, target, None).await?,
+            Some((origin, target)) => self.send(Call::Join.name(), &origin, target, None).await?,
             None => answer,
         };
-        answer.decode("join")
+        answer.decode(Call::Join.name())
     }
 
     /// `isMeetingRunning`; an unknown meeting is not running (not an error).
@@ -83,14 +87,15 @@ impl Client {
         meeting_id: &str,
     ) -> Result<bool, Error> {
         let response: RunningResponse = self
-            .call(server, "isMeetingRunning", &meeting(meeting_id), None)
+            .call(server, Call::IsMeetingRunning, &meeting(meeting_id), None)
             .await?;
         Ok(response.running)
     }
 
     /// `end`: asks BBB to end the meeting (asynchronously); `notFound` for an unknown one.
     pub async fn end(&self, server: &Server, meeting_id: &str) -> Result<MessageResponse, Error> {
-        self.call(server, "end", &meeting(meeting_id), None).await
+        self.call(server, Call::End, &meeting(meeting_id), None)
+            .await
     }
 
     /// `getMeetingInfo`; `notFound` ([`Error::is_not_found`]) for an unknown meeting.
@@ -99,7 +104,7 @@ impl Client {
         server: &Server,
         meeting_id: &str,
     ) -> Result<MeetingInfo, Error> {
-        self.call(server, "getMeetingInfo", &meeting(meeting_id), None)
+        self.call(server, Call::GetMeetingInfo, &meeting(meeting_id), None)
             .await
     }
 
@@ -107,7 +112,7 @@ impl Client {
     /// empty list.
     pub async fn get_meetings(&self, server: &Server) -> Result<Vec<MeetingInfo>, Error> {
         let response: MeetingsResponse = self
-            .call(server, "getMeetings", &Params::new(), None)
+            .call(server, Call::GetMeetings, &Params::new(), None)
             .await?;
         Ok(response.meetings.meeting)
     }
@@ -119,7 +124,7 @@ impl Client {
         query: &RecordingsQuery,
     ) -> Result<RecordingsPage, Error> {
         let response: RecordingsResponse = self
-            .call(server, "getRecordings", query.params(), None)
+            .call(server, Call::GetRecordings, query.params(), None)
             .await?;
         Ok(response.into())
     }
@@ -138,7 +143,7 @@ impl Client {
         .into_iter()
         .collect();
         let response: PublishResponse = self
-            .call(server, "publishRecordings", &params, None)
+            .call(server, Call::PublishRecordings, &params, None)
             .await?;
         Ok(response.published)
     }
@@ -150,7 +155,9 @@ impl Client {
         record_ids: &[impl AsRef<str> + Sync],
     ) -> Result<bool, Error> {
         let params: Params = [("recordID", csv(record_ids))].into_iter().collect();
-        let response: DeleteResponse = self.call(server, "deleteRecordings", &params, None).await?;
+        let response: DeleteResponse = self
+            .call(server, Call::DeleteRecordings, &params, None)
+            .await?;
         Ok(response.deleted)
     }
 
@@ -161,7 +168,7 @@ impl Client {
         update: &RecordingUpdate,
     ) -> Result<bool, Error> {
         let response: UpdateResponse = self
-            .call(server, "updateRecordings", update.params(), None)
+            .call(server, Call::UpdateRecordings, update.params(), None)
             .await?;
         Ok(response.updated)
     }
@@ -174,7 +181,7 @@ impl Client {
     ) -> Result<Vec<TextTrack>, Error> {
         let params: Params = [("recordID", record_id)].into_iter().collect();
         let response: TextTrackResponse = self
-            .call(server, "getRecordingTextTracks", &params, None)
+            .call(server, Call::GetRecordingTextTracks, &params, None)
             .await?;
         Ok(response.tracks.unwrap_or_default())
     }
@@ -186,7 +193,7 @@ impl Client {
         server: &Server,
         upload: &TextTrackUpload,
     ) -> Result<TextTrackResponse, Error> {
-        const CALL: &str = "putRecordingTextTrack";
+        const CALL: &str = Call::PutRecordingTextTrack.name();
         let form = multipart::encode(&[FilePart {
             name: "file",
             file_name: &upload.file_name,
@@ -209,8 +216,13 @@ impl Client {
             content_type: MODULES_CONTENT_TYPE.to_owned(),
             bytes: modules_xml(documents, None).into(),
         };
-        self.call(server, "insertDocument", &meeting(meeting_id), Some(body))
-            .await
+        self.call(
+            server,
+            Call::InsertDocument,
+            &meeting(meeting_id),
+            Some(body),
+        )
+        .await
     }
 
     /// `sendChatMessage` (3.0+): a public chat message from `user_name` (BBB's default:
@@ -227,7 +239,8 @@ impl Client {
         if let Some(user_name) = user_name {
             params.push("userName", user_name);
         }
-        self.call(server, "sendChatMessage", &params, None).await
+        self.call(server, Call::SendChatMessage, &params, None)
+            .await
     }
 
     /// `hooks/create`; a repeat registration answers `duplicateWarning` and is a success.
@@ -236,14 +249,15 @@ impl Client {
         server: &Server,
         hook: &HookRegistration,
     ) -> Result<HookCreateResponse, Error> {
-        self.call(server, "hooks/create", hook.params(), None).await
+        self.call(server, Call::HooksCreate, hook.params(), None)
+            .await
     }
 
     /// `hooks/destroy`: returns BBB's `removed`.
     pub async fn hooks_destroy(&self, server: &Server, hook_id: u64) -> Result<bool, Error> {
         let params: Params = [("hookID", hook_id.to_string())].into_iter().collect();
         let response: HookDestroyResponse =
-            self.call(server, "hooks/destroy", &params, None).await?;
+            self.call(server, Call::HooksDestroy, &params, None).await?;
         Ok(response.removed)
     }
 
@@ -254,20 +268,20 @@ impl Client {
         meeting_id: Option<&str>,
     ) -> Result<Vec<Hook>, Error> {
         let params = meeting_id.map(meeting).unwrap_or_default();
-        let response: HookListResponse = self.call(server, "hooks/list", &params, None).await?;
+        let response: HookListResponse = self.call(server, Call::HooksList, &params, None).await?;
         Ok(response.hooks.hook)
     }
 
     async fn call<T: DeserializeOwned>(
         &self,
         server: &Server,
-        call: &str,
+        call: Call,
         params: &Params,
         body: Option<RawBody>,
     ) -> Result<T, Error> {
-        self.call_raw(server, call, params, body)
+        self.call_raw(server, call.name(), params, body)
             .await?
-            .decode(call)
+            .decode(call.name())
     }
 }
 

@@ -19,7 +19,8 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use tokio::runtime::{Handle, RuntimeFlavor};
 
-use crate::error::Error;
+use crate::catalogue::Call;
+use crate::error::{Cause, Error};
 use crate::origin::Origin;
 use crate::outbound::OutboundPolicy;
 use crate::response::RawResponse;
@@ -265,8 +266,9 @@ impl Client {
         target: String,
         body: Option<RawBody>,
     ) -> Result<RawResponse, Error> {
-        let runtime = Handle::try_current()
-            .map_err(|_| Error::Transport("BBB calls need a tokio runtime".to_owned()))?;
+        let runtime = Handle::try_current().map_err(|error| {
+            Error::Transport(Cause::within("BBB calls need a tokio runtime", error))
+        })?;
         let request = self.request(call, origin, target, body)?;
         let pool = self.pool(&runtime);
         let started = Instant::now();
@@ -337,9 +339,10 @@ impl Client {
 /// The text-track calls answer JSON; asking for JSON elsewhere would turn bbb-web's XML errors
 /// into JSON (spec §0, content negotiation).
 fn accept_for(call: &str) -> &'static str {
-    match call {
-        "getRecordingTextTracks" | "putRecordingTextTrack" => "application/json",
-        _ => "application/xml",
+    if Call::from_name(call).is_some_and(Call::answers_json) {
+        "application/json"
+    } else {
+        "application/xml"
     }
 }
 
@@ -372,6 +375,12 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(error, Error::Connect(_)), "{error:?}");
+        // The operating system's answer is kept as the source, not only as words.
+        let refused =
+            std::iter::successors(std::error::Error::source(&error), |cause| (*cause).source())
+                .find_map(|cause| cause.downcast_ref::<std::io::Error>())
+                .map(std::io::Error::kind);
+        assert_eq!(refused, Some(std::io::ErrorKind::ConnectionRefused));
     }
 
     #[tokio::test]
@@ -392,7 +401,7 @@ mod tests {
                 .await
                 .unwrap_err();
             assert!(
-                matches!(&error, Error::Connect(reason) if reason.contains("loopback")),
+                matches!(&error, Error::Connect(reason) if reason.as_str().contains("loopback")),
                 "{host}: {error:?}"
             );
         }

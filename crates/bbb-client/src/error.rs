@@ -1,14 +1,19 @@
 //! The one error type of every client call: transport trouble, an unexpected HTTP answer, a
 //! body that is not a BBB document, or a BBB `FAILED` answer with its messageKey.
 
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+
 use crate::model::ErrorItem;
+use crate::transport::describe;
 
 /// Everything a BBB call can fail with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     /// The TCP/TLS connection to the server could not be established.
     #[error("cannot connect to the BBB server: {0}")]
-    Connect(String),
+    Connect(#[source] Cause),
     /// The connection or the whole request took longer than the configured timeout.
     #[error("the BBB server did not answer in time")]
     Timeout,
@@ -18,7 +23,7 @@ pub enum Error {
     /// reached the server: several BBB GET calls (join, end) are not idempotent. (A pooled
     /// connection found closed before anything was written is replaced silently.)
     #[error("HTTP transport error: {0}")]
-    Transport(String),
+    Transport(#[source] Cause),
     /// The server answered with a status BBB never uses for API answers (BBB sends 200 for
     /// `SUCCESS` and `FAILED` alike, 302 only for join).
     #[error("unexpected HTTP status {status}: {body_excerpt}")]
@@ -81,6 +86,71 @@ impl Error {
     }
 }
 
+/// What lies under a [`Error::Connect`] or [`Error::Transport`]: the failure in words — its
+/// whole chain of causes, as the error's text has always shown it — and the failure itself,
+/// kept as [`source`](StdError::source) for callers that look for, say, an `io::Error`.
+/// Shared, so that [`Error`] stays cloneable; two causes are equal when their words are.
+#[derive(Debug, Clone)]
+pub struct Cause {
+    description: String,
+    source: Option<Arc<dyn StdError + Send + Sync>>,
+}
+
+impl Cause {
+    /// The cause `error`, described with its own causes.
+    pub(crate) fn new(error: impl StdError + Send + Sync + 'static) -> Self {
+        Cause {
+            description: describe(&error),
+            source: Some(Arc::new(error)),
+        }
+    }
+
+    /// `error`, with what was being done when it happened (`context: error: …`).
+    pub(crate) fn within(
+        context: impl fmt::Display,
+        error: impl StdError + Send + Sync + 'static,
+    ) -> Self {
+        Cause {
+            description: format!("{context}: {}", describe(&error)),
+            source: Some(Arc::new(error)),
+        }
+    }
+
+    /// A failure this library found itself (an answer over the size limit): no error below.
+    pub(crate) fn message(text: impl Into<String>) -> Self {
+        Cause {
+            description: text.into(),
+            source: None,
+        }
+    }
+
+    /// The failure in words, causes included (what [`Error`]'s text shows after its prefix).
+    pub fn as_str(&self) -> &str {
+        &self.description
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.description)
+    }
+}
+
+impl StdError for Cause {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        let source: &(dyn StdError + Send + Sync + 'static) = self.source.as_deref()?;
+        Some(source)
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, other: &Self) -> bool {
+        self.description == other.description
+    }
+}
+
+impl Eq for Cause {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,7 +169,10 @@ mod tests {
             Error::failed("idNotUnique", "dup").message_key(),
             Some("idNotUnique")
         );
-        assert_eq!(Error::Connect("refused".into()).message_key(), None);
+        assert_eq!(
+            Error::Connect(Cause::message("refused")).message_key(),
+            None
+        );
     }
 
     #[test]
@@ -114,5 +187,26 @@ mod tests {
                 message: "m".into()
             }]
         );
+    }
+
+    #[test]
+    fn connect_and_transport_keep_their_cause() {
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let error = Error::Connect(Cause::within("bbb.example.com", refused));
+        assert_eq!(
+            error.to_string(),
+            "cannot connect to the BBB server: bbb.example.com: refused"
+        );
+        let io = std::iter::successors(StdError::source(&error), |cause| (*cause).source())
+            .find_map(|cause| cause.downcast_ref::<std::io::Error>())
+            .expect("the io::Error is in the chain");
+        assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
+
+        let too_large = Error::Transport(Cause::message("the answer is larger than 10 bytes"));
+        assert_eq!(
+            too_large.to_string(),
+            "HTTP transport error: the answer is larger than 10 bytes"
+        );
+        assert!(StdError::source(&too_large).unwrap().source().is_none());
     }
 }

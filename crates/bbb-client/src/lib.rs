@@ -23,6 +23,7 @@
 //! forwarding.
 
 mod api;
+pub mod catalogue;
 pub mod checksum;
 mod client;
 mod create;
@@ -50,7 +51,7 @@ pub use client::{
 };
 pub use create::CreateMeeting;
 pub use documents::{Document, MODULES_CONTENT_TYPE, modules_xml};
-pub use error::Error;
+pub use error::{Cause, Error};
 pub use hooks::HookRegistration;
 pub use join::JoinMeeting;
 pub use outbound::OutboundPolicy;

@@ -17,7 +17,7 @@ use std::sync::{Arc, LazyLock};
 
 use ipnet::{IpNet, Ipv6Net};
 
-use crate::error::Error;
+use crate::error::{Cause, Error};
 
 /// The ranges that are not globally reachable, with what they are (for the refusal's reason).
 /// IPv6 forms that embed an IPv4 address are unwrapped first (see [`embedded_ipv4`]).
@@ -190,7 +190,7 @@ impl OutboundPolicy {
     pub async fn resolve(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, Error> {
         let found = tokio::net::lookup_host((host, port))
             .await
-            .map_err(|error| Error::Connect(format!("{host}: {error}")))?;
+            .map_err(|error| Error::Connect(Cause::within(host, error)))?;
         let mut admitted = Vec::new();
         let mut refused = None;
         for address in found {
@@ -201,8 +201,10 @@ impl OutboundPolicy {
         }
         match (admitted.is_empty(), refused) {
             (false, _) => Ok(admitted),
-            (true, Some(refused)) => Err(Error::Connect(refused.to_string())),
-            (true, None) => Err(Error::Connect(format!("{host}: no address found"))),
+            (true, Some(refused)) => Err(Error::Connect(Cause::new(refused))),
+            (true, None) => Err(Error::Connect(Cause::message(format!(
+                "{host}: no address found"
+            )))),
         }
     }
 
@@ -334,7 +336,7 @@ mod tests {
         let strict = OutboundPolicy::public_only();
         let error = strict.resolve("localhost", 80).await.unwrap_err();
         assert!(
-            matches!(&error, Error::Connect(reason) if reason.contains("loopback")),
+            matches!(&error, Error::Connect(reason) if reason.as_str().contains("loopback")),
             "{error:?}"
         );
         let loopback = strict

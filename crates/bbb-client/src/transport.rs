@@ -22,7 +22,7 @@ use tokio::net::TcpStream;
 use tokio::runtime::Handle;
 use tokio_rustls::TlsConnector;
 
-use crate::error::Error;
+use crate::error::{Cause, Error};
 use crate::origin::{Origin, Scheme};
 use crate::outbound::OutboundPolicy;
 use crate::tls;
@@ -66,9 +66,9 @@ pub(crate) struct Transport {
     pub(crate) connect_timeout: Duration,
     pub(crate) max_answer_bytes: usize,
     pub(crate) extra_roots: Vec<CertificateDer<'static>>,
-    /// Built on first use (see [`tls::connector`]); a failure is kept, as a reason, for every
-    /// `https` connection to report.
-    pub(crate) tls: OnceLock<Result<TlsConnector, String>>,
+    /// Built on first use (see [`tls::connector`]); a failure is kept for every `https`
+    /// connection to report.
+    pub(crate) tls: OnceLock<Result<TlsConnector, Cause>>,
     /// Which addresses connections may go to, checked on the addresses resolved for each new
     /// connection (see [`OutboundPolicy::resolve`]).
     pub(crate) outbound: OutboundPolicy,
@@ -121,9 +121,9 @@ impl Transport {
                         .sender
                         .send_request(request)
                         .await
-                        .map_err(|error| Error::Transport(describe(&error)))?
+                        .map_err(|error| Error::Transport(Cause::new(error)))?
                 }
-                _ => return Err(Error::Transport(describe(&failed.into_error()))),
+                _ => return Err(Error::Transport(Cause::new(failed.into_error()))),
             },
         };
         Ok((connection, response))
@@ -137,7 +137,11 @@ impl Transport {
     ) -> Result<(hyper::http::response::Parts, Bytes), Error> {
         let (head, mut body) = response.into_parts();
         let limit = self.max_answer_bytes;
-        let too_large = || Error::Transport(format!("the answer is larger than {limit} bytes"));
+        let too_large = || {
+            Error::Transport(Cause::message(format!(
+                "the answer is larger than {limit} bytes"
+            )))
+        };
         // Content-Length announces the size: a huge answer fails before any of it is read.
         let announced = body.size_hint().lower();
         if announced > limit as u64 {
@@ -145,7 +149,7 @@ impl Transport {
         }
         let mut collected = Collected::Nothing;
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|error| Error::Transport(describe(&error)))?;
+            let frame = frame.map_err(|error| Error::Transport(Cause::new(error)))?;
             // Trailers are the only other kind of frame; BBB sends none worth keeping.
             if let Ok(data) = frame.into_data() {
                 collected = collected.push(data, announced as usize);
@@ -166,7 +170,7 @@ impl Transport {
     }
 
     async fn open(&self, runtime: &Handle, origin: &Origin) -> Result<Connection, Error> {
-        let connect_error = |error: std::io::Error| Error::Connect(describe(&error));
+        let connect_error = |error: std::io::Error| Error::Connect(Cause::new(error));
         // Resolved here and connected to exactly the admitted addresses: a name is never
         // looked up a second time, so it cannot answer differently for the connection.
         let addresses = self.outbound.resolve(&origin.host, origin.port).await?;
@@ -185,7 +189,7 @@ impl Transport {
             Scheme::Https => {
                 let tls = self.tls()?;
                 let name = ServerName::try_from(origin.host.clone())
-                    .map_err(|error| Error::Connect(describe(&error)))?;
+                    .map_err(|error| Error::Connect(Cause::new(error)))?;
                 let stream = tls.connect(name, tcp).await.map_err(connect_error)?;
                 handshake(runtime, stream).await?
             }
@@ -195,9 +199,12 @@ impl Transport {
 
     fn tls(&self) -> Result<&TlsConnector, Error> {
         self.tls
-            .get_or_init(|| tls::connector(&self.extra_roots).map_err(|error| error.to_string()))
+            .get_or_init(|| {
+                tls::connector(&self.extra_roots)
+                    .map_err(|error| Cause::within("TLS setup failed", error))
+            })
             .as_ref()
-            .map_err(|reason| Error::Connect(format!("TLS setup failed: {reason}")))
+            .map_err(|cause| Error::Connect(cause.clone()))
     }
 }
 
@@ -209,7 +216,7 @@ where
 {
     let (sender, connection) = http1::handshake(TokioIo::new(stream))
         .await
-        .map_err(|error| Error::Connect(describe(&error)))?;
+        .map_err(|error| Error::Connect(Cause::new(error)))?;
     runtime.spawn(async move {
         if let Err(error) = connection.await {
             tracing::debug!(error = %describe(&error), "BBB connection ended with an error");

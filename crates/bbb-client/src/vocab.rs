@@ -39,6 +39,13 @@ macro_rules! wire_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        /// As its wire value, so that a document written with it reads as BBB's.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
     };
 }
 
@@ -137,6 +144,37 @@ wire_enum! {
     }
 }
 
+impl Role {
+    /// A role as bbb-web reads it (the join `role` parameter, an attendee's `<role>`): in
+    /// either case; `None` for anything else, which bbb-web takes for no role at all. The one
+    /// reading of a role for the simulator, the endpoint and the gateway.
+    pub fn parse(value: &str) -> Option<Role> {
+        [Role::Moderator, Role::Viewer]
+            .into_iter()
+            .find(|role| value.eq_ignore_ascii_case(role.as_str()))
+    }
+}
+
+impl RecordingState {
+    /// The states a recording can be in (`any` is a word of the filter, not a state).
+    pub const STATES: [RecordingState; 5] = [
+        RecordingState::Processing,
+        RecordingState::Processed,
+        RecordingState::Published,
+        RecordingState::Unpublished,
+        RecordingState::Deleted,
+    ];
+
+    /// A recording's `<state>`, or one word of the getRecordings `state` filter: exactly one
+    /// of the [`Self::STATES`] (BBB writes them in lower case); `None` for `any` and for
+    /// anything else. The one reading of a state for the simulator and the gateway.
+    pub fn parse(value: &str) -> Option<RecordingState> {
+        Self::STATES
+            .into_iter()
+            .find(|state| state.as_str() == value)
+    }
+}
+
 wire_enum! {
     /// putRecordingTextTrack `kind`.
     TrackKind {
@@ -174,5 +212,31 @@ mod tests {
         assert_eq!(policy.as_str(), "ALWAYS_ACCEPT_AUTH");
         // Wire values are case-sensitive: a differently spelled value is kept verbatim.
         assert_eq!(Role::from("moderator"), Role::Other("moderator".into()));
+    }
+
+    #[test]
+    fn roles_parse_in_either_case_and_nothing_else() {
+        assert_eq!(Role::parse("MODERATOR"), Some(Role::Moderator));
+        assert_eq!(Role::parse("moderator"), Some(Role::Moderator));
+        assert_eq!(Role::parse("Viewer"), Some(Role::Viewer));
+        assert_eq!(Role::parse("admin"), None);
+        assert_eq!(Role::parse(""), None);
+        assert_eq!(Role::parse("MODERATOR "), None);
+    }
+
+    #[test]
+    fn recording_states_parse_exactly() {
+        for state in RecordingState::STATES {
+            assert_eq!(RecordingState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(RecordingState::parse("any"), None);
+        assert_eq!(RecordingState::parse("Published"), None);
+        assert_eq!(RecordingState::parse("archived"), None);
+    }
+
+    #[test]
+    fn wire_values_serialise_as_themselves() {
+        let json = serde_json::to_string(&(Role::Viewer, RecordingState::Unpublished)).unwrap();
+        assert_eq!(json, r#"["VIEWER","unpublished"]"#);
     }
 }

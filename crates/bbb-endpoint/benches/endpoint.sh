@@ -3,7 +3,7 @@
 # getMeetingInfo, getMeetings and join through the gateway (per-token path) against the same
 # simulator called directly; then the per-token path with 1 and with 10,000 tokens in the
 # database. With nginx installed, nginx as a plain reverse proxy to the same simulator is
-# measured too, as the reference for what any proxy costs on these cores. Release builds, wrk
+# measured too, as the reference for what any proxy costs on these cores. `dist` builds, wrk
 # on 127.0.0.1 only, bounded runs; each figure is the median of ROUNDS alternating runs.
 #
 #   crates/bbb-endpoint/benches/endpoint.sh            # defaults: -t1 -c32 -d8s, 3 rounds
@@ -19,8 +19,9 @@ ROUNDS=${ROUNDS:-3}
 NGINX_PORT=${NGINX_PORT:-18391}
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install -y wrk)" >&2; exit 1; }
 
-cargo build --release -q -p bbb-endpoint --example bench_setup
-SETUP=target/release/examples/bench_setup
+# The `dist` profile (fat LTO): what the Docker image ships is what is measured.
+cargo build --profile dist -q -p bbb-endpoint --example bench_setup
+SETUP=target/dist/examples/bench_setup
 WORK=$(mktemp -d /tmp/bbb-endpoint-bench.XXXXXX)
 SETUP_PIDS=()
 stop_setups() {

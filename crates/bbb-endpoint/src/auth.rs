@@ -17,6 +17,8 @@
 //! one read a second).
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -25,7 +27,9 @@ use bbb_client::ChecksumAlgorithm;
 use bbb_client::checksum::verify;
 use moka::future::Cache;
 use moka::ops::compute::Op;
-use store::{ApiToken, Store, StoreError, TokenSecrets};
+use service::model::{ApiToken, Site, TokenSecrets};
+use service::tokens::{self, SiteDirectory, TokenCredential};
+use service::{Actor, ServiceError, Store};
 use uuid::Uuid;
 
 use crate::error::EndpointError;
@@ -55,19 +59,24 @@ impl Signed<'_> {
     }
 }
 
-/// An API token with its decrypted secrets.
+/// An API token with its decrypted secrets and the actor of the requests signed with it.
 pub struct TokenEntry {
     pub token: ApiToken,
+    /// For the service calls made on the token's behalf. Without the token's owner, which
+    /// the service reads afresh where a rule needs it (`service::tokens::TokenView`): a cached
+    /// owner would outlive a demotion.
+    pub actor: Actor,
     secrets: TokenSecrets,
     loaded_at: Instant,
     last_touch: Mutex<Option<Instant>>,
 }
 
 impl TokenEntry {
-    fn new(token: ApiToken, secrets: TokenSecrets) -> Arc<Self> {
+    fn new(credential: TokenCredential) -> Arc<Self> {
         Arc::new(TokenEntry {
-            token,
-            secrets,
+            actor: credential.actor(),
+            token: credential.token,
+            secrets: credential.secrets,
             loaded_at: Instant::now(),
             last_touch: Mutex::new(None),
         })
@@ -103,20 +112,15 @@ struct SiteTokens {
     loaded_at: Instant,
 }
 
-/// Every site's domain, for the site-wide path: a Host header is looked up here, in memory, so
-/// that no Host value an attacker makes up costs a query or a cache entry of its own.
-struct SiteDirectory {
-    by_domain: HashMap<String, i64>,
-    default_site: i64,
-}
-
 /// The token and site caches.
 pub struct Authenticator {
     /// Token guid → the token, or `None` for a guid the database does not know (so that
     /// requests naming a made-up guid cost one read per TTL, not one each). A token created
     /// later has a fresh random guid that nobody asked for before, so it works at once.
     by_guid: Cache<Uuid, Option<Arc<TokenEntry>>>,
-    /// The one [`SiteDirectory`], under the key `()`.
+    /// The one [`SiteDirectory`], under the key `()`: a Host header is looked up there, in
+    /// memory, so that no Host value an attacker makes up costs a query or a cache entry of
+    /// its own; a token read by its guid finds its site there.
     sites: Cache<(), Arc<SiteDirectory>>,
     /// Site id → its tokens.
     site_tokens: Cache<i64, Arc<SiteTokens>>,
@@ -197,7 +201,19 @@ impl Authenticator {
             return Ok(cached);
         }
         // The secret may have just been rotated: read the token again, at most once a second.
-        match self.reread_token(store, guid).await? {
+        let reread = reload_unless_fresh(
+            &self.by_guid,
+            guid,
+            // A guid no token has is remembered for the TTL: re-reading it proves nothing.
+            |current| {
+                current
+                    .as_ref()
+                    .is_none_or(|entry| entry.loaded_at.elapsed() < RELOAD_INTERVAL)
+            },
+            || self.load_token(store, guid),
+        )
+        .await?;
+        match reread.flatten() {
             Some(entry) if !Arc::ptr_eq(&entry, &cached) && entry.verifies(signed) => Ok(entry),
             _ => Err(signed.failure()),
         }
@@ -213,34 +229,7 @@ impl Authenticator {
         self.by_guid
             .try_get_with(guid, self.load_token(store, guid))
             .await
-            .map_err(shared_error)
-    }
-
-    /// The token read again, unless it was read less than [`RELOAD_INTERVAL`] ago (by this
-    /// caller or a concurrent one: moka runs the computations of one key one after another,
-    /// so concurrent callers find the fresh entry and do not read again).
-    async fn reread_token(
-        &self,
-        store: &Store,
-        guid: Uuid,
-    ) -> Result<Option<Arc<TokenEntry>>, EndpointError> {
-        let computed = self
-            .by_guid
-            .entry(guid)
-            .and_try_compute_with(|current| async move {
-                let fresh = current.as_ref().is_some_and(|current| {
-                    current
-                        .value()
-                        .as_ref()
-                        .is_none_or(|entry| entry.loaded_at.elapsed() < RELOAD_INTERVAL)
-                });
-                if fresh {
-                    return Ok(Op::Nop);
-                }
-                self.load_token(store, guid).await.map(Op::Put)
-            })
-            .await?;
-        Ok(computed.into_entry().and_then(|entry| entry.into_value()))
+            .map_err(unshared)
     }
 
     /// The site-wide path: the token of the Host's site whose secret verifies `signed`.
@@ -253,36 +242,31 @@ impl Authenticator {
         if ChecksumAlgorithm::from_hex_len(signed.checksum.len()).is_none() {
             return Err(signed.failure());
         }
+        let sites = self.directory(store).await?;
         // Not a host name: no site has it, and no token is looked for.
-        let Some(host) = site_host(host) else {
+        let Some(site) = sites.for_host(host) else {
             return Err(signed.failure());
         };
-        let site_id = self.site_id(store, &host).await?;
         let tokens = self
             .site_tokens
-            .try_get_with(site_id, self.load_site_tokens(store, site_id))
+            .try_get_with(site.id, self.load_site_tokens(store, site))
             .await
-            .map_err(shared_error)?;
+            .map_err(unshared)?;
         if let Some(entry) = self.find_in_site(&tokens, signed) {
             return Ok(entry);
         }
         // A token created since, or a fresh rotation: read the site's tokens again, at most
-        // once a second (concurrent callers wait for one read, as in `reread_token`).
-        let computed = self
-            .site_tokens
-            .entry(site_id)
-            .and_try_compute_with(|current| async move {
-                if let Some(current) = current
-                    && current.value().loaded_at.elapsed() < RELOAD_INTERVAL
-                {
-                    return Ok(Op::Nop);
-                }
-                self.load_site_tokens(store, site_id).await.map(Op::Put)
-            })
-            .await?;
-        match computed.into_entry() {
-            Some(reloaded) if !Arc::ptr_eq(reloaded.value(), &tokens) => self
-                .find_in_site(reloaded.value(), signed)
+        // once a second.
+        let reloaded = reload_unless_fresh(
+            &self.site_tokens,
+            site.id,
+            |current| current.loaded_at.elapsed() < RELOAD_INTERVAL,
+            || self.load_site_tokens(store, site),
+        )
+        .await?;
+        match reloaded {
+            Some(reloaded) if !Arc::ptr_eq(&reloaded, &tokens) => self
+                .find_in_site(&reloaded, signed)
                 .ok_or_else(|| signed.failure()),
             _ => Err(signed.failure()),
         }
@@ -305,60 +289,41 @@ impl Authenticator {
         Some(found)
     }
 
-    async fn site_id(&self, store: &Store, host: &str) -> Result<i64, EndpointError> {
-        let sites = self
-            .sites
-            .try_get_with((), self.load_sites(store))
-            .await
-            .map_err(shared_error)?;
-        Ok(sites
-            .by_domain
-            .get(host)
-            .copied()
-            .unwrap_or(sites.default_site))
-    }
-
     async fn load_token(
         &self,
         store: &Store,
         guid: Uuid,
-    ) -> Result<Option<Arc<TokenEntry>>, StoreError> {
+    ) -> Result<Option<Arc<TokenEntry>>, Arc<ServiceError>> {
+        let sites = self.directory(store).await?;
         self.loads.tokens.fetch_add(1, Relaxed);
-        let Some(token) = store.tokens().find_by_guid(guid).await? else {
-            return Ok(None);
-        };
-        let secrets = store.tokens().secrets(token.id).await?;
-        Ok(Some(TokenEntry::new(token, secrets)))
+        Ok(tokens::credential_by_guid(store, &sites, guid)
+            .await?
+            .map(TokenEntry::new))
     }
 
-    async fn load_sites(&self, store: &Store) -> Result<Arc<SiteDirectory>, StoreError> {
+    /// The sites, by domain and by id: read once per TTL, whatever the requests name.
+    async fn directory(&self, store: &Store) -> Result<Arc<SiteDirectory>, Arc<ServiceError>> {
+        self.sites
+            .try_get_with((), self.load_sites(store))
+            .await
+            .map_err(Arc::unwrap_or_clone)
+    }
+
+    async fn load_sites(&self, store: &Store) -> Result<Arc<SiteDirectory>, Arc<ServiceError>> {
         self.loads.sites.fetch_add(1, Relaxed);
-        let sites = store.sites().list().await?;
-        let default_site = match sites.iter().find(|site| site.is_default) {
-            Some(site) => site.id,
-            None => store.sites().default_site().await?.id,
-        };
-        Ok(Arc::new(SiteDirectory {
-            by_domain: sites
-                .into_iter()
-                .map(|site| (site.domain, site.id))
-                .collect(),
-            default_site,
-        }))
+        Ok(Arc::new(SiteDirectory::load(store).await?))
     }
 
     async fn load_site_tokens(
         &self,
         store: &Store,
-        site_id: i64,
-    ) -> Result<Arc<SiteTokens>, StoreError> {
+        site: &Site,
+    ) -> Result<Arc<SiteTokens>, Arc<ServiceError>> {
         self.loads.site_tokens.fetch_add(1, Relaxed);
-        let by_guid = store
-            .tokens()
-            .with_secrets_for_site(site_id)
+        let by_guid = tokens::credentials_of_site(store, site)
             .await?
             .into_iter()
-            .map(|(token, secrets)| (token.guid, TokenEntry::new(token, secrets)))
+            .map(|credential| (credential.token.guid, TokenEntry::new(credential)))
             .collect();
         Ok(Arc::new(SiteTokens {
             by_guid,
@@ -367,69 +332,35 @@ impl Authenticator {
     }
 }
 
-/// The site domain a Host header (or `X-Forwarded-Host`) names, by the store's rule (letter
-/// case, port and a trailing dot do not matter), or `None` when it is no host name at all: a
-/// DNS name of letters, digits, `-`, `_` and dots, or a bracketed IPv6 literal.
-fn site_host(host: &str) -> Option<String> {
-    let host = store::normalize_host(host);
-    let valid = match host
-        .strip_prefix('[')
-        .and_then(|rest| rest.strip_suffix(']'))
-    {
-        Some(ipv6) => {
-            !ipv6.is_empty()
-                && ipv6
-                    .bytes()
-                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-        }
-        None => host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')),
-    };
-    (valid && !host.is_empty() && host.len() <= 253).then_some(host)
+/// The value under `key` read again with `load`, unless `is_fresh` says the current one was
+/// read recently enough (by this caller or a concurrent one: moka runs the computations of one
+/// key one after another, so concurrent callers find the fresh value and do not read again).
+/// What the cache then holds under `key`.
+async fn reload_unless_fresh<K, V, Load>(
+    cache: &Cache<K, V>,
+    key: K,
+    is_fresh: impl FnOnce(&V) -> bool,
+    load: impl FnOnce() -> Load,
+) -> Result<Option<V>, EndpointError>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    Load: Future<Output = Result<V, Arc<ServiceError>>>,
+{
+    let computed = cache
+        .entry(key)
+        .and_try_compute_with(|current| async move {
+            if current.is_some_and(|current| is_fresh(current.value())) {
+                return Ok(Op::Nop);
+            }
+            load().await.map(Op::Put)
+        })
+        .await?;
+    Ok(computed.into_entry().map(|entry| entry.into_value()))
 }
 
-/// A loader's error, which moka hands to every caller that waited for that load.
-fn shared_error(error: Arc<StoreError>) -> EndpointError {
-    EndpointError::Internal(format!("store: {error}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::site_host;
-
-    #[test]
-    fn host_headers_name_sites_by_the_store_rule_and_only_host_names_do() {
-        for (header, site) in [
-            ("lms.example.org", "lms.example.org"),
-            ("LMS.Example.ORG:8443", "lms.example.org"),
-            ("lms.example.org.", "lms.example.org"),
-            ("127.0.0.1:8080", "127.0.0.1"),
-            ("[::1]:80", "[::1]"),
-            ("[2001:DB8::1]", "[2001:db8::1]"),
-            ("in_ternal-host", "in_ternal-host"),
-        ] {
-            assert_eq!(site_host(header).as_deref(), Some(site), "{header}");
-        }
-        let long = "a".repeat(254);
-        for header in [
-            "",
-            ":80",
-            ".",
-            "a b",
-            "a/b",
-            "a@b",
-            "a:b:c",
-            "::1",
-            "[]",
-            "[::1]x",
-            "[::g]",
-            "lms.example.org:80x",
-            "ünïcode.example",
-            "<x>",
-            long.as_str(),
-        ] {
-            assert_eq!(site_host(header), None, "{header:?}");
-        }
-    }
+/// A loader's error (itself shared: an `Arc<ServiceError>`) as moka hands it to every caller
+/// that waited for that load.
+fn unshared<E: Clone + Into<EndpointError>>(error: Arc<E>) -> EndpointError {
+    Arc::unwrap_or_clone(error).into()
 }

@@ -1,144 +1,25 @@
-//! The calls the endpoint serves, and what bbb-web allows for each: HTTP methods (spec §0) and
-//! body content types (spec §1.2).
+//! The calls the endpoint serves: those of bbb-client's catalogue (names, methods, body kinds,
+//! checksum texts: what bbb-web allows), less the webhooks calls, and with the one body the
+//! endpoint reads differently from bbb-web (multipart forms, below).
 
-use actix_web::http::Method;
+pub use bbb_client::catalogue::{BodyKind, Call};
 
-/// Every call of spec §2 the endpoint serves (the session-token endpoints of §2.15 are the BBB
-/// host's business, not an API client's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Call {
-    Create,
-    Join,
-    IsMeetingRunning,
-    End,
-    GetMeetingInfo,
-    GetMeetings,
-    GetRecordings,
-    PublishRecordings,
-    DeleteRecordings,
-    UpdateRecordings,
-    GetRecordingTextTracks,
-    PutRecordingTextTrack,
-    InsertDocument,
-    SendChatMessage,
+/// The call of spec §2 named `name`. The webhooks calls (spec §6) are bbb-webhooks' API, not
+/// forwarded here; their paths have two segments and never reach this anyway.
+pub fn served(name: &str) -> Option<Call> {
+    Call::from_name(name).filter(|call| !call.is_hooks_call())
 }
 
-/// Which HTTP methods bbb-web routes to a call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Methods {
-    GetOnly,
-    GetAndPost,
-    PostOnly,
-}
-
-/// What a request body may be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyKind {
-    /// `application/x-www-form-urlencoded`: more parameters (unsigned, as in bbb-web).
-    Form,
-    /// `application/xml`/`text/xml`: create's pre-upload modules, insertDocument's documents.
-    Xml,
-    /// `multipart/form-data`: putRecordingTextTrack's file.
-    Multipart,
-}
-
-impl Call {
-    const ALL: [Call; 14] = [
-        Call::Create,
-        Call::Join,
-        Call::IsMeetingRunning,
-        Call::End,
-        Call::GetMeetingInfo,
-        Call::GetMeetings,
-        Call::GetRecordings,
-        Call::PublishRecordings,
-        Call::DeleteRecordings,
-        Call::UpdateRecordings,
-        Call::GetRecordingTextTracks,
-        Call::PutRecordingTextTrack,
-        Call::InsertDocument,
-        Call::SendChatMessage,
-    ];
-
-    /// The call named by the last path segment; names are case-sensitive, as bbb-web's routes.
-    pub fn from_name(name: &str) -> Option<Call> {
-        Call::ALL.into_iter().find(|call| call.name() == name)
-    }
-
-    /// The name as routed, which is also the name the checksum covers.
-    pub fn name(self) -> &'static str {
-        match self {
-            Call::Create => "create",
-            Call::Join => "join",
-            Call::IsMeetingRunning => "isMeetingRunning",
-            Call::End => "end",
-            Call::GetMeetingInfo => "getMeetingInfo",
-            Call::GetMeetings => "getMeetings",
-            Call::GetRecordings => "getRecordings",
-            Call::PublishRecordings => "publishRecordings",
-            Call::DeleteRecordings => "deleteRecordings",
-            Call::UpdateRecordings => "updateRecordings",
-            Call::GetRecordingTextTracks => "getRecordingTextTracks",
-            Call::PutRecordingTextTrack => "putRecordingTextTrack",
-            Call::InsertDocument => "insertDocument",
-            Call::SendChatMessage => "sendChatMessage",
-        }
-    }
-
-    fn methods(self) -> Methods {
-        match self {
-            Call::Join
-            | Call::PublishRecordings
-            | Call::DeleteRecordings
-            | Call::SendChatMessage => Methods::GetOnly,
-            Call::InsertDocument | Call::PutRecordingTextTrack => Methods::PostOnly,
-            _ => Methods::GetAndPost,
-        }
-    }
-
-    pub fn allows(self, method: &Method) -> bool {
-        match self.methods() {
-            Methods::GetOnly => method == Method::GET,
-            Methods::PostOnly => method == Method::POST,
-            Methods::GetAndPost => method == Method::GET || method == Method::POST,
-        }
-    }
-
-    /// The kind of body a call accepts with `content_type`, or `None` when bbb-web answers
-    /// `unsupportedContentType`.
-    pub fn body_kind(self, content_type: &str) -> Option<BodyKind> {
-        let mime = content_type
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        let kind = match mime.as_str() {
-            "application/x-www-form-urlencoded" => BodyKind::Form,
-            "application/xml" | "text/xml" => BodyKind::Xml,
-            "multipart/form-data" => BodyKind::Multipart,
-            _ => return None,
-        };
-        let allowed = match self {
-            Call::Create => matches!(kind, BodyKind::Form | BodyKind::Xml),
-            Call::InsertDocument => kind == BodyKind::Xml,
-            Call::PutRecordingTextTrack => kind == BodyKind::Multipart,
-            _ => kind == BodyKind::Form,
-        };
-        allowed.then_some(kind)
-    }
-
-    /// The recording calls answer checksum failures with bbb-web's legacy text (spec §1.3).
-    pub fn is_recording_call(self) -> bool {
-        matches!(
-            self,
-            Call::GetRecordings
-                | Call::PublishRecordings
-                | Call::DeleteRecordings
-                | Call::UpdateRecordings
-                | Call::GetRecordingTextTracks
-                | Call::PutRecordingTextTrack
-        )
+/// The kind of body the endpoint reads for `call` sent with `content_type`, or `None` for
+/// `unsupportedContentType`: bbb-web's rule, except that a multipart body is taken only as
+/// putRecordingTextTrack's upload, which is forwarded whole. bbb-web also reads parameters
+/// from the parts of a multipart form (spec §1.2); the endpoint does not parse those, and
+/// forwarding such a body whole would hand the backend parameters that the endpoint never saw
+/// (a `meetingID` outside the token's namespace), so it refuses them instead.
+pub fn accepted_body(call: Call, content_type: &str) -> Option<BodyKind> {
+    match call.body_kind(content_type)? {
+        BodyKind::Multipart if call != Call::PutRecordingTextTrack => None,
+        kind => Some(kind),
     }
 }
 
@@ -147,44 +28,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_round_trip_and_are_case_sensitive() {
-        for call in Call::ALL {
-            assert_eq!(Call::from_name(call.name()), Some(call));
-        }
-        assert_eq!(Call::from_name("GetMeetings"), None);
-        assert_eq!(Call::from_name("enter"), None);
-        assert_eq!(Call::from_name(""), None);
+    fn webhooks_calls_are_not_served() {
+        assert_eq!(served("getMeetings"), Some(Call::GetMeetings));
+        assert_eq!(served("hooks/create"), None);
+        assert_eq!(served("hooks/list"), None);
+        assert_eq!(served("GetMeetings"), None);
     }
 
     #[test]
-    fn methods_follow_bbb_web_routes() {
-        assert!(Call::Join.allows(&Method::GET));
-        assert!(!Call::Join.allows(&Method::POST));
-        assert!(Call::Create.allows(&Method::POST));
-        assert!(!Call::InsertDocument.allows(&Method::GET));
-        assert!(Call::InsertDocument.allows(&Method::POST));
-        assert!(!Call::GetMeetings.allows(&Method::DELETE));
-    }
-
-    #[test]
-    fn content_types_follow_bbb_web() {
+    fn multipart_bodies_are_only_uploads() {
+        let multipart = "multipart/form-data; boundary=x";
         assert_eq!(
-            Call::Create.body_kind("text/xml; charset=utf-8"),
+            accepted_body(Call::PutRecordingTextTrack, multipart),
+            Some(BodyKind::Multipart)
+        );
+        for call in [Call::Create, Call::GetMeetings, Call::Join, Call::End] {
+            assert_eq!(accepted_body(call, multipart), None, "{call:?}");
+        }
+        assert_eq!(
+            accepted_body(Call::Create, "text/xml; charset=utf-8"),
             Some(BodyKind::Xml)
         );
         assert_eq!(
-            Call::Create.body_kind("application/x-www-form-urlencoded"),
+            accepted_body(Call::End, "application/x-www-form-urlencoded"),
             Some(BodyKind::Form)
         );
-        assert_eq!(
-            Call::InsertDocument.body_kind("application/x-www-form-urlencoded"),
-            None
-        );
-        assert_eq!(Call::End.body_kind("application/xml"), None);
-        assert_eq!(
-            Call::PutRecordingTextTrack.body_kind("multipart/form-data; boundary=x"),
-            Some(BodyKind::Multipart)
-        );
-        assert_eq!(Call::GetMeetings.body_kind("application/json"), None);
+        assert_eq!(accepted_body(Call::End, "application/xml"), None);
     }
 }

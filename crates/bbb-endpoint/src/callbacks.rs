@@ -21,16 +21,17 @@
 //! relay cannot be used to probe what answers where.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bbb_client::OutboundPolicy;
 use bbb_client::Params;
 use hmac::{Hmac, KeyInit, Mac};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use sha2::{Sha256, Sha512};
+use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::auth::TokenEntry;
+use crate::error::EndpointError;
+use crate::routes::{DeclaredBody, read_body};
 use crate::{Endpoint, EndpointSettings, Shared};
 
 // The kinds of callback, as they stand in relay URLs (and in their MACs).
@@ -259,16 +260,6 @@ pub fn original_url(value: &str) -> Option<String> {
         .map(|(_, url)| url.into_owned())
 }
 
-fn hmac_sha256(key: &str) -> Hmac<Sha256> {
-    // HMAC takes keys of any length.
-    Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC accepts any key length")
-}
-
-fn hmac_sha512(key: &str) -> Hmac<Sha512> {
-    // HMAC takes keys of any length.
-    Hmac::<Sha512>::new_from_slice(key.as_bytes()).expect("HMAC accepts any key length")
-}
-
 #[derive(Deserialize)]
 pub struct RelayQuery {
     url: String,
@@ -284,35 +275,40 @@ struct RecordingReady {
 }
 
 /// `GET|POST /bigbluebutton/callback/{kind}/{token}`: BBB calling back.
+///
+/// The URL's MAC (in the query) is checked first, before the token is looked up and before a
+/// byte of the body is read: whoever did not get the URL from the gateway costs it nothing
+/// but one HMAC.
 pub async fn relay(
     req: HttpRequest,
     path: web::Path<(String, String)>,
     query: web::Query<RelayQuery>,
-    body: web::Bytes,
+    payload: web::Payload,
     endpoint: web::Data<Endpoint>,
 ) -> HttpResponse {
     let (kind, token) = path.into_inner();
     let shared = &endpoint.inner;
-    let entry = match Uuid::parse_str(&token) {
-        Ok(guid) => shared.auth.token(&shared.store, guid).await,
-        Err(_) => Ok(None),
+    let Ok(guid) = Uuid::parse_str(&token) else {
+        return HttpResponse::NotFound().finish();
     };
-    let entry = match entry {
-        Ok(Some(entry)) => entry,
-        Ok(None) => return HttpResponse::NotFound().finish(),
-        Err(error) => {
-            tracing::error!(%error, "callback: cannot load the token");
-            return HttpResponse::InternalServerError().finish();
-        }
-    };
-    let signed_by_gateway =
-        shared
-            .settings
-            .relay_key
-            .verify(entry.token.guid, &kind, &query.url, &query.sig);
+    let signed_by_gateway = shared
+        .settings
+        .relay_key
+        .verify(guid, &kind, &query.url, &query.sig);
     if !signed_by_gateway {
         return HttpResponse::Forbidden().finish();
     }
+    let entry = match shared.auth.token(&shared.store, guid).await {
+        Ok(Some(entry)) => entry,
+        Ok(None) => return HttpResponse::NotFound().finish(),
+        Err(error) => {
+            tracing::error!(
+                error = &error as &dyn std::error::Error,
+                "callback: cannot load the token"
+            );
+            return HttpResponse::InternalServerError().finish();
+        }
+    };
     if let Err(reason) = admitted_target(&shared.settings.outbound, &query.url) {
         tracing::warn!(
             kind,
@@ -322,8 +318,25 @@ pub async fn relay(
         );
         return relayed_answer();
     }
+    let method = req.method();
+    let body = if *method == actix_web::http::Method::POST {
+        match DeclaredBody::of(&req) {
+            Some(declared) => {
+                match read_body(payload, &declared, shared.settings.max_body_bytes).await {
+                    Ok(body) => body,
+                    Err(EndpointError::BodyTooLarge) => {
+                        return HttpResponse::PayloadTooLarge().finish();
+                    }
+                    Err(_) => return HttpResponse::BadRequest().finish(),
+                }
+            }
+            None => web::Bytes::new(),
+        }
+    } else {
+        web::Bytes::new()
+    };
     let relayed = match kind.as_str() {
-        END if req.method() == actix_web::http::Method::GET => {
+        END if *method == actix_web::http::Method::GET => {
             let separator = if query.url.contains('?') { '&' } else { '?' };
             let url = match &query.recordingmarks {
                 Some(marks) => format!(
@@ -335,7 +348,7 @@ pub async fn relay(
             };
             shared.callbacks.get(url).send().await
         }
-        ANALYTICS if req.method() == actix_web::http::Method::POST => {
+        ANALYTICS if *method == actix_web::http::Method::POST => {
             let bearer = req
                 .headers()
                 .get(actix_web::http::header::AUTHORIZATION)
@@ -354,7 +367,7 @@ pub async fn relay(
                 .send()
                 .await
         }
-        RECORDING_READY if req.method() == actix_web::http::Method::POST => {
+        RECORDING_READY if *method == actix_web::http::Method::POST => {
             let Some(body) = recording_ready(shared, &entry, &body).await else {
                 return HttpResponse::Forbidden().finish();
             };
@@ -398,23 +411,19 @@ async fn recording_ready(shared: &Shared, entry: &TokenEntry, body: &[u8]) -> Op
     let jwt = form_urlencoded::parse(body)
         .find(|(name, _)| name == "signed_parameters")
         .map(|(_, value)| value.into_owned())?;
-    let servers = shared
-        .fleet
-        .group(&shared.store, entry.token.group_id)
-        .await
-        .ok()?;
+    let servers = shared.fleet.group(&shared.store, &entry.actor).await.ok()?;
     let claims: RecordingReady = servers
         .servers
         .iter()
-        .find_map(|server| verify_jwt(&jwt, JwtAlgorithm::Hs256, server.api.secret()))?;
+        .find_map(|server| verify_jwt(&jwt, Algorithm::HS256, server.api.secret()))?;
     let relayed = sign_jwt(
         &RecordingReady {
             meeting_id: client_meeting_id(shared, entry, &claims.meeting_id).await?,
             record_id: claims.record_id,
         },
-        JwtAlgorithm::Hs256,
+        Algorithm::HS256,
         entry.current_secret(),
-    );
+    )?;
     Some(
         form_urlencoded::Serializer::new(String::new())
             .append_pair("signed_parameters", &relayed)
@@ -428,12 +437,13 @@ async fn client_meeting_id(
     entry: &TokenEntry,
     backend_id: &str,
 ) -> Option<String> {
-    let placements = shared
-        .store
-        .placements()
-        .list_by_backend_ids(entry.token.group_id, &[backend_id.to_owned()])
-        .await
-        .ok()?;
+    let placements = service::bbb::placements::by_backend_ids(
+        &shared.store,
+        &entry.actor,
+        &[backend_id.to_owned()],
+    )
+    .await
+    .ok()?;
     placements
         .into_iter()
         .find(|p| p.token_id == Some(entry.token.id))
@@ -456,109 +466,69 @@ async fn analytics(
     bearer: Option<&str>,
     body: &[u8],
 ) -> Option<(String, String)> {
-    let servers = shared
-        .fleet
-        .group(&shared.store, entry.token.group_id)
-        .await
-        .ok()?;
+    let servers = shared.fleet.group(&shared.store, &entry.actor).await.ok()?;
     let claims: AnalyticsClaims = servers
         .servers
         .iter()
-        .find_map(|server| verify_jwt(bearer?, JwtAlgorithm::Hs512, server.api.secret()))?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_secs();
-    if claims.exp <= now {
-        return None;
-    }
+        .find_map(|server| verify_jwt(bearer?, Algorithm::HS512, server.api.secret()))?;
     let mut document: serde_json::Value = serde_json::from_slice(body).ok()?;
     let backend_id = document.get("meeting_id")?.as_str()?.to_owned();
     document["meeting_id"] = client_meeting_id(shared, entry, &backend_id).await?.into();
-    let token = sign_jwt(&claims, JwtAlgorithm::Hs512, entry.current_secret());
+    let token = sign_jwt(&claims, Algorithm::HS512, entry.current_secret())?;
     Some((token, document.to_string()))
 }
 
-/// The HMAC algorithms of BBB's JWTs: HS256 (recording ready), HS512 (analytics).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum JwtAlgorithm {
-    Hs256,
-    Hs512,
+/// A JWT of BBB's callbacks, signed with `secret` by `algorithm` (HS256 for recording ready,
+/// HS512 for analytics).
+fn sign_jwt<T: Serialize>(claims: &T, algorithm: Algorithm, secret: &str) -> Option<String> {
+    let key = EncodingKey::from_secret(secret.as_bytes());
+    jsonwebtoken::encode(&Header::new(algorithm), claims, &key).ok()
 }
 
-impl JwtAlgorithm {
-    fn name(self) -> &'static str {
-        match self {
-            JwtAlgorithm::Hs256 => "HS256",
-            JwtAlgorithm::Hs512 => "HS512",
-        }
-    }
-
-    fn sign(self, secret: &str, input: &[u8]) -> Vec<u8> {
-        match self {
-            JwtAlgorithm::Hs256 => {
-                let mut mac = hmac_sha256(secret);
-                mac.update(input);
-                mac.finalize().into_bytes().to_vec()
-            }
-            JwtAlgorithm::Hs512 => {
-                let mut mac = hmac_sha512(secret);
-                mac.update(input);
-                mac.finalize().into_bytes().to_vec()
-            }
-        }
-    }
-
-    /// Whether `signature` is the MAC of `input`, compared in constant time.
-    fn verify(self, secret: &str, input: &[u8], signature: &[u8]) -> bool {
-        match self {
-            JwtAlgorithm::Hs256 => {
-                let mut mac = hmac_sha256(secret);
-                mac.update(input);
-                mac.verify_slice(signature).is_ok()
-            }
-            JwtAlgorithm::Hs512 => {
-                let mut mac = hmac_sha512(secret);
-                mac.update(input);
-                mac.verify_slice(signature).is_ok()
-            }
-        }
-    }
-}
-
-fn sign_jwt<T: Serialize>(claims: &T, algorithm: JwtAlgorithm, secret: &str) -> String {
-    let header = serde_json::json!({"alg": algorithm.name(), "typ": "JWT"}).to_string();
-    let header = URL_SAFE_NO_PAD.encode(header);
-    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
-    let signing_input = format!("{header}.{payload}");
-    let signature = algorithm.sign(secret, signing_input.as_bytes());
-    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
-}
-
-/// The claims of a JWT signed with `secret` by `algorithm` (and no other: the header must name
-/// it); the signature is checked in constant time.
+/// The claims of a JWT signed with `secret` by `algorithm` and no other (the header must name
+/// it; `none` never passes), the signature checked in constant time. An `exp` claim, when
+/// there is one, must lie in the future: later than now, without leeway. Nothing else is
+/// asked of the claims (BBB's recording-ready JWT has none of the registered ones).
 fn verify_jwt<T: serde::de::DeserializeOwned>(
     jwt: &str,
-    algorithm: JwtAlgorithm,
+    algorithm: Algorithm,
     secret: &str,
 ) -> Option<T> {
-    let (signing_input, signature) = jwt.rsplit_once('.')?;
-    let (header, payload) = signing_input.split_once('.')?;
-    let header: serde_json::Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
-    if header.get("alg").and_then(|alg| alg.as_str()) != Some(algorithm.name()) {
-        return None;
-    }
-    let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
-    if !algorithm.verify(secret, signing_input.as_bytes(), &signature) {
-        return None;
-    }
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+    let mut validation = Validation::new(algorithm);
+    validation.required_spec_claims.clear();
+    validation.validate_aud = false;
+    validation.leeway = 0;
+    // `exp - 1 < now`: an `exp` of now is expired already.
+    validation.reject_tokens_expiring_in_less_than = 1;
+    let key = DecodingKey::from_secret(secret.as_bytes());
+    jsonwebtoken::decode::<T>(jwt, &key, &validation)
+        .ok()
+        .map(|data| data.claims)
 }
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
     use super::*;
+
+    #[test]
+    fn analytics_jwts_expire_at_their_exp() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let fresh = sign_jwt(&AnalyticsClaims { exp: now + 60 }, Algorithm::HS512, "s").unwrap();
+        assert!(verify_jwt::<AnalyticsClaims>(&fresh, Algorithm::HS512, "s").is_some());
+        for exp in [0, now - 1, now] {
+            let stale = sign_jwt(&AnalyticsClaims { exp }, Algorithm::HS512, "s").unwrap();
+            assert!(
+                verify_jwt::<AnalyticsClaims>(&stale, Algorithm::HS512, "s").is_none(),
+                "exp {exp}"
+            );
+        }
+    }
 
     #[test]
     fn jwt_round_trips_and_refuses_other_secrets_and_algorithms() {
@@ -566,21 +536,21 @@ mod tests {
             meeting_id: "m".into(),
             record_id: "r".into(),
         };
-        let jwt = sign_jwt(&claims, JwtAlgorithm::Hs256, "secret");
-        let back: RecordingReady = verify_jwt(&jwt, JwtAlgorithm::Hs256, "secret").unwrap();
+        let jwt = sign_jwt(&claims, Algorithm::HS256, "secret").unwrap();
+        let back: RecordingReady = verify_jwt(&jwt, Algorithm::HS256, "secret").unwrap();
         assert_eq!(
             (back.meeting_id.as_str(), back.record_id.as_str()),
             ("m", "r")
         );
-        assert!(verify_jwt::<RecordingReady>(&jwt, JwtAlgorithm::Hs256, "other").is_none());
+        assert!(verify_jwt::<RecordingReady>(&jwt, Algorithm::HS256, "other").is_none());
         // An HS256 token is no HS512 one, and the other way round.
-        assert!(verify_jwt::<RecordingReady>(&jwt, JwtAlgorithm::Hs512, "secret").is_none());
-        let hs512 = sign_jwt(&claims, JwtAlgorithm::Hs512, "secret");
-        assert!(verify_jwt::<RecordingReady>(&hs512, JwtAlgorithm::Hs512, "secret").is_some());
-        assert!(verify_jwt::<RecordingReady>(&hs512, JwtAlgorithm::Hs256, "secret").is_none());
+        assert!(verify_jwt::<RecordingReady>(&jwt, Algorithm::HS512, "secret").is_none());
+        let hs512 = sign_jwt(&claims, Algorithm::HS512, "secret").unwrap();
+        assert!(verify_jwt::<RecordingReady>(&hs512, Algorithm::HS512, "secret").is_some());
+        assert!(verify_jwt::<RecordingReady>(&hs512, Algorithm::HS256, "secret").is_none());
         let (_, rest) = jwt.split_once('.').unwrap();
         let none_alg = format!("{}.{rest}", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#));
-        assert!(verify_jwt::<RecordingReady>(&none_alg, JwtAlgorithm::Hs256, "secret").is_none());
+        assert!(verify_jwt::<RecordingReady>(&none_alg, Algorithm::HS256, "secret").is_none());
     }
 
     #[test]

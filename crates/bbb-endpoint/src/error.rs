@@ -2,8 +2,11 @@
 //! document with one of BBB's messageKeys (spec §4), with HTTP 200 as bbb-web sends it, never
 //! an HTML page or a 500. Internal details go to the log, never to the client.
 
+use std::sync::Arc;
+
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
 use bbb_client::model::ErrorItem;
+use service::{ErrorCode, ServiceError};
 
 use crate::reply;
 
@@ -64,15 +67,70 @@ pub enum EndpointError {
     /// No server of the group takes new meetings.
     #[error("no server available: {0}")]
     NoServer(String),
-    /// The token runs as many meetings as its `max_meetings` quota allows.
-    #[error("the token's meeting quota is reached")]
-    MaxMeetingsReached,
-    /// The token's meetings hold as many attendees as its `max_attendees` quota allows.
-    #[error("the token's attendee quota is reached")]
-    MaxAttendeesReached,
-    /// Anything else; the detail is logged, the client gets a generic text.
+    /// A service refused or failed: the client hears what [`service_key_and_message`] says,
+    /// the cause goes to the log. Shared (`Arc`) because a cache load's error reaches every
+    /// request that waited for that load.
+    #[error("service call failed")]
+    Service(#[source] Arc<ServiceError>),
+    /// A meeting of a backend's answer could not be written back out.
+    #[error("cannot serialise a meeting")]
+    Serialize(#[source] bbb_client::xml::quick_xml::SeError),
+    /// Anything else, said in words (no cause to keep); the detail is logged, the client gets
+    /// a generic text.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// The BBB messageKey and message for a service's refusal or failure: the one place where
+/// [`ServiceError`] meets BBB's vocabulary.
+fn service_key_and_message(error: &ServiceError) -> (&str, &str) {
+    if let ServiceError::QuotaExceeded { quota, .. } = error {
+        return if *quota == "max_attendees" {
+            // bbb-web's own key for a full meeting, which integrations already handle.
+            (
+                "maxParticipantsReached",
+                "The number of participants allowed for this API token has been reached.",
+            )
+        } else {
+            // BBB has no key for this; the text says what an operator can change.
+            (
+                "maxMeetingsReached",
+                "The number of meetings allowed for this API token has been reached.",
+            )
+        };
+    }
+    match (error.code(), error) {
+        (ErrorCode::BadUserInput, ServiceError::BadInput(message))
+        | (ErrorCode::BadUserInput, ServiceError::BadField { message, .. }) => {
+            ("validationError", message)
+        }
+        (ErrorCode::BbbUnavailable, _) => (
+            "serverUnavailable",
+            "The server for this meeting is unavailable. Please try again later.",
+        ),
+        (ErrorCode::NotFound, _) => ("notFound", "A meeting with that ID does not exist"),
+        (
+            ErrorCode::Unauthenticated
+            | ErrorCode::Forbidden
+            | ErrorCode::BadUserInput
+            | ErrorCode::RateLimited
+            | ErrorCode::MeetingNotStarted
+            | ErrorCode::Internal,
+            _,
+        ) => ("internalError", "An internal error occurred."),
+    }
+}
+
+impl From<ServiceError> for EndpointError {
+    fn from(error: ServiceError) -> Self {
+        EndpointError::Service(Arc::new(error))
+    }
+}
+
+impl From<Arc<ServiceError>> for EndpointError {
+    fn from(error: Arc<ServiceError>) -> Self {
+        EndpointError::Service(error)
+    }
 }
 
 impl EndpointError {
@@ -136,17 +194,10 @@ impl EndpointError {
                 "serverUnavailable",
                 "No server is available for new meetings. Please try again later.",
             ),
-            // BBB has no key for this; the text says what an operator can change.
-            EndpointError::MaxMeetingsReached => (
-                "maxMeetingsReached",
-                "The number of meetings allowed for this API token has been reached.",
-            ),
-            // bbb-web's own key for a full meeting, which integrations already handle.
-            EndpointError::MaxAttendeesReached => (
-                "maxParticipantsReached",
-                "The number of participants allowed for this API token has been reached.",
-            ),
-            EndpointError::Internal(_) => ("internalError", "An internal error occurred."),
+            EndpointError::Service(error) => service_key_and_message(error),
+            EndpointError::Serialize(_) | EndpointError::Internal(_) => {
+                ("internalError", "An internal error occurred.")
+            }
         }
     }
 
@@ -211,6 +262,21 @@ impl ResponseError for EndpointError {
             EndpointError::ServerUnavailable(detail) | EndpointError::NoServer(detail) => {
                 tracing::warn!(%detail, "BBB endpoint: no usable server")
             }
+            EndpointError::Service(error) => match error.code() {
+                ErrorCode::Internal => tracing::error!(
+                    error = &**error as &dyn std::error::Error,
+                    "BBB endpoint failed"
+                ),
+                ErrorCode::BbbUnavailable => tracing::warn!(
+                    error = &**error as &dyn std::error::Error,
+                    "BBB endpoint: no usable server"
+                ),
+                _ => {}
+            },
+            EndpointError::Serialize(error) => tracing::error!(
+                error = error as &dyn std::error::Error,
+                "BBB endpoint failed"
+            ),
             _ => {}
         }
         let (key, message) = self.key_and_message();
@@ -219,15 +285,6 @@ impl ResponseError for EndpointError {
             _ => &[],
         };
         reply::failed(key, message, errors)
-    }
-}
-
-impl From<store::StoreError> for EndpointError {
-    fn from(error: store::StoreError) -> Self {
-        match error {
-            store::StoreError::QuotaExceeded { .. } => EndpointError::MaxMeetingsReached,
-            error => EndpointError::Internal(format!("store: {error}")),
-        }
     }
 }
 
@@ -244,14 +301,41 @@ mod tests {
             EndpointError::UnsignedFormParams,
             EndpointError::MeetingNotFound,
             EndpointError::InvalidMeetingIdentifier,
-            EndpointError::MaxMeetingsReached,
-            EndpointError::MaxAttendeesReached,
+            EndpointError::from(ServiceError::QuotaExceeded {
+                quota: "max_meetings",
+                limit: 1,
+            }),
+            EndpointError::from(ServiceError::QuotaExceeded {
+                quota: "max_attendees",
+                limit: 1,
+            }),
             EndpointError::NoServer(String::new()),
             EndpointError::Internal(String::new()),
+            EndpointError::from(ServiceError::Internal("boom".into())),
+            EndpointError::from(ServiceError::BadInput("bad".to_owned())),
+            EndpointError::from(ServiceError::NotFound("meeting")),
+            EndpointError::from(ServiceError::Forbidden("no")),
         ];
         for error in own {
             assert_eq!(error.outcome(), error.key_and_message().0, "{error:?}");
         }
+        let key = |error: ServiceError| EndpointError::from(error).key_and_message().0.to_owned();
+        assert_eq!(
+            key(ServiceError::QuotaExceeded {
+                quota: "max_meetings",
+                limit: 1
+            }),
+            "maxMeetingsReached"
+        );
+        assert_eq!(
+            key(ServiceError::QuotaExceeded {
+                quota: "max_attendees",
+                limit: 1
+            }),
+            "maxParticipantsReached"
+        );
+        assert_eq!(key(ServiceError::Forbidden("no")), "internalError");
+        assert_eq!(key(ServiceError::Internal("boom".into())), "internalError");
         let backend = |key: &str| EndpointError::Backend {
             message_key: key.to_owned(),
             message: String::new(),

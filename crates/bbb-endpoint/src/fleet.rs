@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use moka::future::Cache;
 use service::bbb::balancer::keeps_meetings;
-use store::Store;
+use service::model::Server;
+use service::{Actor, Store};
 
 use crate::error::EndpointError;
 
 /// One server of a group: its row (state, health, load) and the client-side endpoint.
 pub struct Backend {
-    pub row: store::Server,
+    pub row: Server,
     pub api: bbb_client::Server,
 }
 
@@ -36,7 +37,7 @@ impl GroupServers {
             .find(|server| server.row.id == server_id)
     }
 
-    pub fn rows(&self) -> Vec<store::Server> {
+    pub fn rows(&self) -> Vec<Server> {
         self.servers
             .iter()
             .map(|server| server.row.clone())
@@ -64,37 +65,27 @@ impl Fleet {
         }
     }
 
+    /// The servers of the group `actor`'s API token works in.
     pub async fn group(
         &self,
         store: &Store,
-        group_id: i64,
+        actor: &Actor,
     ) -> Result<Arc<GroupServers>, EndpointError> {
-        match &self.groups {
-            Some(groups) => groups
-                .try_get_with(group_id, load(store, group_id))
-                .await
-                .map_err(unshared),
-            None => load(store, group_id).await,
+        match (&self.groups, actor.api_token_used()) {
+            (Some(groups), Some(token)) => Ok(groups
+                .try_get_with(token.group_id, load(store, actor))
+                .await?),
+            // No cache, or no token (which the service refuses).
+            _ => Ok(load(store, actor).await?),
         }
     }
 }
 
-async fn load(store: &Store, group_id: i64) -> Result<Arc<GroupServers>, EndpointError> {
-    let servers = store.servers();
-    let mut loaded = Vec::new();
-    for row in servers.list(group_id).await? {
-        // A row no call can be made with (an older database's URL, a secret under another
-        // key) is left out, logged as an error by `endpoint`: the group's other servers keep
-        // serving, and the balancer never picks the bad one.
-        if let Ok(api) = service::bbb::endpoint(store, &row) {
-            loaded.push(Arc::new(Backend { row, api }));
-        }
-    }
-    Ok(Arc::new(GroupServers { servers: loaded }))
-}
-
-/// A load's error as the one caller that waited for it receives it, or as text when several
-/// callers waited for the same load.
-fn unshared(error: Arc<EndpointError>) -> EndpointError {
-    Arc::try_unwrap(error).unwrap_or_else(|error| EndpointError::Internal(error.to_string()))
+async fn load(store: &Store, actor: &Actor) -> Result<Arc<GroupServers>, service::ServiceError> {
+    let servers = service::servers::for_api_token(store, actor)
+        .await?
+        .into_iter()
+        .map(|(row, api)| Arc::new(Backend { row, api }))
+        .collect();
+    Ok(Arc::new(GroupServers { servers }))
 }

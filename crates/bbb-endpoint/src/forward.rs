@@ -7,14 +7,15 @@ use std::sync::Arc;
 use bbb_client::response::RawResponse;
 use bbb_client::{Params, RawBody};
 use serde::de::DeserializeOwned;
-use store::{ApiToken, Placement, TokenScope};
+use service::bbb::placements;
+use service::model::{ApiToken, Placement};
+use service::tokens::TokenView;
 
 use crate::Shared;
 use crate::auth::TokenEntry;
 use crate::error::EndpointError;
 use crate::fleet::{Backend, GroupServers};
 use crate::ids;
-use crate::scope::Access;
 
 /// An authenticated request: the token, its parameters (checksum removed, form body merged)
 /// and the body to forward, if any.
@@ -27,8 +28,9 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn access(&self) -> Access<'a> {
-        Access::new(&self.shared.store, self.token)
+    /// What the token sees (the service's scope rules), worked out as this request needs it.
+    pub fn access(&self) -> TokenView<'a> {
+        TokenView::borrowing(&self.shared.store, &self.entry.actor)
     }
 
     pub fn namespace(&self) -> String {
@@ -38,7 +40,7 @@ impl<'a> Ctx<'a> {
     pub async fn servers(&self) -> Result<Arc<GroupServers>, EndpointError> {
         self.shared
             .fleet
-            .group(&self.shared.store, self.token.group_id)
+            .group(&self.shared.store, &self.entry.actor)
             .await
     }
 
@@ -57,31 +59,18 @@ impl<'a> Ctx<'a> {
         if let Some(placement) = cache.resolved(self.token.id, client_id) {
             return Ok(Some(placement));
         }
-        let found = self.find_live(client_id).await?.map(Arc::new);
+        let found = placements::resolve_live(
+            &self.shared.store,
+            &self.entry.actor,
+            &self.namespace(),
+            client_id,
+        )
+        .await?
+        .map(Arc::new);
         if let Some(placement) = &found {
             cache.remember_resolved(self.token.id, client_id, placement);
         }
         Ok(found)
-    }
-
-    async fn find_live(&self, client_id: &str) -> Result<Option<Placement>, EndpointError> {
-        let placements = self.shared.store.placements();
-        let namespace = self.namespace();
-        if self.token.scope == TokenScope::Token {
-            let own = placements
-                .find_live(self.token.group_id, &namespace, client_id)
-                .await?;
-            return Ok(own.filter(|p| p.token_id == Some(self.token.id)));
-        }
-        let candidates = placements
-            .list_by_client_id(self.token.group_id, client_id, true)
-            .await?;
-        let mut visible = self.access().visible(candidates).await?;
-        let own = visible.iter().position(|p| p.namespace == namespace);
-        Ok(match own {
-            Some(index) => Some(visible.swap_remove(index)),
-            None => visible.into_iter().next(),
-        })
     }
 
     /// Every placement, live or ended, behind the backend meetingIDs, newest first; the
@@ -101,12 +90,8 @@ impl<'a> Ctx<'a> {
             }
         }
         if !missing.is_empty() {
-            let loaded = self
-                .shared
-                .store
-                .placements()
-                .list_by_backend_ids(group_id, &missing)
-                .await?;
+            let loaded =
+                placements::by_backend_ids(&self.shared.store, &self.entry.actor, &missing).await?;
             let mut by_id: std::collections::HashMap<&str, Vec<Placement>> =
                 std::collections::HashMap::new();
             for placement in &loaded {
@@ -167,14 +152,29 @@ impl<'a> Ctx<'a> {
         params: impl IntoIterator<Item = (&'p str, &'p str)>,
         body: Option<RawBody>,
     ) -> Result<RawResponse, EndpointError> {
+        self.try_send(server, call, params, body)
+            .await
+            .map_err(|error| unavailable(server, call, &error))
+    }
+
+    /// [`Self::send`] with the client's error, for callers that tell its kinds apart.
+    pub async fn try_send<'p>(
+        &self,
+        server: &Backend,
+        call: &str,
+        params: impl IntoIterator<Item = (&'p str, &'p str)>,
+        body: Option<RawBody>,
+    ) -> Result<RawResponse, bbb_client::Error> {
         self.shared
             .bbb
             .call_raw(&server.api, call, params, body)
             .await
-            .map_err(|error| {
-                EndpointError::ServerUnavailable(format!("{}: {call}: {error}", server.row.name))
-            })
     }
+}
+
+/// A call to `server` that failed without an answer.
+pub fn unavailable(server: &Backend, call: &str, error: &bbb_client::Error) -> EndpointError {
+    EndpointError::ServerUnavailable(format!("{}: {call}: {error}", server.row.name))
 }
 
 /// Reads a backend answer as `T`. A `FAILED` answer is passed on with `rewrite` applied to its

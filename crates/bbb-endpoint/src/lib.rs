@@ -9,11 +9,13 @@
 //! to a backend server and a backend meetingID; the call is re-signed with that server's secret
 //! and forwarded, and the answer comes back with the client's own meetingID in it (rewritten
 //! as it streams by for the busy calls, [`rewrite`]; through the model types for the rest). What a
-//! token may see is decided by its scope over the placement table ([`scope`]). New meetings go
-//! to the least loaded healthy server (the service layer's balancer).
+//! token may see is decided by its scope over the placement table, by the service's rules
+//! (`service::permissions::api_token_sees`, through `service::tokens::TokenView`). New meetings
+//! go to the least loaded healthy server (the service layer's balancer). The endpoint reaches
+//! the domain through `service` only, with the actor of the request's token.
 //!
 //! ```no_run
-//! # fn demo(store: store::Store) -> Result<(), bbb_client::Error> {
+//! # fn demo(store: service::Store) -> Result<(), bbb_client::Error> {
 //! use std::sync::Arc;
 //! let endpoint = bbb_endpoint::Endpoint::new(
 //!     store,
@@ -41,13 +43,12 @@ mod recordings;
 mod reply;
 mod rewrite;
 mod routes;
-mod scope;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use service::Store;
 use service::bbb::balancer::Balancer;
-use store::Store;
 
 #[doc(hidden)]
 pub use auth::CacheStats;

@@ -6,7 +6,7 @@
 //! visible `<meeting>` elements are copied into the merged answer with only their meetingID and
 //! callback URLs changed; a document the streaming reader does not take goes the model path.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use actix_web::HttpResponse;
@@ -64,12 +64,19 @@ pub async fn get_meetings(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> 
         .collect();
     let placements = ctx.placements_by_backend_ids(&backend_ids).await?;
     let visible = ctx.access().visible(placements).await?;
-    // Newest first, so the first placement seen for a (server, backend ID) is its current one.
+    // Newest first, so the first placement seen for a backend ID is its current one, and only
+    // its server shows the meeting: a server still listing an older session of it (one that
+    // came back after its meetings were placed anew elsewhere, whose placements stay as
+    // history) does not show the meeting the client has.
     let mut client_ids: HashMap<(i64, &str), &str> = HashMap::new();
+    let mut current: HashSet<&str> = HashSet::new();
     for placement in &visible {
-        client_ids
-            .entry((placement.server_id, placement.bbb_meeting_id.as_str()))
-            .or_insert(placement.client_meeting_id.as_str());
+        if current.insert(placement.bbb_meeting_id.as_str()) {
+            client_ids.insert(
+                (placement.server_id, placement.bbb_meeting_id.as_str()),
+                placement.client_meeting_id.as_str(),
+            );
+        }
     }
     Ok(reply::xml_bytes(merged(&found, &client_ids)?))
 }
@@ -189,9 +196,8 @@ fn write_parsed<'a>(
             continue;
         };
         let meeting = as_client_sees_it(meeting.clone(), client_id);
-        let written = quick_xml::se::to_string_with_root("meeting", &meeting).map_err(|error| {
-            EndpointError::Internal(format!("cannot serialise a meeting: {error}"))
-        })?;
+        let written = quick_xml::se::to_string_with_root("meeting", &meeting)
+            .map_err(EndpointError::Serialize)?;
         out.extend_from_slice(written.as_bytes());
         shown += 1;
     }

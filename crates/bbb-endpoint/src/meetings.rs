@@ -2,7 +2,6 @@
 //! that holds it. Every answer names the meeting by the client's ID.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use actix_web::HttpResponse;
 use actix_web::http::header::LOCATION;
@@ -10,13 +9,15 @@ use bbb_client::model::{
     CreateResponse, JoinResponse, MeetingInfo, MessageResponse, ReturnCode, RunningResponse,
 };
 use bbb_client::response::RawResponse;
-use service::bbb::balancer::Choice;
-use store::{NewPlacement, Placement};
+use service::bbb::placements::{
+    self, Existing, Landing, PlaceError, Placer, StartFailure, Started, Wanted, is_unreachable,
+};
+use service::model::Placement;
 
 use crate::callbacks;
 use crate::error::EndpointError;
-use crate::fleet::Backend;
-use crate::forward::{Ctx, decode, unmask};
+use crate::fleet::{Backend, GroupServers};
+use crate::forward::{Ctx, decode, unavailable, unmask};
 use crate::ids;
 use crate::quota;
 use crate::reply;
@@ -24,79 +25,99 @@ use crate::rewrite;
 
 pub async fn create(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
     let client_id = ctx.client_meeting_id()?;
-    let mut placement = match live_now(ctx, &client_id).await? {
-        Some(existing) => existing,
-        None => place(ctx, &client_id, None).await?,
+    let live = live_now(ctx, &client_id).await?;
+    let servers = ctx.servers().await?;
+    let wanted = Wanted::for_api_token(
+        &ctx.entry.actor,
+        ctx.namespace(),
+        client_id.clone(),
+        ids::backend_meeting_id(ctx.token.guid, &client_id),
+        size_hint(ctx),
+    )?;
+    let placer = Placer {
+        store: &ctx.shared.store,
+        client: &ctx.shared.bbb,
+        balancer: &ctx.shared.balancer,
     };
-    // A meeting whose server is gone, disabled or unhealthy is placed anew; so is one whose
-    // server does not answer now.
-    let mut replaced = false;
-    let answer = loop {
-        let usable = ctx
-            .servers()
-            .await?
-            .get(placement.server_id)
-            .filter(|server| server.keeps_meetings())
-            .cloned();
-        let server = match usable {
-            Some(server) => server,
-            None if !replaced => {
-                placement = replace(ctx, &placement, None).await?;
-                replaced = true;
-                continue;
-            }
-            None => return Err(EndpointError::NoServer("the new server vanished".into())),
-        };
-        let mut params = ctx.backend_params(&placement);
-        params.remove(VOICE_BRIDGE);
-        let params = callbacks::route_through_gateway(
-            params,
-            ctx.shared.settings.public_url.as_deref(),
-            ctx.entry,
-            &ctx.shared.settings.relay_key,
-        );
-        match ctx.send(&server, "create", &params, ctx.body.clone()).await {
-            Ok(raw) => break (raw, server),
-            Err(EndpointError::ServerUnavailable(detail)) if !replaced => {
-                tracing::warn!(%detail, "create: server unavailable, placing the meeting anew");
-                placement = replace(ctx, &placement, Some(server.row.id)).await?;
-                replaced = true;
-            }
-            Err(error) => return Err(error),
-        }
-    };
-    let (raw, server) = answer;
-    let rewrite = unmask(&placement.bbb_meeting_id, &client_id);
-    let mut created: CreateResponse = match decode(&raw, "create", &server, &rewrite) {
-        Ok(created) => created,
-        Err(error) => {
-            // A meeting the backend refused to create must not linger as live.
-            if placement.internal_meeting_id.is_none() {
-                ctx.shared
-                    .store
-                    .placements()
-                    .mark_ended(placement.id)
-                    .await?;
-                ctx.forget(&placement);
-            }
-            return Err(error);
-        }
-    };
-    if placement.internal_meeting_id.as_deref() != Some(created.internal_meeting_id.as_str()) {
-        ctx.shared
-            .store
-            .placements()
-            .set_backend_info(
-                placement.id,
-                &created.internal_meeting_id,
-                i64::try_from(created.create_time).unwrap_or(i64::MAX),
-            )
-            .await?;
-        ctx.forget(&placement);
+    // The service's one placement routine places the meeting, or places it anew where its
+    // server is gone, disabled, unhealthy, or does not answer now (see
+    // `service::bbb::placements`); the create forwarded is the client's own.
+    let placed = placer
+        .start(
+            &servers.rows(),
+            &wanted,
+            live.clone(),
+            Existing::Start,
+            |landing: Landing| forward_create(ctx, &servers, &client_id, landing),
+        )
+        .await;
+    // What this instance changed (a placement ended or made, BBB's answer recorded) is
+    // forgotten by the cache; a new placement has the same keys as the one it replaced.
+    match (&placed, &live) {
+        (Ok(placed), Some(live)) if *live == placed.placement => {}
+        (Ok(placed), _) => ctx.forget(&placed.placement),
+        (Err(_), Some(live)) => ctx.forget(live),
+        (Err(_), None) => {}
     }
-    created.message = rewrite(&created.message);
+    let placed = placed.map_err(|error| match error {
+        PlaceError::NoServer(error) => EndpointError::NoServer(error.to_string()),
+        PlaceError::Service(error) => error.into(),
+        PlaceError::Start(error) => error,
+    })?;
+    let mut created = placed.output;
+    created.message = unmask(&placed.placement.bbb_meeting_id, &client_id)(&created.message);
     created.meeting_id = client_id;
     Ok(reply::xml(&created))
+}
+
+/// The client's create, on the server the placement routine landed the meeting on: re-signed,
+/// with the backend meetingID, no voiceBridge and the callbacks relayed.
+async fn forward_create(
+    ctx: &Ctx<'_>,
+    servers: &GroupServers,
+    client_id: &str,
+    landing: Landing,
+) -> Result<Started<CreateResponse>, StartFailure<EndpointError>> {
+    let server = match servers.get(landing.server.id) {
+        Some(server) => server.clone(),
+        // A concurrent creator's choice, on a server added since this instance listed them.
+        None => {
+            let api = service::bbb::endpoint(&ctx.shared.store, &landing.server)
+                .map_err(|error| StartFailure::Other(error.into()))?;
+            Arc::new(Backend {
+                row: landing.server,
+                api,
+            })
+        }
+    };
+    let mut params = ctx.backend_params(&landing.placement);
+    params.remove(VOICE_BRIDGE);
+    let params = callbacks::route_through_gateway(
+        params,
+        ctx.shared.settings.public_url.as_deref(),
+        ctx.entry,
+        &ctx.shared.settings.relay_key,
+    );
+    let raw = match ctx
+        .try_send(&server, "create", &params, ctx.body.clone())
+        .await
+    {
+        Ok(raw) => raw,
+        Err(error) if is_unreachable(&error) => {
+            return Err(StartFailure::Unreachable(unavailable(
+                &server, "create", &error,
+            )));
+        }
+        Err(error) => return Err(StartFailure::Other(unavailable(&server, "create", &error))),
+    };
+    let rewrite = unmask(&landing.placement.bbb_meeting_id, client_id);
+    let created: CreateResponse =
+        decode(&raw, "create", &server, &rewrite).map_err(StartFailure::Refused)?;
+    Ok(Started {
+        internal_meeting_id: created.internal_meeting_id.clone(),
+        create_time: created.create_time,
+        output: created,
+    })
 }
 
 /// create's phone dial-in PIN, which the gateway never forwards: a PIN is unique per BBB
@@ -118,10 +139,10 @@ async fn live_now(ctx: &Ctx<'_>, client_id: &str) -> Result<Option<Placement>, E
     let Some(resolved) = ctx.resolve_live(client_id).await? else {
         return Ok(None);
     };
-    match ctx.shared.store.placements().get(resolved.id).await {
-        Ok(current) if current.ended_at.is_none() => return Ok(Some(current)),
-        Ok(_) | Err(store::StoreError::NotFound { .. }) => {}
-        Err(error) => return Err(error.into()),
+    if let Some(current) =
+        placements::still_live(&ctx.shared.store, &ctx.entry.actor, &resolved).await?
+    {
+        return Ok(Some(current));
     }
     // Ended meanwhile: forgotten, and looked up again in the database.
     ctx.forget(&resolved);
@@ -151,13 +172,7 @@ async fn end_if_gone(
     if !gone || placement.internal_meeting_id.is_none() {
         return Ok(());
     }
-    if ctx
-        .shared
-        .store
-        .placements()
-        .end_vanished(placement)
-        .await?
-    {
+    if placements::end_vanished(&ctx.shared.store, &ctx.entry.actor, placement).await? {
         tracing::info!(
             placement = placement.id,
             server_id = placement.server_id,
@@ -176,96 +191,6 @@ fn size_hint(ctx: &Ctx<'_>) -> Option<u32> {
         .filter_map(|name| ctx.params.get(name))
         .filter_map(|value| value.trim().parse::<u32>().ok())
         .find(|&seats| seats > 0)
-}
-
-/// Chooses a server for a backend meetingID, leaving out `exclude`.
-async fn choose(
-    ctx: &Ctx<'_>,
-    bbb_meeting_id: &str,
-    exclude: Option<i64>,
-) -> Result<Choice, EndpointError> {
-    let servers = ctx.servers().await?;
-    let rows: Vec<store::Server> = servers
-        .rows()
-        .into_iter()
-        .filter(|row| Some(row.id) != exclude)
-        .collect();
-    ctx.shared
-        .balancer
-        .choose(&rows, bbb_meeting_id, size_hint(ctx), Instant::now())
-        .map_err(|error| EndpointError::NoServer(error.to_string()))
-}
-
-/// A new placement in the token's namespace, on the least loaded server. Concurrent creates of
-/// one ID agree on one placement; the losers give their reservation back.
-async fn place(
-    ctx: &Ctx<'_>,
-    client_id: &str,
-    exclude: Option<i64>,
-) -> Result<Placement, EndpointError> {
-    let bbb_meeting_id = ids::backend_meeting_id(ctx.token.guid, client_id);
-    let choice = choose(ctx, &bbb_meeting_id, exclude).await?;
-    let new = NewPlacement {
-        group_id: ctx.token.group_id,
-        server_id: choice.server_id,
-        namespace: ctx.namespace(),
-        client_meeting_id: client_id.to_owned(),
-        bbb_meeting_id,
-        token_id: Some(ctx.token.id),
-        meeting_id: None,
-    };
-    let placements = ctx.shared.store.placements();
-    // The token's max_meetings quota is checked in the transaction that records the meeting.
-    let created = match ctx.token.max_meetings {
-        Some(quota) => {
-            let quota = u32::try_from(quota).unwrap_or(0);
-            placements.create_or_get_within_quota(new, quota).await
-        }
-        None => placements.create_or_get(new).await,
-    };
-    match created {
-        Ok((placement, true)) => Ok(placement),
-        Ok((placement, false)) => {
-            ctx.shared.balancer.cancel(choice.reservation);
-            Ok(placement)
-        }
-        Err(error) => {
-            ctx.shared.balancer.cancel(choice.reservation);
-            Err(error.into())
-        }
-    }
-}
-
-/// Moves a live placement to another server, leaving out `exclude` (the one that failed).
-async fn replace(
-    ctx: &Ctx<'_>,
-    placement: &Placement,
-    exclude: Option<i64>,
-) -> Result<Placement, EndpointError> {
-    let exclude = exclude.or(Some(placement.server_id));
-    let choice = choose(ctx, &placement.bbb_meeting_id, exclude).await?;
-    match ctx
-        .shared
-        .store
-        .placements()
-        .reassign(placement.id, choice.server_id)
-        .await
-    {
-        Ok(moved) => {
-            ctx.forget(placement);
-            tracing::info!(
-                placement = moved.id,
-                from = placement.server_id,
-                to = moved.server_id,
-                "meeting placed anew"
-            );
-            Ok(moved)
-        }
-        Err(error) => {
-            ctx.shared.balancer.cancel(choice.reservation);
-            Err(error.into())
-        }
-    }
 }
 
 /// join: a 302 to the backend's signed join URL, or with `redirect=false` the backend's XML.
@@ -388,11 +313,7 @@ pub(crate) fn as_client_sees_it(mut info: MeetingInfo, client_id: &str) -> Meeti
 pub async fn end(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
     let (placement, answer) = simple(ctx, "end").await?;
     if answer.returncode == ReturnCode::Success {
-        ctx.shared
-            .store
-            .placements()
-            .mark_ended(placement.id)
-            .await?;
+        placements::end(&ctx.shared.store, &ctx.entry.actor, &placement).await?;
         ctx.forget(&placement);
     }
     Ok(reply::xml(&answer))

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use moka::Equivalent;
 use moka::sync::Cache;
-use store::Placement;
+use service::model::Placement;
 
 /// Token id → the live placement a client meetingID resolves to for that token.
 type ByToken = RwLock<HashMap<i64, Arc<Placement>>>;

@@ -17,6 +17,7 @@ use bbb_client::model::{
 use futures_util::future::join_all;
 use serde::de::DeserializeOwned;
 
+use crate::call::Call;
 use crate::callbacks;
 use crate::error::EndpointError;
 use crate::fleet::Backend;
@@ -60,13 +61,7 @@ async fn backend_ids_of(ctx: &Ctx<'_>, client_ids: &[&str]) -> Result<Vec<String
     let mut access = ctx.access();
     let mut backend_ids = Vec::new();
     for client_id in client_ids {
-        let candidates = ctx
-            .shared
-            .store
-            .placements()
-            .list_by_client_id(ctx.token.group_id, client_id, false)
-            .await?;
-        for placement in access.visible(candidates).await? {
+        for placement in access.visible_by_client_id(client_id, false).await? {
             if !backend_ids.contains(&placement.bbb_meeting_id) {
                 backend_ids.push(placement.bbb_meeting_id);
             }
@@ -286,7 +281,7 @@ pub async fn text_tracks(ctx: &Ctx<'_>, call: &'static str) -> Result<HttpRespon
         .unwrap_or_default()
         .to_owned();
     if record_id.is_empty() {
-        return Ok(if call == "putRecordingTextTrack" {
+        return Ok(if call == Call::PutRecordingTextTrack.name() {
             reply::json_failed("paramError", "Missing param recordID.")
         } else {
             actix_web::ResponseError::error_response(&EndpointError::MissingRecordId)
@@ -298,7 +293,7 @@ pub async fn text_tracks(ctx: &Ctx<'_>, call: &'static str) -> Result<HttpRespon
         .find(|(_, ids)| ids.contains(&record_id))
         .map(|(server, _)| server);
     let Some(server) = holder else {
-        let message = if call == "putRecordingTextTrack" {
+        let message = if call == Call::PutRecordingTextTrack.name() {
             format!("No recording was found for {record_id}")
         } else {
             format!("No recording found for {record_id}")

@@ -309,12 +309,8 @@ impl<'a> Scanner<'a> {
                         self.read(Cow::Borrowed(""))?;
                     }
                 }
-                Token::Decl(declaration) => {
-                    if !self.open.is_empty() || self.root_closed {
-                        return None;
-                    }
-                    self.version = declaration.xml_version().ok()?;
-                }
+                // [`Markup`] gives one only at the document's start.
+                Token::Decl(declaration) => self.version = declaration.xml_version().ok()?,
             }
         }
         if !markup.open.is_empty() {
@@ -541,8 +537,9 @@ enum Token<'a> {
 
 /// A strict, minimal XML tokeniser for the documents above: it finds tags by scanning for `<`
 /// and `>` and checks what copying the bytes relies on (tags close and nest, comments and
-/// CDATA end, no DTD), leaving texts and references to [`Scanner`]. quick-xml's reader did the
-/// same at about four times the cost, which on these calls was a fifth of the gateway's CPU.
+/// CDATA end, processing instructions open with a target, the declaration stands first, no
+/// DTD), leaving texts and references to [`Scanner`]. quick-xml's reader did the same at about
+/// four times the cost, which on these calls was a fifth of the gateway's CPU.
 /// Comments and processing instructions are skipped, as the model path skips them.
 struct Markup<'a> {
     body: &'a str,
@@ -603,12 +600,17 @@ impl<'a> Markup<'a> {
                     let close = memchr::memmem::find(rest.get(2..)?, b"?>")?;
                     self.at = start + 2 + close + 2;
                     let content = self.body.get(start + 2..start + 2 + close)?;
-                    let target_len = content
-                        .bytes()
-                        .position(|byte| byte.is_ascii_whitespace())
-                        .unwrap_or(content.len());
-                    if content.get(..target_len)? != "xml" {
+                    // XML's PITarget: a name right after `<?`. Without one, readers disagree
+                    // on where the instruction ends (quick-xml ends `<?>` at once and fails on
+                    // it, this scan went on to the next `?>`), so the copy would not read back.
+                    let target = content.get(..name_len(content)?)?;
+                    if !target.eq_ignore_ascii_case("xml") {
                         continue;
+                    }
+                    // A target spelled `xml` is only the declaration, which may only stand at
+                    // the very start (after a byte order mark, which `body` no longer has).
+                    if start != 0 || target != "xml" {
+                        return None;
                     }
                     Token::Decl(BytesDecl::from_start(BytesStart::from_content(content, 3)))
                 }

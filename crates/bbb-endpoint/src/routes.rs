@@ -17,7 +17,7 @@ use metrics::FrontDoor;
 use uuid::Uuid;
 
 use crate::auth::{Signed, TokenEntry};
-use crate::call::{BodyKind, Call};
+use crate::call::{self, BodyKind, Call};
 use crate::error::EndpointError;
 use crate::forward::Ctx;
 use crate::{
@@ -180,7 +180,7 @@ async fn respond(
     caller: Caller<'_>,
     started: Instant,
 ) -> HttpResponse {
-    let call = Call::from_name(call_name);
+    let call = call::served(call_name);
     // Boxed: the future of a call is kilobytes large, and actix moves its handler's future
     // about; a box is cheaper than copying it.
     let future = Box::pin(handle(req, call, payload, &endpoint.inner, caller));
@@ -234,7 +234,7 @@ async fn handle(
     caller: Caller<'_>,
 ) -> Result<HttpResponse, EndpointError> {
     let call = call.ok_or(EndpointError::UnsupportedRequest)?;
-    if !call.allows(req.method()) {
+    if !call.allows(req.method().as_str()) {
         return Err(EndpointError::UnsupportedRequest);
     }
     let Authenticated {
@@ -247,10 +247,14 @@ async fn handle(
     }
     if entry.take_touch() {
         let store = shared.store.clone();
-        let token_id = entry.token.id;
+        let entry = entry.clone();
         actix_web::rt::spawn(async move {
-            if let Err(error) = store.tokens().touch(token_id).await {
-                tracing::warn!(%error, token_id, "cannot record the token's use");
+            if let Err(error) = service::tokens::record_use(&store, &entry.actor).await {
+                tracing::warn!(
+                    error = &error as &dyn std::error::Error,
+                    token_id = entry.token.id,
+                    "cannot record the token's use"
+                );
             }
         });
     }
@@ -272,17 +276,17 @@ async fn handle(
         Call::GetMeetings => listing::get_meetings(&ctx).await,
         Call::Create => Box::pin(meetings::create(&ctx)).await,
         Call::End => Box::pin(meetings::end(&ctx)).await,
-        Call::InsertDocument => Box::pin(meetings::plain(&ctx, "insertDocument")).await,
-        Call::SendChatMessage => Box::pin(meetings::plain(&ctx, "sendChatMessage")).await,
+        Call::InsertDocument => Box::pin(meetings::plain(&ctx, call.name())).await,
+        Call::SendChatMessage => Box::pin(meetings::plain(&ctx, call.name())).await,
         Call::GetRecordings => Box::pin(recordings::get_recordings(&ctx)).await,
         Call::PublishRecordings => Box::pin(recordings::publish(&ctx)).await,
         Call::DeleteRecordings => Box::pin(recordings::delete(&ctx)).await,
         Call::UpdateRecordings => Box::pin(recordings::update(&ctx)).await,
-        Call::GetRecordingTextTracks => {
-            Box::pin(recordings::text_tracks(&ctx, "getRecordingTextTracks")).await
-        }
-        Call::PutRecordingTextTrack => {
-            Box::pin(recordings::text_tracks(&ctx, "putRecordingTextTrack")).await
+        Call::GetRecordingTextTracks => Box::pin(recordings::text_tracks(&ctx, call.name())).await,
+        Call::PutRecordingTextTrack => Box::pin(recordings::text_tracks(&ctx, call.name())).await,
+        // Not served (`call::served`): bbb-webhooks' API.
+        Call::HooksCreate | Call::HooksDestroy | Call::HooksList => {
+            Err(EndpointError::UnsupportedRequest)
         }
     }
 }
@@ -439,7 +443,7 @@ async fn read_after_authentication(
 }
 
 /// A request body as its headers announce it, before any of it is read.
-struct DeclaredBody<'a> {
+pub(crate) struct DeclaredBody<'a> {
     content_type: &'a str,
     /// `Content-Length`; `None` for a chunked body.
     length: Option<u64>,
@@ -448,7 +452,7 @@ struct DeclaredBody<'a> {
 impl<'a> DeclaredBody<'a> {
     /// The body a request announces, if any (spec §1.2: Content-Length > 0 or a
     /// Transfer-Encoding).
-    fn of(req: &'a HttpRequest) -> Option<Self> {
+    pub(crate) fn of(req: &'a HttpRequest) -> Option<Self> {
         let headers = req.headers();
         let length = headers
             .get(CONTENT_LENGTH)
@@ -469,13 +473,13 @@ impl<'a> DeclaredBody<'a> {
     }
 
     fn kind(&self, call: Call) -> Option<BodyKind> {
-        call.body_kind(self.content_type)
+        call::accepted_body(call, self.content_type)
     }
 }
 
 /// Reads a body of at most `limit` bytes. A longer announced length is refused before anything
 /// is read; a chunked body as soon as it passes the limit.
-async fn read_body(
+pub(crate) async fn read_body(
     mut payload: web::Payload,
     body: &DeclaredBody<'_>,
     limit: usize,

@@ -2,6 +2,9 @@
 //! the recording-ready JWT arrives re-signed with the token's secret and naming the client's
 //! meetingID, and the relay refuses URLs no token signed.
 
+// Tests arrange their data straight in the database, beside the door they test.
+#![allow(clippy::disallowed_methods)]
+
 mod common;
 
 use std::time::Duration;
@@ -577,5 +580,83 @@ async fn the_server_side_end_callback_goes_through_the_relay() {
         (got.method.as_str(), got.target.as_str()),
         ("GET", "/ended?x=1")
     );
+    h.stop().await;
+}
+
+/// The status of the answer to a request whose body is sent only in part (`first_part` bytes,
+/// then the connection is held open): an answer within 10 s proves the relay did not wait for
+/// the rest of the body.
+async fn status_before_the_whole_body(h: &Harness, head: &str, first_part: usize) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = h.base.trim_start_matches("http://");
+    let socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    let (mut reader, mut writer) = socket.into_split();
+    writer.write_all(head.as_bytes()).await.unwrap();
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    // Written from a task: a relay that stops reading must not block this test.
+    let writing = tokio::spawn(async move {
+        let part = vec![b'a'; first_part];
+        if chunked {
+            let _ = writer
+                .write_all(format!("{:x}\r\n", part.len()).as_bytes())
+                .await;
+        }
+        let _ = writer.write_all(&part).await;
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        drop(writer);
+    });
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buffer = [0u8; 1024];
+        while !answer.windows(4).any(|window| window == b"\r\n\r\n") {
+            let n = reader.read(&mut buffer).await.unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buffer[..n]);
+        }
+    })
+    .await;
+    writing.abort();
+    assert!(
+        read.is_ok(),
+        "no answer before the whole body was sent: {head}"
+    );
+    let answer = String::from_utf8_lossy(&answer);
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"))
+}
+
+#[tokio::test]
+async fn unauthenticated_relay_bodies_are_not_read() {
+    let h = Harness::start(1).await;
+    let tok = h.token("tenant", TokenScope::Token, None).await;
+    let guid = tok.token.guid;
+    // A relay URL nobody signed, for each kind BBB posts to; the MAC is in the query, so the
+    // relay refuses it before reading a byte of the body, however long it claims to be.
+    for kind in ["recording-ready", "analytics", "end"] {
+        let target = format!(
+            "/bigbluebutton/callback/{kind}/{guid}?url=http%3A%2F%2Flms.example%2Fx&sig=00"
+        );
+        for (framing, first_part) in [
+            // More than any body the relay takes: refused as forged, not as too large.
+            ("Content-Length: 1000000000", 1024),
+            // Within the limit, but never finished.
+            ("Content-Length: 100000", 1024),
+            ("Transfer-Encoding: chunked", 1024),
+        ] {
+            let head = format!(
+                "POST {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+                 Content-Type: application/x-www-form-urlencoded\r\n{framing}\r\n\r\n"
+            );
+            let status = status_before_the_whole_body(&h, &head, first_part).await;
+            assert_eq!(status, 403, "{kind}, {framing}");
+        }
+    }
     h.stop().await;
 }

@@ -4,6 +4,9 @@
 //! passwords, no names, no internal IDs. Then the scopes: `user` sees its user's meetings
 //! (through any token, and owned through GraphQL), `global` its whole group, nothing more.
 
+// Tests arrange their data straight in the database, beside the door they test.
+#![allow(clippy::disallowed_methods)]
+
 mod common;
 
 use bbb_client::checksum::ChecksumAlgorithm;

@@ -2,6 +2,9 @@
 //! meeting is found again whatever the quota; an ended one frees its place) and
 //! `max_attendees` on join, counted over all of the token's meetings.
 
+// Tests arrange their data straight in the database, beside the door they test.
+#![allow(clippy::disallowed_methods)]
+
 mod common;
 
 use bbb_client::{CreateMeeting, JoinMeeting, Role};

@@ -2,6 +2,9 @@
 //! by the poller plus decaying reservations, size hints), cordoned servers, and a server taken
 //! down and brought back mid-test.
 
+// Tests arrange their data straight in the database, beside the door they test.
+#![allow(clippy::disallowed_methods)]
+
 mod common;
 
 use std::collections::HashSet;
@@ -140,6 +143,97 @@ async fn cordoned_servers_keep_their_meetings_but_get_no_new_ones() {
 }
 
 #[tokio::test]
+async fn a_meeting_that_ended_on_a_cordoned_server_is_created_again_elsewhere() {
+    let h = Harness::start(2).await;
+    let tok = h.token("lms", TokenScope::Token, None).await;
+    let api = h.api(&tok);
+    h.client
+        .create(&api, &CreateMeeting::new("draining", "Draining"))
+        .await
+        .unwrap();
+    let first = h.placement(&tok, "draining").await;
+    h.store()
+        .servers()
+        .set_state(first.server_id, ServerState::Cordoned)
+        .await
+        .unwrap();
+    // Its moderator ends it on the server itself; no poll has noticed yet.
+    let sim = h.sim_of(&first);
+    let direct = bbb_client::Server::new(&sim.api_url(), sim.secret()).unwrap();
+    h.client.end(&direct, &first.bbb_meeting_id).await.unwrap();
+
+    let again = h
+        .client
+        .create(&api, &CreateMeeting::new("draining", "Draining"))
+        .await
+        .unwrap();
+    assert_eq!(again.meeting_id, "draining");
+    assert_eq!(again.message_key, "", "a new session");
+    let now = h.placement(&tok, "draining").await;
+    assert_ne!(
+        now.server_id, first.server_id,
+        "a draining server gets no ended meeting back"
+    );
+    assert!(
+        sim.meetings_snapshot()
+            .iter()
+            .filter(|m| m.meeting_id == first.bbb_meeting_id)
+            .all(|m| m.forcibly_ended),
+        "nothing runs on the cordoned server"
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_creates_of_a_meeting_whose_server_just_died_agree_on_one_server() {
+    let h = Harness::start(3).await;
+    let tok = h.token("lms", TokenScope::Token, None).await;
+    let api = h.api(&tok);
+    h.poll().await;
+    h.client
+        .create(&api, &CreateMeeting::new("room", "Room"))
+        .await
+        .unwrap();
+    let first = h.placement(&tok, "room").await;
+    h.sim_of(&first).set_down(true).await.unwrap();
+
+    // No poll yet: every create finds the server silent and fails over at once.
+    let create = CreateMeeting::new("room", "Room");
+    let creates = (0..8).map(|_| h.client.create(&api, &create));
+    for created in futures_util::future::join_all(creates).await {
+        assert_eq!(created.unwrap().meeting_id, "room");
+    }
+    let now = h.placement(&tok, "room").await;
+    assert_ne!(now.server_id, first.server_id);
+    let holders: Vec<i64> = h
+        .sims
+        .iter()
+        .zip(&h.server_ids)
+        .filter(|(_, id)| **id != first.server_id)
+        .filter(|(sim, _)| {
+            sim.meetings_snapshot()
+                .iter()
+                .any(|m| m.meeting_id == now.bbb_meeting_id)
+        })
+        .map(|(_, id)| *id)
+        .collect();
+    assert_eq!(
+        holders,
+        [now.server_id],
+        "one BBB meeting, where it is placed"
+    );
+    assert_eq!(
+        h.client
+            .get_meeting_info(&api, "room")
+            .await
+            .unwrap()
+            .internal_meeting_id,
+        now.internal_meeting_id.unwrap()
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
 async fn a_dead_server_costs_its_meetings_only_and_they_are_placed_anew_on_create() {
     let h = Harness::start(3).await;
     let tok = h.token("lms", TokenScope::Token, None).await;
@@ -210,8 +304,18 @@ async fn a_dead_server_costs_its_meetings_only_and_they_are_placed_anew_on_creat
         .unwrap();
     assert_eq!(recreated.meeting_id, "m0");
     let moved = h.placement(&tok, "m0").await;
-    assert_eq!(moved.id, victim.id);
+    assert_ne!(
+        moved.id, victim.id,
+        "placed anew; the dead server's placement is history"
+    );
     assert_ne!(moved.server_id, victim.server_id);
+    let history = h.store().placements().get(victim.id).await.unwrap();
+    assert!(history.ended_at.is_some());
+    assert_eq!(history.server_id, victim.server_id);
+    assert_eq!(
+        history.internal_meeting_id, victim.internal_meeting_id,
+        "with the session its recordings are filed under"
+    );
     assert_eq!(
         h.client
             .get_meeting_info(&api, "m0")

@@ -4,6 +4,9 @@
 //! against a backend sending what the model does not know, that survives; a broken answer is
 //! a FAILED document (getMeetingInfo) or a skipped server (getMeetings).
 
+// Tests arrange their data straight in the database, beside the door they test.
+#![allow(clippy::disallowed_methods)]
+
 mod common;
 
 use std::collections::BTreeMap;

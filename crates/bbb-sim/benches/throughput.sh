@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Throughput of the simulator for getMeetingInfo (a meeting with 20 attendees) and getMeetings,
-# measured with wrk against the release binary. Not a test: it prints figures.
+# measured with wrk against the `dist` (fat LTO) binary. Not a test: it prints figures.
 #
 #   crates/bbb-sim/benches/throughput.sh            # defaults below
 #   DURATION=20s CONNECTIONS=64 WORKERS=2 crates/bbb-sim/benches/throughput.sh
@@ -18,8 +18,9 @@ ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
 command -v wrk >/dev/null || { echo "wrk is not installed" >&2; exit 1; }
 
 cd "$ROOT"
-cargo build --release -p bbb-sim --bin bbb-sim
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/bbb-sim"
+# The `dist` profile (fat LTO), as the Docker image ships it.
+cargo build --profile dist -p bbb-sim --bin bbb-sim
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/dist/bbb-sim"
 
 "$BIN" --port "$PORT" --secret "$SECRET" --workers "$WORKERS" --log-level warn &
 SIM_PID=$!

@@ -6,12 +6,9 @@
 
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bbb_client::checksum::ChecksumAlgorithm;
-use hmac::{Hmac, KeyInit, Mac};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use sha2::{Sha256, Sha512};
 use tokio::sync::mpsc;
 
 use crate::ids::now_millis;
@@ -193,19 +190,17 @@ pub fn webhook_request(
 /// The HS256 JWT `signed_parameters` of the recording-ready callback, signed with the
 /// server's secret, as BBB's `recording_ready_callback` script sends it.
 pub fn recording_ready_token(meeting_id: &str, record_id: &str, secret: &str) -> String {
-    let header = URL_SAFE_NO_PAD.encode(json!({"alg": "HS256", "typ": "JWT"}).to_string());
     let claims = json!({"meeting_id": meeting_id, "record_id": record_id});
-    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let signing_input = format!("{header}.{payload}");
-    // HMAC takes keys of any length, so this cannot fail.
-    let signature = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
-        Ok(mut mac) => {
-            mac.update(signing_input.as_bytes());
-            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-        }
-        Err(_) => String::new(),
-    };
-    format!("{signing_input}.{signature}")
+    signed_jwt(Algorithm::HS256, &claims, secret)
+}
+
+/// A JWT of `claims` signed with `secret` by HMAC (`algorithm` is HS256 or HS512), the one
+/// signer of the simulator's callbacks.
+fn signed_jwt(algorithm: Algorithm, claims: &Value, secret: &str) -> String {
+    let key = EncodingKey::from_secret(secret.as_bytes());
+    // A JSON value always serialises and HMAC takes keys of any length: this cannot fail,
+    // and a callback goes out regardless (without a valid token) rather than panicking.
+    jsonwebtoken::encode(&Header::new(algorithm), claims, &key).unwrap_or_default()
 }
 
 /// The body of the analytics callback: BBB's `{version, meeting_id, internal_meeting_id,
@@ -230,19 +225,8 @@ pub fn analytics_body(
 /// The analytics callback's bearer token: an HS512 JWT `{"exp": now + 24 h}` signed with the
 /// server's secret, as BBB's `post_events_analytics_callback` script makes it.
 pub fn analytics_token(secret: &str) -> String {
-    let header = URL_SAFE_NO_PAD.encode(json!({"alg": "HS512", "typ": "JWT"}).to_string());
     let expires = now_millis() / 1000 + 24 * 3600;
-    let payload = URL_SAFE_NO_PAD.encode(json!({"exp": expires}).to_string());
-    let signing_input = format!("{header}.{payload}");
-    // HMAC takes keys of any length, so this cannot fail.
-    let signature = match Hmac::<Sha512>::new_from_slice(secret.as_bytes()) {
-        Ok(mut mac) => {
-            mac.update(signing_input.as_bytes());
-            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-        }
-        Err(_) => String::new(),
-    };
-    format!("{signing_input}.{signature}")
+    signed_jwt(Algorithm::HS512, &json!({"exp": expires}), secret)
 }
 
 /// A bbb-webhooks event document: `{"data": {"type": "event", "id", "attributes", "event"}}`.
@@ -259,6 +243,11 @@ pub fn event(id: &str, attributes: Value) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use hmac::{Hmac, KeyInit, Mac};
+    use sha2::{Sha256, Sha512};
+
     use super::*;
 
     #[test]
@@ -276,6 +265,28 @@ mod tests {
             mac.finalize().into_bytes().to_vec()
         );
         assert_ne!(token, recording_ready_token("m1", "r1", "other"));
+    }
+
+    #[test]
+    fn analytics_token_is_hs512_over_header_and_an_expiry_a_day_ahead() {
+        let token = analytics_token("secret");
+        let parts: Vec<&str> = token.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        let header: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+        assert_eq!(header["alg"], "HS512");
+        assert_eq!(header["typ"], "JWT");
+        let claims: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+        let expires = claims["exp"].as_u64().unwrap();
+        let day_ahead = now_millis() / 1000 + 24 * 3600;
+        assert!((day_ahead - 5..=day_ahead).contains(&expires), "{claims}");
+        let mut mac = Hmac::<Sha512>::new_from_slice(b"secret").unwrap();
+        mac.update(format!("{}.{}", parts[0], parts[1]).as_bytes());
+        assert_eq!(
+            URL_SAFE_NO_PAD.decode(parts[2]).unwrap(),
+            mac.finalize().into_bytes().to_vec()
+        );
     }
 
     #[test]

@@ -2,177 +2,13 @@
 //! the checksum (spec §1) and the Content-Type rule, in bbb-web's order.
 
 use actix_web::http::Method;
+pub use bbb_client::catalogue::Call;
+use bbb_client::catalogue::{BodyKind, ChecksumCheck};
 use bbb_client::checksum::{self, ChecksumAlgorithm, ChecksumParamError};
 
 use crate::multipart;
 use crate::params::Params;
 use crate::reply::Failure;
-
-/// The calls of the third-party API the simulator serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Call {
-    Create,
-    Join,
-    IsMeetingRunning,
-    End,
-    GetMeetingInfo,
-    GetMeetings,
-    GetRecordings,
-    PublishRecordings,
-    DeleteRecordings,
-    UpdateRecordings,
-    GetRecordingTextTracks,
-    PutRecordingTextTrack,
-    InsertDocument,
-    SendChatMessage,
-    HooksCreate,
-    HooksDestroy,
-    HooksList,
-}
-
-/// Which HTTP methods a call is routed for (spec §0, UrlMappings).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Methods {
-    Get,
-    Post,
-    GetAndPost,
-}
-
-/// Which code path checks the call's checksum, and so which error texts it uses (spec §1.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ChecksumStyle {
-    /// The ≥2.5 validation layer.
-    Validation,
-    /// RecordingController's legacy check.
-    Recording,
-    /// putRecordingTextTrack: a missing checksum is a JSON `paramError`.
-    TextTrackUpload,
-    /// bbb-webhooks: case-sensitive comparison, message with a trailing period.
-    Hooks,
-}
-
-const FORM_TYPES: &[&str] = &["application/x-www-form-urlencoded", "multipart/form-data"];
-const CREATE_TYPES: &[&str] = &[
-    "application/x-www-form-urlencoded",
-    "multipart/form-data",
-    "application/xml",
-    "text/xml",
-];
-const XML_TYPES: &[&str] = &["application/xml", "text/xml"];
-const MULTIPART_TYPES: &[&str] = &["multipart/form-data"];
-
-impl Call {
-    /// Every call, in declaration order (so `call as usize` indexes this array).
-    pub const ALL: [Call; 17] = [
-        Self::Create,
-        Self::Join,
-        Self::IsMeetingRunning,
-        Self::End,
-        Self::GetMeetingInfo,
-        Self::GetMeetings,
-        Self::GetRecordings,
-        Self::PublishRecordings,
-        Self::DeleteRecordings,
-        Self::UpdateRecordings,
-        Self::GetRecordingTextTracks,
-        Self::PutRecordingTextTrack,
-        Self::InsertDocument,
-        Self::SendChatMessage,
-        Self::HooksCreate,
-        Self::HooksDestroy,
-        Self::HooksList,
-    ];
-
-    /// The call for the path after `/bigbluebutton/api/`; names are case-sensitive.
-    pub fn from_path(path: &str) -> Option<Self> {
-        Some(match path {
-            "create" => Self::Create,
-            "join" => Self::Join,
-            "isMeetingRunning" => Self::IsMeetingRunning,
-            "end" => Self::End,
-            "getMeetingInfo" => Self::GetMeetingInfo,
-            "getMeetings" => Self::GetMeetings,
-            "getRecordings" => Self::GetRecordings,
-            "publishRecordings" => Self::PublishRecordings,
-            "deleteRecordings" => Self::DeleteRecordings,
-            "updateRecordings" => Self::UpdateRecordings,
-            "getRecordingTextTracks" => Self::GetRecordingTextTracks,
-            "putRecordingTextTrack" => Self::PutRecordingTextTrack,
-            "insertDocument" => Self::InsertDocument,
-            "sendChatMessage" => Self::SendChatMessage,
-            "hooks/create" => Self::HooksCreate,
-            "hooks/destroy" => Self::HooksDestroy,
-            "hooks/list" => Self::HooksList,
-            _ => return None,
-        })
-    }
-
-    /// The call name that goes into the checksum.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Create => "create",
-            Self::Join => "join",
-            Self::IsMeetingRunning => "isMeetingRunning",
-            Self::End => "end",
-            Self::GetMeetingInfo => "getMeetingInfo",
-            Self::GetMeetings => "getMeetings",
-            Self::GetRecordings => "getRecordings",
-            Self::PublishRecordings => "publishRecordings",
-            Self::DeleteRecordings => "deleteRecordings",
-            Self::UpdateRecordings => "updateRecordings",
-            Self::GetRecordingTextTracks => "getRecordingTextTracks",
-            Self::PutRecordingTextTrack => "putRecordingTextTrack",
-            Self::InsertDocument => "insertDocument",
-            Self::SendChatMessage => "sendChatMessage",
-            Self::HooksCreate => "hooks/create",
-            Self::HooksDestroy => "hooks/destroy",
-            Self::HooksList => "hooks/list",
-        }
-    }
-
-    fn methods(self) -> Methods {
-        match self {
-            Self::Join
-            | Self::PublishRecordings
-            | Self::DeleteRecordings
-            | Self::SendChatMessage
-            | Self::HooksCreate
-            | Self::HooksDestroy
-            | Self::HooksList => Methods::Get,
-            Self::InsertDocument | Self::PutRecordingTextTrack => Methods::Post,
-            Self::Create
-            | Self::IsMeetingRunning
-            | Self::End
-            | Self::GetMeetingInfo
-            | Self::GetMeetings
-            | Self::GetRecordings
-            | Self::UpdateRecordings
-            | Self::GetRecordingTextTracks => Methods::GetAndPost,
-        }
-    }
-
-    fn checksum_style(self) -> ChecksumStyle {
-        match self {
-            Self::GetRecordings
-            | Self::PublishRecordings
-            | Self::DeleteRecordings
-            | Self::UpdateRecordings
-            | Self::GetRecordingTextTracks => ChecksumStyle::Recording,
-            Self::PutRecordingTextTrack => ChecksumStyle::TextTrackUpload,
-            Self::HooksCreate | Self::HooksDestroy | Self::HooksList => ChecksumStyle::Hooks,
-            _ => ChecksumStyle::Validation,
-        }
-    }
-
-    fn body_types(self) -> &'static [&'static str] {
-        match self {
-            Self::Create => CREATE_TYPES,
-            Self::InsertDocument => XML_TYPES,
-            Self::PutRecordingTextTrack => MULTIPART_TYPES,
-            _ => FORM_TYPES,
-        }
-    }
-}
 
 /// What reaches a call handler once the request passed the gate.
 #[derive(Debug, Default)]
@@ -220,19 +56,16 @@ pub fn admit(
     let url_params = Params::parse(raw.query);
     let is_post = raw.method == Method::POST;
     let has_body = is_post && !raw.body.is_empty();
-    let mime = raw
-        .content_type
-        .and_then(|ct| ct.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase());
+    let body_kind = raw.content_type.and_then(BodyKind::of);
 
     let mut request = ApiRequest::default();
     let mut body_params = Params::default();
     if has_body {
-        match mime.as_deref() {
-            Some("application/x-www-form-urlencoded") => {
+        match body_kind {
+            Some(BodyKind::Form) => {
                 body_params = Params::parse(&String::from_utf8_lossy(raw.body));
             }
-            Some("multipart/form-data") => {
+            Some(BodyKind::Multipart) => {
                 let parts = multipart::parse(raw.content_type.unwrap_or_default(), raw.body)
                     .unwrap_or_default();
                 for part in parts {
@@ -243,20 +76,16 @@ pub fn admit(
                     }
                 }
             }
-            Some("application/xml" | "text/xml") => {
+            Some(BodyKind::Xml) => {
                 request.xml_body = Some(String::from_utf8_lossy(raw.body).into_owned());
             }
-            _ => {}
+            None => {}
         }
     }
 
     check_checksum(call, raw.query, &url_params, &body_params, policy)?;
 
-    if has_body
-        && !mime
-            .as_deref()
-            .is_some_and(|m| call.body_types().contains(&m))
-    {
+    if has_body && !body_kind.is_some_and(|kind| call.body_kinds().contains(&kind)) {
         return Err(Rejection::Failed(Failure::new(
             "unsupportedContentType",
             "POST request Content-Type is missing or unsupported",
@@ -269,17 +98,17 @@ pub fn admit(
 }
 
 fn check_method(call: Call, method: &Method) -> Result<(), Rejection> {
-    let allowed = match call.methods() {
-        Methods::Get => (method == Method::GET || method == Method::HEAD, "GET"),
-        Methods::Post => (method == Method::POST, "POST"),
-        Methods::GetAndPost => (
-            method == Method::GET || method == Method::HEAD || method == Method::POST,
-            "GET, POST",
-        ),
+    // The servlet container answers HEAD as it answers GET (without the body).
+    let method = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
     };
-    match allowed {
-        (true, _) => Ok(()),
-        (false, allow) => Err(Rejection::WrongMethod(allow)),
+    let methods = call.methods();
+    if methods.allows(method.as_str()) {
+        Ok(())
+    } else {
+        Err(Rejection::WrongMethod(methods.allow_header()))
     }
 }
 
@@ -294,7 +123,7 @@ fn check_checksum(
         // bbb-web with an empty securitySalt: "Security is disabled in this service".
         return Ok(());
     }
-    let style = call.checksum_style();
+    let style = call.checksum_check();
     let mismatch = || Rejection::Failed(mismatch_failure(style));
     let (submitted, signed) = match checksum::split_checksum(query) {
         Ok(split) if !body_params.contains("checksum") => (split.checksum.to_owned(), split.signed),
@@ -313,7 +142,7 @@ fn check_checksum(
     else {
         return Err(mismatch());
     };
-    let valid = if style == ChecksumStyle::Hooks {
+    let valid = if style == ChecksumCheck::Hooks {
         // bbb-webhooks compares with `===`: upper-case hex does not pass.
         checksum::checksum(algorithm, call.name(), &signed, policy.secret) == submitted
     } else {
@@ -322,28 +151,28 @@ fn check_checksum(
     if valid { Ok(()) } else { Err(mismatch()) }
 }
 
-fn missing(style: ChecksumStyle) -> Rejection {
+fn missing(style: ChecksumCheck) -> Rejection {
     match style {
-        ChecksumStyle::Validation => Rejection::Failed(Failure::new(
+        ChecksumCheck::Validation => Rejection::Failed(Failure::new(
             "checksumError",
             "You must provide the checksum",
         )),
-        ChecksumStyle::TextTrackUpload => {
+        ChecksumCheck::TextTrackUpload => {
             Rejection::JsonFailed(Failure::new("paramError", "Missing param checksum."))
         }
-        ChecksumStyle::Recording | ChecksumStyle::Hooks => {
+        ChecksumCheck::Recording | ChecksumCheck::Hooks => {
             Rejection::Failed(mismatch_failure(style))
         }
     }
 }
 
-fn mismatch_failure(style: ChecksumStyle) -> Failure {
+fn mismatch_failure(style: ChecksumCheck) -> Failure {
     let message = match style {
-        ChecksumStyle::Validation => "Checksums do not match",
-        ChecksumStyle::Recording | ChecksumStyle::TextTrackUpload => {
+        ChecksumCheck::Validation => "Checksums do not match",
+        ChecksumCheck::Recording | ChecksumCheck::TextTrackUpload => {
             "You did not pass the checksum security check"
         }
-        ChecksumStyle::Hooks => "You did not pass the checksum security check.",
+        ChecksumCheck::Hooks => "You did not pass the checksum security check.",
     };
     Failure::new("checksumError", message)
 }
@@ -571,16 +400,36 @@ mod tests {
     }
 
     #[test]
-    fn call_names_round_trip() {
-        for path in [
-            "create",
-            "hooks/list",
-            "getRecordingTextTracks",
-            "sendChatMessage",
-        ] {
-            assert_eq!(Call::from_path(path).unwrap().name(), path);
-        }
-        assert_eq!(Call::from_path("Create"), None);
-        assert_eq!(Call::from_path("enter"), None);
+    fn head_is_answered_like_get() {
+        let head = |call: Call, query: &str| {
+            let raw = RawRequest {
+                method: &Method::HEAD,
+                query,
+                content_type: None,
+                body: b"",
+            };
+            admit(call, &raw, &policy())
+        };
+        let query = signed(Call::Join, "", ChecksumAlgorithm::Sha1);
+        assert!(head(Call::Join, &query).is_ok());
+        assert_eq!(
+            head(Call::InsertDocument, "").unwrap_err(),
+            Rejection::WrongMethod("POST")
+        );
+    }
+
+    #[test]
+    fn multipart_form_bodies_are_merged_but_not_signed() {
+        let query = signed(Call::GetMeetingInfo, "", ChecksumAlgorithm::Sha1);
+        let body =
+            b"--b\r\nContent-Disposition: form-data; name=\"meetingID\"\r\n\r\nm1\r\n--b--\r\n";
+        let request = post(
+            Call::GetMeetingInfo,
+            &query,
+            "multipart/form-data; boundary=b",
+            body,
+        )
+        .unwrap();
+        assert_eq!(request.params.get("meetingID"), Some("m1"));
     }
 }

@@ -5,33 +5,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
-/// `MODERATOR` or `VIEWER`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Role {
-    Moderator,
-    Viewer,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Moderator => "MODERATOR",
-            Self::Viewer => "VIEWER",
-        }
-    }
-
-    /// The `role` join parameter, case-insensitive; anything else is "no valid role".
-    pub fn parse(value: &str) -> Option<Self> {
-        if value.eq_ignore_ascii_case("MODERATOR") {
-            Some(Self::Moderator)
-        } else if value.eq_ignore_ascii_case("VIEWER") {
-            Some(Self::Viewer)
-        } else {
-            None
-        }
-    }
-}
+/// `MODERATOR` or `VIEWER` (only these: the simulator stores what [`Role::parse`] gives), and
+/// a recording's state (one of [`RecordingState::STATES`]): BBB's vocabulary, read as the
+/// client library reads it.
+pub use bbb_client::{RecordingState, Role};
 
 /// The `guestPolicy` create parameter. bbb-web does not validate it; unknown values behave
 /// like the default.
@@ -176,40 +153,6 @@ impl Meeting {
             Some(at) if left_limit > 0 && now >= at + left_limit * MINUTE => Some("last user left"),
             _ => None,
         }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RecordingState {
-    Processing,
-    Processed,
-    Published,
-    Unpublished,
-    Deleted,
-}
-
-impl RecordingState {
-    pub const ALL: [Self; 5] = [
-        Self::Processing,
-        Self::Processed,
-        Self::Published,
-        Self::Unpublished,
-        Self::Deleted,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Processing => "processing",
-            Self::Processed => "processed",
-            Self::Published => "published",
-            Self::Unpublished => "unpublished",
-            Self::Deleted => "deleted",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == value)
     }
 }
 
@@ -429,7 +372,7 @@ mod tests {
         assert_eq!(Role::parse("admin"), None);
         assert_eq!(GuestPolicy::parse("ALWAYS_DENY"), GuestPolicy::AlwaysDeny);
         assert_eq!(GuestPolicy::parse("whatever"), GuestPolicy::AlwaysAccept);
-        for state in RecordingState::ALL {
+        for state in RecordingState::STATES {
             assert_eq!(RecordingState::parse(state.as_str()), Some(state));
         }
         assert_eq!(RecordingState::parse("any"), None);

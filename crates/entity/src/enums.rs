@@ -91,3 +91,71 @@ pub enum ServerHealth {
     #[sea_orm(string_value = "unknown")]
     Unknown,
 }
+
+/// `as_str`: the value as stored (and as the CLI, metrics and ops pages spell it), written
+/// once per enum beside its `string_value`s so no other crate re-spells it.
+macro_rules! stored_names {
+    ($($enum:ident { $($variant:ident => $name:literal),* $(,)? })*) => {$(
+        impl $enum {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($enum::$variant => $name,)*
+                }
+            }
+        }
+
+        impl std::fmt::Display for $enum {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+
+stored_names! {
+    TokenScope { Token => "token", User => "user", Global => "global" }
+    MeetingPermission {
+        JoinAsAttendee => "join_as_attendee",
+        JoinAsModerator => "join_as_moderator",
+        GrantAttendee => "grant_attendee",
+        GrantModerator => "grant_moderator",
+        EnforceConferencePin => "enforce_conference_pin",
+        AddUrls => "add_urls",
+    }
+    GroupPermission {
+        AddServers => "add_servers",
+        AddApiTokens => "add_apitokens",
+        AddMeetings => "add_meetings",
+    }
+    ServerState { Enabled => "enabled", Cordoned => "cordoned", Disabled => "disabled" }
+    ServerHealth { Healthy => "healthy", Unhealthy => "unhealthy", Unknown => "unknown" }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::Iterable;
+
+    use super::*;
+
+    /// `as_str` is the stored value and the Display text of every variant. (Not always the
+    /// serde name: serde spells `GroupPermission::AddApiTokens` `add_api_tokens`.)
+    macro_rules! assert_spelled_once {
+        ($($enum:ident),*) => {$(
+            for variant in $enum::iter() {
+                assert_eq!(variant.as_str(), variant.to_value());
+                assert_eq!(variant.to_string(), variant.as_str());
+            }
+        )*};
+    }
+
+    #[test]
+    fn as_str_is_the_stored_value() {
+        assert_spelled_once!(
+            TokenScope,
+            MeetingPermission,
+            GroupPermission,
+            ServerState,
+            ServerHealth
+        );
+    }
+}

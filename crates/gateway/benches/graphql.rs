@@ -10,7 +10,11 @@
 //! ```
 //!
 //! Before loading, each query runs once and the simulators' call counters report the BBB calls
-//! one request makes.
+//! one request makes. `cargo bench` builds with the `bench` profile, which has the fat LTO of
+//! the shipped `dist` profile (see the workspace Cargo.toml): what is measured is what ships.
+
+// Tests arrange their data straight in the database, beside the door they test.
+#![allow(clippy::disallowed_methods)]
 
 #[allow(dead_code)] // the benchmark uses a part of the test harness
 #[path = "../tests/common/mod.rs"]

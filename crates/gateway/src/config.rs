@@ -79,6 +79,7 @@ pub struct Config {
     pub graphql: GraphqlConfig,
     pub http: HttpConfig,
     pub endpoint: EndpointConfig,
+    pub balancer: BalancerConfig,
     pub cors: CorsConfig,
     pub outbound: OutboundConfig,
     pub login: LoginConfig,
@@ -99,6 +100,7 @@ impl Default for Config {
             graphql: GraphqlConfig::default(),
             http: HttpConfig::default(),
             endpoint: EndpointConfig::default(),
+            balancer: BalancerConfig::default(),
             cors: CorsConfig::default(),
             outbound: OutboundConfig::default(),
             login: LoginConfig::default(),
@@ -321,10 +323,31 @@ pub struct EndpointConfig {
     pub max_query_bytes: usize,
     /// Whether POST form-body parameters, which no checksum covers, are taken.
     pub unsigned_form_params: UnsignedFormParams,
+    /// How long API tokens' decrypted secrets, the sites' domains and unknown token guids are
+    /// reused: a deleted or rotated token may keep working this long on an instance that
+    /// had it cached.
+    #[serde(with = "humantime_serde")]
+    pub secret_cache_ttl: Duration,
+    /// How long a server group's server list (state, health, secrets) is reused.
+    #[serde(with = "humantime_serde")]
+    pub server_cache_ttl: Duration,
+    /// How long a found placement (meeting → server) is reused: this instance's own changes
+    /// are seen at once, other instances' within this time.
+    #[serde(with = "humantime_serde")]
+    pub placement_cache_ttl: Duration,
+    /// Most API tokens (unknown guids included) and sites' token lists kept in the cache.
+    pub token_cache_capacity: u64,
+    /// Most placements kept in the cache.
+    pub placement_cache_capacity: u64,
+    /// How long getMeetings and getRecordings wait for each server before answering with
+    /// those that did answer.
+    #[serde(with = "humantime_serde")]
+    pub fan_out_timeout: Duration,
 }
 
 impl Default for EndpointConfig {
     fn default() -> Self {
+        let endpoint = bbb_endpoint::EndpointSettings::default();
         EndpointConfig {
             max_upload_bytes: 32 * 1024 * 1024,
             // Tomcat's (bbb-web's servlet container) own default cap on parameters.
@@ -333,6 +356,45 @@ impl Default for EndpointConfig {
             // works here.
             max_query_bytes: 16 * 1024,
             unsigned_form_params: UnsignedFormParams::Accept,
+            // The endpoint's own defaults, written once (in crates/bbb-endpoint).
+            secret_cache_ttl: endpoint.secret_cache_ttl,
+            server_cache_ttl: endpoint.server_cache_ttl,
+            placement_cache_ttl: endpoint.placement_cache_ttl,
+            token_cache_capacity: endpoint.token_cache_capacity,
+            placement_cache_capacity: endpoint.placement_cache_capacity,
+            fan_out_timeout: endpoint.fan_out_timeout,
+        }
+    }
+}
+
+/// How the least loaded server is chosen for a new meeting (see `service::bbb::balancer`):
+/// seats reserved for a meeting just placed, until the health poller sees its attendees.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BalancerConfig {
+    /// Seats reserved for a new meeting without a size hint (`maxParticipants`).
+    pub default_seats: u32,
+    /// Time in which a reservation shrinks linearly to nothing.
+    #[serde(with = "humantime_serde")]
+    pub reservation_decay: Duration,
+}
+
+impl Default for BalancerConfig {
+    fn default() -> Self {
+        // The balancer's own defaults, written once (in crates/service).
+        let balancer = service::bbb::BalancerSettings::default();
+        BalancerConfig {
+            default_seats: balancer.default_seats,
+            reservation_decay: balancer.reservation_decay,
+        }
+    }
+}
+
+impl BalancerConfig {
+    pub fn settings(&self) -> service::bbb::BalancerSettings {
+        service::bbb::BalancerSettings {
+            default_seats: self.default_seats,
+            reservation_decay: self.reservation_decay,
         }
     }
 }
@@ -446,12 +508,30 @@ pub enum LogFormat {
     Pretty,
 }
 
+/// `log.access`: which answered requests get an access log line ("request answered").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessLogMode {
+    /// Every request.
+    All,
+    /// Every answer with an error status (400 and above) and one in `log.access_one_in` of
+    /// the others.
+    Sampled,
+    /// None (requests still carry their id into the lines they cause).
+    Off,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LogConfig {
     pub format: LogFormat,
     /// A `tracing` filter, e.g. `info` or `gateway=debug,sea_orm=warn`.
     pub level: String,
+    /// Which requests get an access log line: `all`, `sampled` or `off`.
+    pub access: AccessLogMode,
+    /// With `access = "sampled"`: one in this many answers without an error status is
+    /// logged.
+    pub access_one_in: u32,
 }
 
 impl Default for LogConfig {
@@ -459,6 +539,8 @@ impl Default for LogConfig {
         LogConfig {
             format: LogFormat::Pretty,
             level: "info".to_owned(),
+            access: AccessLogMode::All,
+            access_one_in: 100,
         }
     }
 }
@@ -564,6 +646,17 @@ impl Config {
             ("login.window", self.login.window),
             ("graphql.slug_miss_window", self.graphql.slug_miss_window),
             ("graphql.ws_init_timeout", self.graphql.ws_init_timeout),
+            ("endpoint.secret_cache_ttl", self.endpoint.secret_cache_ttl),
+            ("endpoint.server_cache_ttl", self.endpoint.server_cache_ttl),
+            (
+                "endpoint.placement_cache_ttl",
+                self.endpoint.placement_cache_ttl,
+            ),
+            ("endpoint.fan_out_timeout", self.endpoint.fan_out_timeout),
+            (
+                "balancer.reservation_decay",
+                self.balancer.reservation_decay,
+            ),
         ] {
             if value.is_zero() {
                 return Err(GatewayError::config(
@@ -593,6 +686,19 @@ impl Config {
             ("endpoint.max_upload_bytes", self.endpoint.max_upload_bytes),
             ("endpoint.max_params", self.endpoint.max_params),
             ("endpoint.max_query_bytes", self.endpoint.max_query_bytes),
+            (
+                "endpoint.token_cache_capacity",
+                usize::try_from(self.endpoint.token_cache_capacity).unwrap_or(usize::MAX),
+            ),
+            (
+                "endpoint.placement_cache_capacity",
+                usize::try_from(self.endpoint.placement_cache_capacity).unwrap_or(usize::MAX),
+            ),
+            (
+                "balancer.default_seats",
+                self.balancer.default_seats as usize,
+            ),
+            ("log.access_one_in", self.log.access_one_in as usize),
             (
                 "login.max_failures_per_user",
                 self.login.max_failures_per_user as usize,
@@ -634,6 +740,12 @@ impl Config {
             .ok_or_else(|| GatewayError::config("secret_key", format!("required: {expected}")))?;
         store::SecretKey::parse(encoded.expose())
             .map_err(|_| GatewayError::config("secret_key", expected))
+    }
+
+    /// A fresh random `secret_key`, in the form [`Config::secret_key`] reads: for the secrets
+    /// file `serve --dev` writes on its first start.
+    pub fn generate_secret_key() -> String {
+        store::SecretKey::generate().to_base64()
     }
 
     /// The rule for outbound requests: public addresses, and what `outbound.allow` admits.
@@ -1007,6 +1119,114 @@ mod tests {
                 config_key(load(jail, Some("base.toml"))),
                 "endpoint.unsigned_form_params"
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn endpoint_caches_and_balancer_settings_load_and_are_checked() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "base.toml",
+                &format!(
+                    "{}[endpoint]\nsecret_cache_ttl = \"1m\"\nplacement_cache_capacity = 50\n\
+                     [balancer]\ndefault_seats = 12\n",
+                    valid_toml()
+                ),
+            )?;
+            jail.set_env("BBB_GATEWAY_ENDPOINT__FAN_OUT_TIMEOUT", "750ms");
+            jail.set_env("BBB_GATEWAY_BALANCER__RESERVATION_DECAY", "90s");
+            let loaded = load(jail, Some("base.toml")).unwrap();
+            assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
+            let config = loaded.config;
+            config.validate().unwrap();
+            assert_eq!(config.endpoint.secret_cache_ttl, Duration::from_secs(60));
+            assert_eq!(config.endpoint.placement_cache_capacity, 50);
+            assert_eq!(config.endpoint.fan_out_timeout, Duration::from_millis(750));
+            let defaults = bbb_endpoint::EndpointSettings::default();
+            assert_eq!(config.endpoint.server_cache_ttl, defaults.server_cache_ttl);
+            assert_eq!(
+                config.endpoint.placement_cache_ttl,
+                defaults.placement_cache_ttl
+            );
+            assert_eq!(
+                config.endpoint.token_cache_capacity,
+                defaults.token_cache_capacity
+            );
+            let balancer = config.balancer.settings();
+            assert_eq!(balancer.default_seats, 12);
+            assert_eq!(balancer.reservation_decay, Duration::from_secs(90));
+            // `config show` prints them, in the form they are written in.
+            let shown = config.to_masked_toml().unwrap();
+            for line in [
+                "[endpoint]",
+                "secret_cache_ttl = \"1m\"",
+                "fan_out_timeout = \"750ms\"",
+                "placement_cache_capacity = 50",
+                "[balancer]",
+                "default_seats = 12",
+                "reservation_decay = \"1m 30s\"",
+            ] {
+                assert!(shown.lines().any(|shown| shown == line), "{line}: {shown}");
+            }
+
+            for (key, bad, good) in [
+                ("ENDPOINT__SECRET_CACHE_TTL", "0s", "5s"),
+                ("ENDPOINT__SERVER_CACHE_TTL", "0s", "5s"),
+                ("ENDPOINT__PLACEMENT_CACHE_TTL", "0s", "5s"),
+                ("ENDPOINT__FAN_OUT_TIMEOUT", "0s", "5s"),
+                ("ENDPOINT__TOKEN_CACHE_CAPACITY", "0", "5"),
+                ("ENDPOINT__PLACEMENT_CACHE_CAPACITY", "0", "5"),
+                ("BALANCER__DEFAULT_SEATS", "0", "5"),
+                ("BALANCER__RESERVATION_DECAY", "0s", "5s"),
+            ] {
+                let variable = format!("BBB_GATEWAY_{key}");
+                let name = key.to_ascii_lowercase().replace("__", ".");
+                jail.set_env(&variable, bad);
+                let config = load(jail, Some("base.toml")).unwrap().config;
+                assert_eq!(config_key(config.validate()), name);
+                // Not a duration or not a number: refused while loading, naming the key.
+                jail.set_env(&variable, "plenty");
+                assert_eq!(config_key(load(jail, Some("base.toml"))), name);
+                jail.set_env(&variable, good);
+            }
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_access_log_setting_loads_and_is_checked() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "base.toml",
+                &format!(
+                    "{}[log]\naccess = \"sampled\"\naccess_one_in = 20\n",
+                    valid_toml()
+                ),
+            )?;
+            let loaded = load(jail, Some("base.toml")).unwrap();
+            assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
+            let config = loaded.config;
+            config.validate().unwrap();
+            assert_eq!(config.log.access, AccessLogMode::Sampled);
+            assert_eq!(config.log.access_one_in, 20);
+            let shown = config.to_masked_toml().unwrap();
+            assert!(
+                shown.contains("access = \"sampled\"\naccess_one_in = 20\n"),
+                "{shown}"
+            );
+            assert_eq!(Config::default().log.access, AccessLogMode::All);
+            jail.set_env("BBB_GATEWAY_LOG__ACCESS", "off");
+            assert_eq!(
+                load(jail, Some("base.toml")).unwrap().config.log.access,
+                AccessLogMode::Off
+            );
+            jail.set_env("BBB_GATEWAY_LOG__ACCESS", "sometimes");
+            assert_eq!(config_key(load(jail, Some("base.toml"))), "log.access");
+            jail.set_env("BBB_GATEWAY_LOG__ACCESS", "sampled");
+            jail.set_env("BBB_GATEWAY_LOG__ACCESS_ONE_IN", "0");
+            let config = load(jail, Some("base.toml")).unwrap().config;
+            assert_eq!(config_key(config.validate()), "log.access_one_in");
             Ok(())
         });
     }

@@ -3,7 +3,7 @@
 //! `extensions.code` values below.
 //!
 //! Resolvers may simply use `?` on a `GatewayError` (or on anything that converts into one,
-//! such as `store::StoreError`): the [`ErrorCodes`] schema extension finds the `GatewayError`
+//! such as `service::ServiceError`): the [`ErrorCodes`] schema extension finds the `GatewayError`
 //! behind each GraphQL error and applies its code and client-safe message, so no error can
 //! leave without a code. `.extend()` (from [`ErrorExtensions`]) gives the same result for code
 //! that builds `async_graphql::Error`s by hand.
@@ -19,9 +19,11 @@ use async_graphql::{
 /// The stable `extensions.code` values: the service layer's codes, so every front door speaks
 /// the same vocabulary.
 pub use service::ErrorCode;
+use service::ServiceError;
 
 /// Every failure of the gateway. The `Display` text of the client-facing variants is what the
-/// client reads; the detail of `BbbUnavailable`, `Config` and `Internal` goes to the log only.
+/// client reads; the detail of `Config`, `Internal` and of the service's BBB and internal
+/// failures goes to the log only.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum GatewayError {
     /// No valid credentials: missing or refused bearer token, wrong password.
@@ -42,9 +44,6 @@ pub enum GatewayError {
     /// A guest asked to join a meeting that has not been started by a moderator yet.
     #[error("the meeting has not started yet; try again once a moderator has started it")]
     MeetingNotStarted,
-    /// A BBB server failed or could not be reached.
-    #[error("BigBlueButton is unavailable: {0}")]
-    BbbUnavailable(String),
     /// Too many failed attempts (logins): refused without trying, until `retry_after` has
     /// passed (`extensions.retryAfter`, whole seconds).
     #[error("too many failed attempts; try again in {} s", retry_after_seconds(*.retry_after))]
@@ -55,6 +54,20 @@ pub enum GatewayError {
     /// Anything else: a bug, the database, the file system. Detail is for the log only.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A library call that should not fail did (a task, the JWT encoder, the password hasher):
+    /// what was being done, and the library's error as the source, for the log only.
+    #[error("internal error: {what} failed")]
+    Failed {
+        what: &'static str,
+        #[source]
+        source: Arc<dyn std::error::Error + Send + Sync>,
+    },
+    /// A failure of the domain layer, kept whole with its sources for the log. What the client
+    /// sees of it (code, message, `extensions.field`) is decided in one place:
+    /// [`GatewayError::code`], [`GatewayError::client_message`] and `set_extensions` below.
+    /// Shared (`Arc`) because DataLoaders hand one error to every field that waited for it.
+    #[error(transparent)]
+    Service(Arc<ServiceError>),
 }
 
 impl GatewayError {
@@ -99,6 +112,16 @@ impl GatewayError {
         GatewayError::Internal(detail.to_string())
     }
 
+    /// For `map_err`: `what` failed with `source`, which is kept (not stringified) for the log.
+    pub fn failed<E: std::error::Error + Send + Sync + 'static>(
+        what: &'static str,
+    ) -> impl FnOnce(E) -> Self {
+        move |source| GatewayError::Failed {
+            what,
+            source: Arc::new(source),
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             GatewayError::Unauthenticated(_) => ErrorCode::Unauthenticated,
@@ -106,23 +129,24 @@ impl GatewayError {
             GatewayError::NotFound(_) => ErrorCode::NotFound,
             GatewayError::BadUserInput { .. } => ErrorCode::BadUserInput,
             GatewayError::MeetingNotStarted => ErrorCode::MeetingNotStarted,
-            GatewayError::BbbUnavailable(_) => ErrorCode::BbbUnavailable,
             GatewayError::RateLimited { .. } => ErrorCode::RateLimited,
-            GatewayError::Config { .. } | GatewayError::Internal(_) => ErrorCode::Internal,
+            GatewayError::Config { .. }
+            | GatewayError::Internal(_)
+            | GatewayError::Failed { .. } => ErrorCode::Internal,
+            GatewayError::Service(error) => error.code(),
         }
     }
 
     /// What the client may read. Logs the detail of errors whose text stays on the server.
     pub fn client_message(&self) -> String {
         match self {
-            GatewayError::BbbUnavailable(detail) => {
-                tracing::warn!(%detail, "BBB call failed");
-                "BigBlueButton is unavailable; try again later".to_owned()
-            }
-            GatewayError::Config { .. } | GatewayError::Internal(_) => {
-                tracing::error!(error = %self, "internal error");
+            GatewayError::Config { .. }
+            | GatewayError::Internal(_)
+            | GatewayError::Failed { .. } => {
+                tracing::error!(error = %ErrorChain(self), "internal error");
                 "internal server error".to_owned()
             }
+            GatewayError::Service(error) => service_client_message(error),
             client_facing => client_facing.to_string(),
         }
     }
@@ -133,6 +157,11 @@ impl GatewayError {
             GatewayError::BadUserInput {
                 field: Some(field), ..
             } => extensions.set("field", field.as_str()),
+            GatewayError::Service(error) => {
+                if let ServiceError::BadField { field, .. } = error.as_ref() {
+                    extensions.set("field", graphql_field_name(field));
+                }
+            }
             GatewayError::RateLimited { retry_after } => {
                 extensions.set("retryAfter", retry_after_seconds(*retry_after));
             }
@@ -161,31 +190,79 @@ impl ErrorExtensions for GatewayError {
     }
 }
 
+/// The one mapping of the domain layer's errors to what a GraphQL client reads (the code comes
+/// from [`ServiceError::code`]): refusals and bad input in their own words, with the input
+/// field they are about in `extensions.field`; BBB and internal failures as a generic message,
+/// their detail and sources logged.
+impl From<ServiceError> for GatewayError {
+    fn from(error: ServiceError) -> Self {
+        GatewayError::Service(Arc::new(error))
+    }
+}
+
+fn service_client_message(error: &ServiceError) -> String {
+    match error.code() {
+        ErrorCode::Internal => {
+            tracing::error!(error = %ErrorChain(error), "internal error");
+            "internal server error".to_owned()
+        }
+        ErrorCode::BbbUnavailable => {
+            tracing::warn!(detail = %ErrorChain(error), "BBB call failed");
+            "BigBlueButton is unavailable; try again later".to_owned()
+        }
+        ErrorCode::Unauthenticated => "log in to do this".to_owned(),
+        _ => match error {
+            ServiceError::Forbidden(reason) => (*reason).to_owned(),
+            ServiceError::NotFound(entity) => format!("{entity} not found"),
+            client_facing => client_facing.to_string(),
+        },
+    }
+}
+
+/// An input field as GraphQL spells it (`conference_pin` is `conferencePin`): the service
+/// names fields as the store does, clients know them by their GraphQL names.
+fn graphql_field_name(field: &str) -> String {
+    let mut name = String::with_capacity(field.len());
+    let mut upper_next = false;
+    for character in field.chars() {
+        if character == '_' {
+            upper_next = !name.is_empty();
+        } else if upper_next {
+            name.extend(character.to_uppercase());
+            upper_next = false;
+        } else {
+            name.push(character);
+        }
+    }
+    name
+}
+
+/// An error with its sources, for the log: `outer: cause: root cause`.
+struct ErrorChain<'e>(&'e (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(formatter, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+/// For the composition root, which opens the database itself: the same mapping as every
+/// other store failure, through the service layer's.
 impl From<store::StoreError> for GatewayError {
     fn from(error: store::StoreError) -> Self {
-        use store::StoreError;
-        match error {
-            StoreError::Duplicate { entity, field } => GatewayError::bad_field(
-                field,
-                format!("a {entity} with this {field} already exists"),
-            ),
-            StoreError::Validation { field, message } => {
-                GatewayError::bad_field(field, format!("invalid {field}: {message}"))
-            }
-            StoreError::NotFound { entity } => GatewayError::not_found(entity),
-            // The caller named something that does not exist (e.g. a deleted group).
-            StoreError::InvalidReference { field } => GatewayError::BadUserInput {
-                field: field.map(str::to_owned),
-                message: "a referenced object does not exist".to_owned(),
-            },
-            other => GatewayError::internal(other),
-        }
+        ServiceError::from(error).into()
     }
 }
 
 impl From<bbb_client::Error> for GatewayError {
     fn from(error: bbb_client::Error) -> Self {
-        GatewayError::BbbUnavailable(error.to_string())
+        ServiceError::from(error).into()
     }
 }
 
@@ -297,6 +374,22 @@ mod tests {
         async fn extended(&self) -> async_graphql::Result<i32> {
             Err(GatewayError::not_found("meeting").extend())
         }
+        async fn taken_pin(&self) -> Result<i32, GatewayError> {
+            Err(ServiceError::from(store::StoreError::Duplicate {
+                entity: "meeting",
+                field: "conference_pin",
+            })
+            .into())
+        }
+        async fn refused(&self) -> Result<i32, GatewayError> {
+            Err(ServiceError::Forbidden("not yours").into())
+        }
+        async fn anonymous(&self) -> Result<i32, GatewayError> {
+            Err(ServiceError::Unauthenticated.into())
+        }
+        async fn service_broken(&self) -> Result<i32, GatewayError> {
+            Err(ServiceError::Internal("disk on fire at /var/lib/x".into()).into())
+        }
     }
 
     async fn first_error(field: &str) -> serde_json::Value {
@@ -333,8 +426,54 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn service_errors_name_the_field_as_graphql_spells_it() {
+        assert_eq!(
+            first_error("takenPin").await,
+            json!({
+                "message": "a meeting with this conference_pin already exists",
+                "extensions": { "code": "BAD_USER_INPUT", "field": "conferencePin" },
+            })
+        );
+        assert_eq!(graphql_field_name("apiUrl"), "apiUrl");
+        assert_eq!(graphql_field_name("slug"), "slug");
+        assert_eq!(graphql_field_name("max_meetings"), "maxMeetings");
+    }
+
+    #[tokio::test]
+    async fn service_refusals_read_as_before() {
+        assert_eq!(
+            first_error("refused").await,
+            json!({ "message": "not yours", "extensions": { "code": "FORBIDDEN" } })
+        );
+        assert_eq!(
+            first_error("anonymous").await,
+            json!({ "message": "log in to do this", "extensions": { "code": "UNAUTHENTICATED" } })
+        );
+    }
+
+    #[test]
+    fn failures_of_libraries_keep_their_source() {
+        let error = GatewayError::failed("reading the key")(std::io::Error::other("disk gone"));
+        assert_eq!(error.code(), ErrorCode::Internal);
+        assert_eq!(
+            ErrorChain(&error).to_string(),
+            "internal error: reading the key failed: disk gone"
+        );
+        assert_eq!(error.client_message(), "internal server error");
+    }
+
+    #[test]
+    fn service_error_details_and_sources_reach_the_log() {
+        let store_error = store::StoreError::Crypto("bad key".into());
+        let error = GatewayError::from(store_error);
+        assert_eq!(error.code(), ErrorCode::Internal);
+        let chain = ErrorChain(&error).to_string();
+        assert!(chain.contains("bad key"), "{chain}");
+    }
+
+    #[tokio::test]
     async fn internal_details_stay_on_the_server() {
-        for field in ["broken", "foreign"] {
+        for field in ["broken", "foreign", "serviceBroken"] {
             assert_eq!(
                 first_error(field).await,
                 json!({ "message": "internal server error", "extensions": { "code": "INTERNAL" } }),

@@ -3,6 +3,9 @@
 //! start one without a moderator), must not learn which URL slugs exist, and must not watch
 //! who is in a meeting; neither may holders of permissions that do not let them join it.
 
+// Tests arrange their data straight in the database, beside the door they test.
+#![allow(clippy::disallowed_methods)]
+
 #[allow(dead_code)] // each test binary uses its own part of the harness
 mod common;
 

@@ -2,6 +2,9 @@
 //! URL into the simulator), live state, end, guests, recordings; plus how many BBB calls a
 //! page of meetings costs and what a failing server does to a query.
 
+// Tests arrange their data straight in the database, beside the door they test.
+#![allow(clippy::disallowed_methods)]
+
 #[allow(dead_code)] // each test binary uses its own part of the harness
 mod common;
 

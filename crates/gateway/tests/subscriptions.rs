@@ -2,6 +2,9 @@
 //! graphql-transport-ws (and the older graphql-ws) watches a meeting start, fill, empty and
 //! end on the simulated BBB servers; and the refusals, which come before any event.
 
+// Tests arrange their data straight in the database, beside the door they test.
+#![allow(clippy::disallowed_methods)]
+
 #[allow(dead_code)] // each test binary uses its own part of the harness
 mod common;
 

@@ -1,25 +1,65 @@
-//! Who is calling: the site a request was resolved to, and the signed-in user, if any.
+//! Who is calling: the site a request was resolved to, the signed-in user if any, and the
+//! credential the call came with.
 
-use store::{Site, User};
+use store::{ApiToken, Site, User};
 
-/// The caller of a service function. Every front door builds one (GraphQL from the JWT, the
-/// CLI as an operator, the BBB endpoint from an API token's owner) before calling a service.
+/// The caller of a service function. Every front door builds one before calling a service:
+/// GraphQL from the JWT ([`Actor::user`], [`Actor::anonymous`]), the BBB endpoint from an API
+/// token ([`Actor::api_token`]), the CLI as the operator ([`Actor::operator`]).
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub site: Site,
-    /// `None` for anonymous callers (guests joining through a meeting URL).
+    /// `None` for anonymous callers (guests joining through a meeting URL) and the operator;
+    /// for an API token, the token's owner if it has one.
     pub user: Option<User>,
+    /// What the caller proved to be acting.
+    pub credential: Credential,
+}
+
+/// How an [`Actor`] authenticated.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// A signed-in user's session (or none, for an anonymous caller).
+    Session,
+    /// A BBB API call signed with this token's secret.
+    ApiToken(Box<ApiToken>),
+    /// Whoever runs the admin CLI on the server: holds the database and the secret key, so
+    /// every rule that guards data from other users yields to it.
+    Operator,
 }
 
 impl Actor {
     pub fn anonymous(site: Site) -> Self {
-        Actor { site, user: None }
+        Actor {
+            site,
+            user: None,
+            credential: Credential::Session,
+        }
     }
 
     pub fn user(site: Site, user: User) -> Self {
         Actor {
             site,
             user: Some(user),
+            credential: Credential::Session,
+        }
+    }
+
+    /// A BBB API call authenticated with `token` (of `site`), owned by `owner`.
+    pub fn api_token(site: Site, token: ApiToken, owner: Option<User>) -> Self {
+        Actor {
+            site,
+            user: owner,
+            credential: Credential::ApiToken(Box::new(token)),
+        }
+    }
+
+    /// The operator at the admin CLI, acting in `site`.
+    pub fn operator(site: Site) -> Self {
+        Actor {
+            site,
+            user: None,
+            credential: Credential::Operator,
         }
     }
 
@@ -30,13 +70,45 @@ impl Actor {
             .ok_or(crate::ServiceError::Unauthenticated)
     }
 
+    /// [`ServiceError::Unauthenticated`](crate::ServiceError) for a caller who proved nothing:
+    /// services that refuse anonymous callers but do not act as a user check this, so the
+    /// operator (who has no user) passes where a signed-in user would.
+    pub fn require_authenticated(&self) -> Result<(), crate::ServiceError> {
+        if self.is_operator() {
+            return Ok(());
+        }
+        self.require_user().map(|_| ())
+    }
+
+    /// The API token the call was signed with, if it came through the BBB endpoint.
+    pub fn api_token_used(&self) -> Option<&ApiToken> {
+        match &self.credential {
+            Credential::ApiToken(token) => Some(token),
+            _ => None,
+        }
+    }
+
+    pub fn is_operator(&self) -> bool {
+        matches!(self.credential, Credential::Operator)
+    }
+
+    /// The signed-in user of a session. An API token's owner is not: the token acts within
+    /// its scope (`permissions::api_token_scope`), never with its owner's flags or grants.
+    pub fn session_user(&self) -> Option<&User> {
+        match self.credential {
+            Credential::Session => self.user.as_ref(),
+            Credential::ApiToken(_) | Credential::Operator => None,
+        }
+    }
+
     pub fn is_superuser(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| u.is_superuser)
+        self.is_operator() || self.session_user().is_some_and(|u| u.is_superuser)
     }
 
     pub fn is_staff(&self) -> bool {
-        self.user
-            .as_ref()
-            .is_some_and(|u| u.is_staff || u.is_superuser)
+        self.is_operator()
+            || self
+                .session_user()
+                .is_some_and(|u| u.is_staff || u.is_superuser)
     }
 }

@@ -2,10 +2,16 @@
 
 use std::collections::HashMap;
 
-use store::{Meeting, MeetingGrant, MeetingUrl, ServerGroup, Store};
+use store::{Meeting, MeetingGrant, MeetingUrl, ServerGroup, Store, User};
 
 use crate::permissions::EffectivePermissions;
 use crate::{Actor, ServiceError};
+
+/// Users by id in one query; missing ids are skipped. For relations of objects the caller may
+/// already see (a meeting's owner, a grant's holder, a token's owner).
+pub async fn users_by_id(store: &Store, ids: &[i64]) -> Result<Vec<User>, ServiceError> {
+    Ok(store.users().get_many(ids).await?)
+}
 
 /// Server groups by id in one query; missing ids are skipped.
 pub async fn groups_by_id(store: &Store, ids: &[i64]) -> Result<Vec<ServerGroup>, ServiceError> {

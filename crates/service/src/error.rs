@@ -53,11 +53,28 @@ pub enum ServiceError {
     /// Guests never start meetings (that is for `join_as_moderator`): they wait until it runs.
     #[error("the meeting has not started yet; try again once a moderator has started it")]
     MeetingNotStarted,
+    /// No BBB server can do it, for a reason the service found itself (no server in the
+    /// group, servers that kept failing); no error lies below.
     #[error("BBB server unavailable: {0}")]
     BbbUnavailable(String),
-    /// Details are for the log only; callers see a generic message.
+    /// A BBB call failed; the client's error (a timeout, a refused connection with its
+    /// `io::Error`, a `FAILED` answer with its messageKey) is kept as the source.
+    #[error("BBB server unavailable: {0}")]
+    Bbb(#[from] bbb_client::Error),
+    /// A quota of the API token the call came with would be exceeded (`quota` names the
+    /// token's field): the BBB endpoint answers it with its own messageKey
+    /// (`maxMeetingsReached`), so it is told apart from other bad input.
+    #[error("the {quota} quota of {limit} is reached")]
+    QuotaExceeded { quota: &'static str, limit: u32 },
+    /// The store failed, through no fault of the caller (the database, a secret that cannot
+    /// be decrypted); the store's error is kept as the source. Details are for the log only;
+    /// callers see a generic message.
     #[error("internal error: {0}")]
-    Internal(String),
+    Store(#[source] StoreError),
+    /// Anything else that is no fault of the caller, with its cause as the source. Details are
+    /// for the log only; callers see a generic message.
+    #[error("internal error: {0}")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl ServiceError {
@@ -66,11 +83,19 @@ impl ServiceError {
             ServiceError::Unauthenticated => ErrorCode::Unauthenticated,
             ServiceError::Forbidden(_) => ErrorCode::Forbidden,
             ServiceError::NotFound(_) => ErrorCode::NotFound,
-            ServiceError::BadInput(_) | ServiceError::BadField { .. } => ErrorCode::BadUserInput,
+            ServiceError::BadInput(_)
+            | ServiceError::BadField { .. }
+            | ServiceError::QuotaExceeded { .. } => ErrorCode::BadUserInput,
             ServiceError::MeetingNotStarted => ErrorCode::MeetingNotStarted,
-            ServiceError::BbbUnavailable(_) => ErrorCode::BbbUnavailable,
-            ServiceError::Internal(_) => ErrorCode::Internal,
+            ServiceError::BbbUnavailable(_) | ServiceError::Bbb(_) => ErrorCode::BbbUnavailable,
+            ServiceError::Store(_) | ServiceError::Internal(_) => ErrorCode::Internal,
         }
+    }
+
+    /// An [`ServiceError::Internal`] caused by `error` (or, for a failure with no error below
+    /// it, described by a string).
+    pub fn internal(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        ServiceError::Internal(error.into())
     }
 }
 
@@ -78,19 +103,23 @@ impl From<StoreError> for ServiceError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound { entity } => ServiceError::NotFound(entity),
-            StoreError::Duplicate { .. }
-            | StoreError::Validation { .. }
-            | StoreError::InvalidReference { .. }
-            | StoreError::QuotaExceeded { .. } => ServiceError::BadInput(error.to_string()),
+            // The store knows which field a rejected write was about: front doors point at it
+            // (GraphQL's `extensions.field`).
+            StoreError::Duplicate { field, .. }
+            | StoreError::Validation { field, .. }
+            | StoreError::InvalidReference { field: Some(field) } => ServiceError::BadField {
+                field,
+                message: error.to_string(),
+            },
+            StoreError::QuotaExceeded { quota, limit } => {
+                ServiceError::QuotaExceeded { quota, limit }
+            }
+            StoreError::InvalidReference { field: None } => {
+                ServiceError::BadInput(error.to_string())
+            }
             StoreError::Crypto(_) | StoreError::UnsupportedUrl(_) | StoreError::Database(_) => {
-                ServiceError::Internal(error.to_string())
+                ServiceError::Store(error)
             }
         }
-    }
-}
-
-impl From<bbb_client::Error> for ServiceError {
-    fn from(error: bbb_client::Error) -> Self {
-        ServiceError::BbbUnavailable(error.to_string())
     }
 }

@@ -1,6 +1,6 @@
 //! Meeting permissions held by users: grant, revoke, list.
 
-use store::{MeetingGrant, MeetingPermission, Store};
+use store::{MeetingGrant, MeetingPermission, Store, User};
 
 use crate::meetings::load_for;
 use crate::permissions::{EffectivePermissions, require};
@@ -11,7 +11,8 @@ use crate::{Actor, ServiceError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantChange {
     pub meeting_id: i64,
-    pub user_id: i64,
+    /// Who the permission was granted to or revoked from.
+    pub user: User,
     pub permission: MeetingPermission,
     /// `false` when the grant already existed (grant) or did not exist (revoke).
     pub changed: bool,
@@ -42,7 +43,7 @@ async fn authorize(
     meeting_id: i64,
     user: &UserRef,
     permission: MeetingPermission,
-) -> Result<i64, ServiceError> {
+) -> Result<User, ServiceError> {
     let visible = load_for(
         store,
         actor,
@@ -55,7 +56,7 @@ async fn authorize(
         visible.permissions.can_grant(permission),
         refusal(permission),
     )?;
-    Ok(find_in_site(store, actor, user).await?.id)
+    find_in_site(store, actor, user).await
 }
 
 pub async fn grant(
@@ -65,14 +66,14 @@ pub async fn grant(
     user: &UserRef,
     permission: MeetingPermission,
 ) -> Result<GrantChange, ServiceError> {
-    let user_id = authorize(store, actor, meeting_id, user, permission).await?;
+    let user = authorize(store, actor, meeting_id, user, permission).await?;
     let changed = store
         .meeting_grants()
-        .grant(meeting_id, user_id, permission)
+        .grant(meeting_id, user.id, permission)
         .await?;
     Ok(GrantChange {
         meeting_id,
-        user_id,
+        user,
         permission,
         changed,
     })
@@ -85,14 +86,14 @@ pub async fn revoke(
     user: &UserRef,
     permission: MeetingPermission,
 ) -> Result<GrantChange, ServiceError> {
-    let user_id = authorize(store, actor, meeting_id, user, permission).await?;
+    let user = authorize(store, actor, meeting_id, user, permission).await?;
     let changed = store
         .meeting_grants()
-        .revoke(meeting_id, user_id, permission)
+        .revoke(meeting_id, user.id, permission)
         .await?;
     Ok(GrantChange {
         meeting_id,
-        user_id,
+        user,
         permission,
         changed,
     })

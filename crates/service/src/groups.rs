@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use store::{GroupGrant, GroupPermission, ServerGroup, Store};
+use store::{GroupGrant, GroupPermission, ServerGroup, Store, User};
 
 use crate::permissions::{
     GroupAccess, can_create_server_group, can_list_all_server_groups, load_group_access, require,
@@ -21,7 +21,8 @@ pub struct VisibleGroup {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupGrantChange {
     pub group_id: i64,
-    pub user_id: i64,
+    /// Who the permission was granted to or revoked from.
+    pub user: User,
     pub permission: GroupPermission,
     /// `false` when nothing had to change.
     pub changed: bool,
@@ -33,7 +34,7 @@ pub async fn create(
     actor: &Actor,
     name: &str,
 ) -> Result<VisibleGroup, ServiceError> {
-    actor.require_user()?;
+    actor.require_authenticated()?;
     require(
         can_create_server_group(actor),
         "only staff may create server groups",
@@ -44,8 +45,12 @@ pub async fn create(
 }
 
 /// The group with the actor's access to it, whether or not they may see it.
-async fn load(store: &Store, actor: &Actor, id: i64) -> Result<VisibleGroup, ServiceError> {
-    actor.require_user()?;
+pub(crate) async fn load(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+) -> Result<VisibleGroup, ServiceError> {
+    actor.require_authenticated()?;
     let group = store.groups().get(id).await?;
     let access = load_group_access(store, actor, &group).await?;
     Ok(VisibleGroup { group, access })
@@ -59,6 +64,26 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<VisibleGroup, 
         "you hold no permission on this server group",
     )?;
     Ok(visible)
+}
+
+/// The group of the actor's site named `name`, if the actor may see it; NOT_FOUND for a
+/// group they may not see, as for one that does not exist (names are easy to guess).
+pub async fn find_by_name(
+    store: &Store,
+    actor: &Actor,
+    name: &str,
+) -> Result<VisibleGroup, ServiceError> {
+    actor.require_authenticated()?;
+    let group = store
+        .groups()
+        .find_by_name(actor.site.id, name)
+        .await?
+        .ok_or(ServiceError::NotFound("server group"))?;
+    let access = load_group_access(store, actor, &group).await?;
+    if !access.can_view() {
+        return Err(ServiceError::NotFound("server group"));
+    }
+    Ok(VisibleGroup { group, access })
 }
 
 /// A group in which the actor may manage servers (`add_servers`, or staff).
@@ -75,23 +100,9 @@ pub(crate) async fn load_for_servers(
     Ok(visible)
 }
 
-/// A group in which the actor may create API tokens (`add_apitokens`, or staff).
-pub(crate) async fn load_for_api_tokens(
-    store: &Store,
-    actor: &Actor,
-    id: i64,
-) -> Result<VisibleGroup, ServiceError> {
-    let visible = load(store, actor, id).await?;
-    require(
-        visible.access.can_add_api_tokens(),
-        "creating API tokens for this group needs `add_apitokens` on it",
-    )?;
-    Ok(visible)
-}
-
 /// The groups the actor may see, in id order.
 pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<VisibleGroup>, ServiceError> {
-    let user = actor.require_user()?;
+    actor.require_authenticated()?;
     if can_list_all_server_groups(actor) {
         // Staff hold every group permission; their own grants change nothing.
         let groups = store.groups().list(actor.site.id).await?;
@@ -103,6 +114,7 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<VisibleGroup>, Ser
             })
             .collect();
     }
+    let user = actor.require_user()?;
     let mut granted: BTreeMap<i64, Vec<GroupPermission>> = BTreeMap::new();
     for grant in store.groups().grants_of_user(user.id).await? {
         granted
@@ -143,11 +155,11 @@ pub async fn grant(
     permission: GroupPermission,
 ) -> Result<GroupGrantChange, ServiceError> {
     load_for_grants(store, actor, group_id).await?;
-    let user_id = find_in_site(store, actor, user).await?.id;
-    let changed = store.groups().grant(group_id, user_id, permission).await?;
+    let user = find_in_site(store, actor, user).await?;
+    let changed = store.groups().grant(group_id, user.id, permission).await?;
     Ok(GroupGrantChange {
         group_id,
-        user_id,
+        user,
         permission,
         changed,
     })
@@ -162,11 +174,11 @@ pub async fn revoke(
     permission: GroupPermission,
 ) -> Result<GroupGrantChange, ServiceError> {
     load_for_grants(store, actor, group_id).await?;
-    let user_id = find_in_site(store, actor, user).await?.id;
-    let changed = store.groups().revoke(group_id, user_id, permission).await?;
+    let user = find_in_site(store, actor, user).await?;
+    let changed = store.groups().revoke(group_id, user.id, permission).await?;
     Ok(GroupGrantChange {
         group_id,
-        user_id,
+        user,
         permission,
         changed,
     })

@@ -11,11 +11,31 @@ mod error;
 pub mod grants;
 pub mod groups;
 pub mod meetings;
+pub mod ops;
 pub mod permissions;
 pub mod servers;
+pub mod sites;
 pub mod tokens;
 pub mod urls;
 pub mod users;
 
-pub use actor::Actor;
+pub use actor::{Actor, Credential};
 pub use error::{ErrorCode, ServiceError};
+
+/// The database handle every service function takes. Front doors receive it from the
+/// composition root and pass it on; they never call its repositories themselves (clippy's
+/// `disallowed-methods`, in `clippy.toml`, keeps them off), so every read and write goes
+/// through a function here that applies the rules.
+pub use store::Store;
+
+/// The domain's data: the rows and value types the services take and return, named by front
+/// doors through here rather than through the store.
+pub mod model {
+    pub use store::{
+        ApiToken, CreatedToken, GroupGrant, GroupPermission, HealthThresholds, Meeting,
+        MeetingGrant, MeetingPermission, MeetingSettings, MeetingUrl, NewApiToken, NewMeeting,
+        NewMeetingUrl, NewServer, NewUser, Page, PageRequest, Placement, Secret, Server,
+        ServerChanges, ServerGroup, ServerHealth, ServerState, Site, TokenChanges, TokenScope,
+        TokenSecrets, User, UserChanges,
+    };
+}

@@ -32,6 +32,15 @@
 //! | grant/revoke group permissions         | superusers                                                     |
 //! | see, finish a rotation of, delete an API token | its owning user, staff                                 |
 //! | list every API token of the site       | staff                                                          |
+//! | see and call meetings at the BBB endpoint | an API token, within its scope: `token` its own meetings, `user` its user's, `global` the group's while its owner is a superuser ([`api_token_scope`], [`api_token_sees`]) |
+//! | join at the BBB endpoint               | the same, while the token's meetings hold fewer than its `max_attendees` |
+//! | see a user by ID, with their email     | that user, staff                                               |
+//! | see which server hosts a live meeting  | staff (others see its name only)                               |
+//! | list every user of the site            | staff                                                          |
+//! | create users; adopt a given token secret; add a server the outbound rule refuses; find a token by name in any site | the operator (admin CLI) |
+//!
+//! The operator ([`Actor::operator`], the admin CLI) holds the database and the secret key: on
+//! server groups, servers, API tokens and users it is staff and superuser of the site it acts in.
 //!
 //! Staff implies nothing on meetings beyond seeing them: joining needs a grant like anybody's.
 //! An API token's secret is a credential for the meetings its scope covers (a `global` token
@@ -41,9 +50,11 @@
 //! Everything is confined to the actor's site: an object of another site is NOT_FOUND, never
 //! FORBIDDEN, so its ID leaks nothing — not even to a superuser of the other site.
 
+use std::collections::{HashMap, HashSet};
+
 use store::{
-    ApiToken, GroupPermission, Meeting, MeetingPermission, MeetingUrl, ServerGroup, Store,
-    TokenScope, User,
+    ApiToken, GroupPermission, Meeting, MeetingPermission, MeetingUrl, Placement, ServerGroup,
+    Store, TokenScope, User,
 };
 
 use crate::{Actor, ServiceError};
@@ -156,9 +167,17 @@ pub fn require(allowed: bool, what: &'static str) -> Result<(), ServiceError> {
 }
 
 /// The signed-in user of the actor, if they belong to the actor's site. A user record of
-/// another site (which the front doors never build) counts as anonymous.
+/// another site (which the front doors never build) counts as anonymous, and so does an API
+/// token's owner: a token acts within its scope ([`api_token_scope`]), never with its owner's
+/// flags or grants.
 fn site_user(actor: &Actor) -> Option<&User> {
-    actor.user.as_ref().filter(|u| u.site_id == actor.site.id)
+    actor.session_user().filter(|u| u.site_id == actor.site.id)
+}
+
+/// Staff of the actor's site: a signed-in staff user or superuser of the site, or the
+/// operator (who holds the database, so the site's staff rules yield to them).
+fn is_site_staff(actor: &Actor) -> bool {
+    actor.is_operator() || (site_user(actor).is_some() && actor.is_staff())
 }
 
 /// What an actor may do with one meeting of their site.
@@ -348,6 +367,12 @@ impl GroupAccess {
         granted: &[GroupPermission],
     ) -> Result<Self, ServiceError> {
         require_same_site(actor, group_site_id, "server group")?;
+        if actor.is_operator() {
+            return Ok(GroupAccess {
+                held: GROUP_PERMISSIONS.into_iter().map(group_bit).sum(),
+                is_superuser: true,
+            });
+        }
         let Some(user) = site_user(actor) else {
             return Ok(GroupAccess {
                 held: 0,
@@ -403,17 +428,70 @@ impl GroupAccess {
 
 /// Creating a server group is staff work.
 pub fn can_create_server_group(actor: &Actor) -> bool {
-    site_user(actor).is_some() && actor.is_staff()
+    is_site_staff(actor)
 }
 
 /// Staff see every server group of their site; others only those they hold a permission on.
 pub fn can_list_all_server_groups(actor: &Actor) -> bool {
-    site_user(actor).is_some() && actor.is_staff()
+    is_site_staff(actor)
 }
 
 /// Staff see every API token of their site; others only their own.
 pub fn can_list_all_api_tokens(actor: &Actor) -> bool {
-    site_user(actor).is_some() && actor.is_staff()
+    is_site_staff(actor)
+}
+
+/// Every user of the site, with their emails and flags: staff, who may see any one of them
+/// ([`can_see_user`]).
+pub fn can_list_users(actor: &Actor) -> bool {
+    is_site_staff(actor)
+}
+
+/// Local users (with a password, and possibly staff or superuser flags) are made by the
+/// operator: no GraphQL mutation creates users (external ones appear at their first login),
+/// so no user can make another, let alone a superuser.
+pub fn can_create_users(actor: &Actor) -> bool {
+    actor.is_operator()
+}
+
+/// Adopting a given secret for a new API token, instead of a generated one, is for the
+/// operator moving an existing integration over (its secret is configured there already).
+/// Everyone else gets a generated secret: a chosen one may be weak or known elsewhere.
+pub fn can_adopt_api_token_secret(actor: &Actor) -> bool {
+    actor.is_operator()
+}
+
+/// The operator writes the outbound rule (`outbound.allow`), so may add a server it refuses
+/// (perhaps about to admit it); for anybody else a refused URL is an error.
+pub fn can_override_outbound_rule(actor: &Actor) -> bool {
+    actor.is_operator()
+}
+
+/// Pointing an existing server at another URL and secret is the operator's: no GraphQL
+/// mutation changes them (a group admin removes the server and adds the new one, through the
+/// URL and outbound checks of [`crate::servers::add`]); `serve --dev` does, for simulators
+/// that listen on new ports at every start.
+pub fn can_reconnect_servers(actor: &Actor) -> bool {
+    actor.is_operator()
+}
+
+/// API token names are unique across sites, and the operator, who holds the whole database,
+/// works in every site: they find a token by its name alone. Nobody else learns anything of
+/// another site.
+pub fn can_act_in_every_site(actor: &Actor) -> bool {
+    actor.is_operator()
+}
+
+/// Whether the actor may see the user `user_id` of their site (by ID, with their email):
+/// themselves, or anyone for staff.
+pub fn can_see_user(actor: &Actor, user_id: i64) -> bool {
+    site_user(actor).is_some_and(|viewer| viewer.id == user_id || actor.is_staff())
+}
+
+/// Which BBB server hosts a live meeting (its ID, which leads to the server's administration)
+/// is for staff; others see its name only.
+pub fn can_see_hosting_server(actor: &Actor) -> bool {
+    is_site_staff(actor)
 }
 
 /// Whether the actor may see, rotate and delete `token`, whose group is in `token_site_id`.
@@ -424,8 +502,10 @@ pub fn can_manage_api_token(
     token: &ApiToken,
 ) -> Result<bool, ServiceError> {
     require_same_site(actor, token_site_id, "API token")?;
-    Ok(site_user(actor)
-        .is_some_and(|user| user.is_staff || user.is_superuser || token.user_id == Some(user.id)))
+    Ok(actor.is_operator()
+        || site_user(actor).is_some_and(|user| {
+            user.is_staff || user.is_superuser || token.user_id == Some(user.id)
+        }))
 }
 
 /// Whether the actor may hand out a secret of an API token of `scope` owned by `owner_id` in a
@@ -449,6 +529,11 @@ pub fn require_may_issue_api_token(
     scope: TokenScope,
     owner_id: Option<i64>,
 ) -> Result<(), ServiceError> {
+    if actor.is_operator() {
+        // The operator issues tokens for the users of the site (and ownerless ones), like a
+        // superuser, and holds every group permission.
+        return Ok(());
+    }
     let Some(user) = site_user(actor) else {
         return Err(ServiceError::Forbidden(
             "API tokens are issued to users of the site",
@@ -475,6 +560,98 @@ pub fn require_may_issue_api_token(
         group.can_add_api_tokens(),
         "creating API tokens for this group needs `add_apitokens` on it",
     )
+}
+
+/// The owner whose rights bound what `token` may do, if any, to be read afresh each time the
+/// token is used (`tokens::TokenView` does, and reads no owner otherwise): a `global` token
+/// with an owning user. See [`api_token_scope`].
+pub fn api_token_owner_to_check(token: &ApiToken) -> Option<i64> {
+    match token.scope {
+        TokenScope::Global => token.user_id,
+        TokenScope::User | TokenScope::Token => None,
+    }
+}
+
+/// The scope an API token acts with at the BBB endpoint; `None` for an actor that is no API
+/// token. What each scope sees is [`api_token_sees`].
+///
+/// A scope never gives more than its owner holds: `global` reaches every meeting of the group
+/// as moderator, which through GraphQL only a superuser may, so a `global` token acts as
+/// `global` only while its owning user (the actor's `user`, read afresh) is a superuser of the
+/// token's site, and as `token` otherwise — an owner deleted, demoted, or not read at all
+/// included. This keeps tokens issued before [`require_may_issue_api_token`] existed, and
+/// those of a superuser since demoted, from outliving that rule. A `global` token without an
+/// owner was made by the operator (the admin CLI) and stays global. The owner never widens a
+/// token: a superuser's `token` or `user` token sees what any such token sees.
+pub fn api_token_scope(actor: &Actor) -> Option<TokenScope> {
+    let token = actor.api_token_used()?;
+    let owner_is_superuser = actor.user.as_ref().is_some_and(|owner| {
+        Some(owner.id) == token.user_id && owner.site_id == actor.site.id && owner.is_superuser
+    });
+    Some(match (token.scope, token.user_id) {
+        (TokenScope::Global, None) => TokenScope::Global,
+        (TokenScope::Global, Some(_)) if owner_is_superuser => TokenScope::Global,
+        (TokenScope::User, Some(_)) => TokenScope::User,
+        // A `user` token without a user cannot exist (CHECK constraint): it is a `token` one.
+        (TokenScope::Global | TokenScope::User | TokenScope::Token, _) => TokenScope::Token,
+    })
+}
+
+/// What a `user` token's user holds, for [`api_token_sees`]: the ids of the user's API
+/// tokens, and the owners of the GraphQL meetings behind the placements asked about. Loaded
+/// only for `user` tokens; empty otherwise.
+#[derive(Debug, Clone, Default)]
+pub struct UserHoldings {
+    pub tokens: HashSet<i64>,
+    /// Meeting id → its owning user.
+    pub meeting_owners: HashMap<i64, Option<i64>>,
+}
+
+/// Whether the API token of `actor` sees `placement`, decided from the placement table alone
+/// (never from metadata a client can set), and only inside the token's group: scope `token`
+/// the meetings it created, `user` those created by any token of its user and those its user
+/// owns through GraphQL, `global` everything (see [`api_token_scope`] for when a token acts
+/// with which).
+pub fn api_token_sees(actor: &Actor, holdings: &UserHoldings, placement: &Placement) -> bool {
+    let (Some(token), Some(scope)) = (actor.api_token_used(), api_token_scope(actor)) else {
+        return false;
+    };
+    if placement.group_id != token.group_id {
+        return false;
+    }
+    match scope {
+        TokenScope::Global => true,
+        TokenScope::User => {
+            placement
+                .token_id
+                .is_some_and(|id| id == token.id || holdings.tokens.contains(&id))
+                || placement
+                    .meeting_id
+                    .and_then(|id| holdings.meeting_owners.get(&id).copied().flatten())
+                    .is_some_and(|owner| Some(owner) == token.user_id)
+        }
+        TokenScope::Token => placement.token_id == Some(token.id),
+    }
+}
+
+/// The most attendees all meetings of the actor's API token may hold together
+/// (`max_attendees`); `None` without such a quota, or for an actor that is no API token.
+pub fn api_token_attendee_quota(actor: &Actor) -> Option<u32> {
+    let limit = actor.api_token_used()?.max_attendees?;
+    Some(u32::try_from(limit).unwrap_or(0))
+}
+
+/// Refuses one more attendee once the meetings of the actor's API token hold `attendees`, as
+/// many as its `max_attendees` allows. Concurrent joins that pass together can overshoot by
+/// their number; the next join is refused.
+pub fn require_attendee_room(actor: &Actor, attendees: u64) -> Result<(), ServiceError> {
+    match api_token_attendee_quota(actor) {
+        Some(limit) if attendees >= u64::from(limit) => Err(ServiceError::QuotaExceeded {
+            quota: "max_attendees",
+            limit,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// The site of a meeting is that of its server group.
@@ -864,6 +1041,66 @@ mod tests {
     }
 
     #[test]
+    fn the_operator_holds_every_group_permission_of_its_site_and_issues_any_token() {
+        let operator = Actor::operator(site(SITE));
+        let access = GroupAccess::evaluate(&operator, SITE, &[]).unwrap();
+        assert_eq!(access.held(), GROUP_PERMISSIONS.to_vec());
+        assert!(access.can_grant());
+        assert!(matches!(
+            GroupAccess::evaluate(&operator, OTHER_SITE, &[]),
+            Err(ServiceError::NotFound(_))
+        ));
+        assert!(can_create_server_group(&operator));
+        assert!(can_list_all_server_groups(&operator));
+        assert!(can_list_all_api_tokens(&operator));
+        assert!(can_list_users(&operator));
+        assert!(can_manage_api_token(&operator, SITE, &token(Some(ALICE))).unwrap());
+        assert!(can_manage_api_token(&operator, OTHER_SITE, &token(None)).is_err());
+        for scope in [TokenScope::Token, TokenScope::User, TokenScope::Global] {
+            for owner in [None, Some(ALICE)] {
+                require_may_issue_api_token(&operator, &access, scope, owner).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_operator_points_servers_at_another_url_and_secret() {
+        assert!(can_reconnect_servers(&Actor::operator(site(SITE))));
+        for actor in [
+            plain(ALICE),
+            staff(),
+            superuser(),
+            anonymous(),
+            other_site_superuser(),
+        ] {
+            assert!(!can_reconnect_servers(&actor));
+        }
+    }
+
+    #[test]
+    fn only_the_operator_creates_users_overrides_outbound_adopts_secrets_crosses_sites() {
+        let operator = Actor::operator(site(SITE));
+        assert!(can_create_users(&operator));
+        assert!(can_override_outbound_rule(&operator));
+        assert!(can_adopt_api_token_secret(&operator));
+        assert!(can_act_in_every_site(&operator));
+        for actor in [
+            plain(ALICE),
+            staff(),
+            superuser(),
+            anonymous(),
+            other_site_superuser(),
+        ] {
+            assert!(!can_create_users(&actor));
+            assert!(!can_override_outbound_rule(&actor));
+            assert!(!can_adopt_api_token_secret(&actor));
+            assert!(!can_act_in_every_site(&actor));
+        }
+        assert!(can_list_users(&staff()) && can_list_users(&superuser()));
+        assert!(!can_list_users(&plain(ALICE)) && !can_list_users(&anonymous()));
+    }
+
+    #[test]
     fn site_wide_rules_are_for_staff() {
         for actor in [staff(), superuser()] {
             assert!(can_create_server_group(&actor));
@@ -874,6 +1111,20 @@ mod tests {
             assert!(!can_create_server_group(&actor));
             assert!(!can_list_all_server_groups(&actor));
             assert!(!can_list_all_api_tokens(&actor));
+        }
+    }
+
+    #[test]
+    fn users_are_seen_by_themselves_and_staff() {
+        assert!(can_see_user(&plain(ALICE), ALICE));
+        assert!(!can_see_user(&plain(ALICE), OWNER));
+        for actor in [staff(), superuser()] {
+            assert!(can_see_user(&actor, ALICE));
+            assert!(can_see_hosting_server(&actor));
+        }
+        assert!(!can_see_user(&anonymous(), ALICE));
+        for actor in [plain(ALICE), anonymous()] {
+            assert!(!can_see_hosting_server(&actor));
         }
     }
 
@@ -969,6 +1220,211 @@ mod tests {
             assert!(!may(&plain(ALICE), &without, Some(ALICE)), "{scope:?}");
             assert!(!may(&anonymous(), &group_access(&anonymous()), None));
         }
+    }
+
+    /// A token of group 1 (id 1), with this scope, owner and attendee quota.
+    fn api_token(scope: TokenScope, owner: Option<i64>) -> ApiToken {
+        ApiToken {
+            scope,
+            ..token(owner)
+        }
+    }
+
+    /// The actor of a request signed with `token`, its owner read as `owner`.
+    fn signed_with(token: ApiToken, owner: Option<User>) -> Actor {
+        Actor::api_token(site(SITE), token, owner)
+    }
+
+    fn placement(
+        id: i64,
+        group_id: i64,
+        token_id: Option<i64>,
+        meeting_id: Option<i64>,
+    ) -> Placement {
+        Placement {
+            id,
+            group_id,
+            server_id: 1,
+            namespace: "ns".to_owned(),
+            client_meeting_id: format!("m{id}"),
+            bbb_meeting_id: format!("b{id}"),
+            token_id,
+            meeting_id,
+            internal_meeting_id: None,
+            create_time: None,
+            created_at: Utc::now(),
+            ended_at: None,
+        }
+    }
+
+    #[test]
+    fn a_global_token_is_global_only_while_its_owner_is_a_superuser_of_its_site() {
+        let global = |owner_id| api_token(TokenScope::Global, owner_id);
+        let admin = user(ALICE, SITE, false, true);
+        let scope = |actor: &Actor| api_token_scope(actor).unwrap();
+        assert_eq!(
+            scope(&signed_with(global(Some(ALICE)), Some(admin.clone()))),
+            TokenScope::Global
+        );
+        // The operator's own (no owner) stays global.
+        assert_eq!(scope(&signed_with(global(None), None)), TokenScope::Global);
+        // Demoted, staff only, deleted or not read, of another site, or somebody else: `token`.
+        for owner in [
+            Some(user(ALICE, SITE, false, false)),
+            Some(user(ALICE, SITE, true, false)),
+            None,
+            Some(user(ALICE, OTHER_SITE, true, true)),
+            Some(user(OWNER, SITE, true, true)),
+        ] {
+            assert_eq!(
+                scope(&signed_with(global(Some(ALICE)), owner.clone())),
+                TokenScope::Token,
+                "{owner:?}"
+            );
+        }
+        assert_eq!(api_token_owner_to_check(&global(Some(ALICE))), Some(ALICE));
+        assert_eq!(api_token_owner_to_check(&global(None)), None);
+        for scope in [TokenScope::User, TokenScope::Token] {
+            assert_eq!(
+                api_token_owner_to_check(&api_token(scope, Some(ALICE))),
+                None
+            );
+        }
+        // No API token, no scope.
+        assert_eq!(api_token_scope(&superuser()), None);
+        assert_eq!(api_token_scope(&Actor::operator(site(SITE))), None);
+    }
+
+    #[test]
+    fn a_superuser_owner_never_widens_a_token() {
+        let admin = user(ALICE, SITE, true, true);
+        for scope in [TokenScope::Token, TokenScope::User] {
+            let actor = signed_with(api_token(scope, Some(ALICE)), Some(admin.clone()));
+            assert_eq!(api_token_scope(&actor), Some(scope));
+            // The owner's flags and grants count for nothing through the token.
+            assert!(!actor.is_superuser() && !actor.is_staff());
+            assert!(!on_meeting(&actor, &MEETING_PERMISSIONS).can_view());
+            assert!(
+                !GroupAccess::evaluate(&actor, SITE, &GROUP_PERMISSIONS)
+                    .unwrap()
+                    .can_view()
+            );
+            assert!(!can_list_all_api_tokens(&actor) && !can_create_server_group(&actor));
+            assert!(!can_manage_api_token(&actor, SITE, &token(Some(ALICE))).unwrap());
+            let access = GroupAccess::evaluate(&actor, SITE, &[]).unwrap();
+            assert!(
+                require_may_issue_api_token(&actor, &access, TokenScope::Global, Some(ALICE))
+                    .is_err()
+            );
+            // Someone else's meeting of the group stays out of sight.
+            let others = placement(1, 1, Some(99), Some(7));
+            let holdings = UserHoldings {
+                tokens: HashSet::from([1]),
+                meeting_owners: HashMap::from([(7, Some(OWNER))]),
+            };
+            assert!(!api_token_sees(&actor, &holdings, &others), "{scope:?}");
+        }
+    }
+
+    #[test]
+    fn tokens_see_what_their_scope_covers_in_their_group_only() {
+        // Token 1 of group 1, owned by ALICE; ALICE's other token is 2; meeting 7 is ALICE's,
+        // meeting 8 somebody else's.
+        let holdings = UserHoldings {
+            tokens: HashSet::from([1, 2]),
+            meeting_owners: HashMap::from([(7, Some(ALICE)), (8, Some(OWNER)), (9, None)]),
+        };
+        let own = placement(1, 1, Some(1), None);
+        let sibling = placement(2, 1, Some(2), None);
+        let alices_meeting = placement(3, 1, None, Some(7));
+        let others_meeting = placement(4, 1, None, Some(8));
+        let ownerless_meeting = placement(5, 1, None, Some(9));
+        let other_token = placement(6, 1, Some(3), None);
+        let other_group = placement(7, 2, Some(1), None);
+        let all = [
+            &own,
+            &sibling,
+            &alices_meeting,
+            &others_meeting,
+            &ownerless_meeting,
+            &other_token,
+            &other_group,
+        ];
+        let seen = |actor: &Actor, holdings: &UserHoldings| -> Vec<i64> {
+            all.iter()
+                .filter(|p| api_token_sees(actor, holdings, p))
+                .map(|p| p.id)
+                .collect()
+        };
+        let empty = UserHoldings::default();
+        assert_eq!(
+            seen(
+                &signed_with(api_token(TokenScope::Token, Some(ALICE)), None),
+                &holdings
+            ),
+            [1]
+        );
+        assert_eq!(
+            seen(
+                &signed_with(api_token(TokenScope::User, Some(ALICE)), None),
+                &holdings
+            ),
+            [1, 2, 3]
+        );
+        // A `user` token whose holdings were not loaded still sees its own meetings only.
+        assert_eq!(
+            seen(
+                &signed_with(api_token(TokenScope::User, Some(ALICE)), None),
+                &empty
+            ),
+            [1]
+        );
+        let admin = user(ALICE, SITE, false, true);
+        assert_eq!(
+            seen(
+                &signed_with(api_token(TokenScope::Global, Some(ALICE)), Some(admin)),
+                &empty
+            ),
+            [1, 2, 3, 4, 5, 6]
+        );
+        // A global token whose owner is no superuser is a `token` token.
+        assert_eq!(
+            seen(
+                &signed_with(api_token(TokenScope::Global, Some(ALICE)), None),
+                &holdings
+            ),
+            [1]
+        );
+        // Nobody else sees placements through these rules.
+        assert!(seen(&superuser(), &holdings).is_empty());
+        assert!(seen(&Actor::operator(site(SITE)), &holdings).is_empty());
+    }
+
+    #[test]
+    fn attendee_quotas_refuse_the_join_that_would_pass_them() {
+        let limited = signed_with(
+            ApiToken {
+                max_attendees: Some(3),
+                ..api_token(TokenScope::Token, None)
+            },
+            None,
+        );
+        assert_eq!(api_token_attendee_quota(&limited), Some(3));
+        assert!(require_attendee_room(&limited, 0).is_ok());
+        assert!(require_attendee_room(&limited, 2).is_ok());
+        for attendees in [3, 4] {
+            assert!(matches!(
+                require_attendee_room(&limited, attendees),
+                Err(ServiceError::QuotaExceeded {
+                    quota: "max_attendees",
+                    limit: 3
+                })
+            ));
+        }
+        let unlimited = signed_with(api_token(TokenScope::Token, None), None);
+        assert_eq!(api_token_attendee_quota(&unlimited), None);
+        assert!(require_attendee_room(&unlimited, u64::MAX).is_ok());
+        assert_eq!(api_token_attendee_quota(&superuser()), None);
     }
 
     #[test]

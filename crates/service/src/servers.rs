@@ -14,7 +14,9 @@ use bbb_client::OutboundPolicy;
 use store::{NewServer, Secret, Server, ServerChanges, ServerState, Store};
 
 use crate::groups::load_for_servers;
-use crate::permissions::require_same_site;
+use crate::permissions::{
+    can_override_outbound_rule, can_reconnect_servers, require, require_same_site,
+};
 use crate::{Actor, ServiceError};
 
 /// A server to add.
@@ -34,6 +36,13 @@ pub struct ServerInput {
 pub struct ServerUpdate {
     pub weight: Option<i32>,
     pub state: Option<ServerState>,
+}
+
+/// Where a server is reached: its BBB API URL and the shared secret calls are signed with.
+#[derive(Debug, Clone)]
+pub struct ServerConnection {
+    pub api_url: String,
+    pub secret: Secret,
 }
 
 /// The input field a server's URL comes in, as error messages name it.
@@ -128,14 +137,21 @@ pub async fn add(
     insert(store, input, api_url).await
 }
 
-/// Adds a server for the operator (the admin CLI): no permission check, the URL rule applies,
-/// and a URL the outbound rule refuses is added anyway — the operator may be about to admit
-/// it — with the refusal returned as a warning to show.
+/// Adds a server for the operator (the admin CLI), who holds `add_servers` on every group of
+/// the site. The URL rule applies, and a URL the outbound rule refuses is added anyway — the
+/// operator writes that rule and may be about to admit it — with the refusal returned as a
+/// warning to show. Nobody else may ([`can_override_outbound_rule`]): for them, [`add`].
 pub async fn add_as_operator(
     store: &Store,
+    actor: &Actor,
     input: ServerInput,
     outbound: &OutboundPolicy,
 ) -> Result<(Server, Option<String>), ServiceError> {
+    require(
+        can_override_outbound_rule(actor),
+        "only the operator may add a server the outbound rule refuses",
+    )?;
+    load_for_servers(store, actor, input.group_id).await?;
     let api_url = validate_input(&input)?;
     let warning = outbound_refusal(&api_url, outbound).await;
     Ok((insert(store, input, api_url).await?, warning))
@@ -145,12 +161,17 @@ pub async fn add_as_operator(
 fn validate_input(input: &ServerInput) -> Result<String, ServiceError> {
     let api_url = validate_api_url(&input.api_url)?;
     validate_weight(input.weight)?;
-    if input.secret.expose().trim().is_empty() {
+    validate_secret(&input.secret)?;
+    Ok(api_url)
+}
+
+fn validate_secret(secret: &Secret) -> Result<(), ServiceError> {
+    if secret.expose().trim().is_empty() {
         return Err(ServiceError::BadInput(
             "the server's secret must not be empty".to_owned(),
         ));
     }
-    Ok(api_url)
+    Ok(())
 }
 
 async fn insert(
@@ -173,7 +194,7 @@ async fn insert(
 
 /// A server the actor may manage (`add_servers` on its group, or staff).
 pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<Server, ServiceError> {
-    actor.require_user()?;
+    actor.require_authenticated()?;
     let server = store.servers().get(id).await?;
     let group = store.groups().get(server.group_id).await?;
     require_same_site(actor, group.site_id, "server")?;
@@ -205,6 +226,52 @@ pub async fn update(
         .await?)
 }
 
+/// Points a server at another URL and secret (a reinstalled or moved BBB server; the
+/// simulators `serve --dev` starts on new ports each time), with `update`'s changes in the
+/// same write. The operator only ([`can_reconnect_servers`]). The URL rule applies; a URL the
+/// outbound rule refuses is taken as by [`add_as_operator`], with the refusal returned as a
+/// warning to show — checked here too, so that widening who may reconnect never widens who
+/// may override the outbound rule.
+pub async fn reconnect_as_operator(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    connection: ServerConnection,
+    update: ServerUpdate,
+    outbound: &OutboundPolicy,
+) -> Result<(Server, Option<String>), ServiceError> {
+    require(
+        can_reconnect_servers(actor),
+        "only the operator may point a server at another URL and secret",
+    )?;
+    get(store, actor, id).await?;
+    let api_url = validate_api_url(&connection.api_url)?;
+    validate_secret(&connection.secret)?;
+    if let Some(weight) = update.weight {
+        validate_weight(weight)?;
+    }
+    let warning = outbound_refusal(&api_url, outbound).await;
+    if let Some(reason) = &warning
+        && !can_override_outbound_rule(actor)
+    {
+        return Err(refused_url(reason.clone()));
+    }
+    let server = store
+        .servers()
+        .update(
+            id,
+            ServerChanges {
+                api_url: Some(api_url),
+                secret: Some(connection.secret),
+                weight: update.weight,
+                state: update.state,
+                ..ServerChanges::default()
+            },
+        )
+        .await?;
+    Ok((server, warning))
+}
+
 /// Removes a server; returns it as it was.
 pub async fn remove(store: &Store, actor: &Actor, id: i64) -> Result<Server, ServiceError> {
     let server = get(store, actor, id).await?;
@@ -220,6 +287,30 @@ pub async fn list(
 ) -> Result<Vec<Server>, ServiceError> {
     load_for_servers(store, actor, group_id).await?;
     Ok(store.servers().list(group_id).await?)
+}
+
+/// The servers of the group an API token works in (the actor's), each with the client-side
+/// endpoint calls are made with, its secret decrypted: the BBB endpoint calls them on the
+/// token's behalf. A row no call can be made with (an older database's URL, a secret under
+/// another key) is left out, logged as an error by [`crate::bbb::endpoint`]: the group's
+/// other servers keep serving, and the balancer never picks the bad one.
+pub async fn for_api_token(
+    store: &Store,
+    actor: &Actor,
+) -> Result<Vec<(Server, bbb_client::Server)>, ServiceError> {
+    let token = actor.api_token_used().ok_or(ServiceError::Forbidden(
+        "the servers of a group are called through an API token of the group",
+    ))?;
+    Ok(store
+        .servers()
+        .list(token.group_id)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            let api = crate::bbb::endpoint(store, &row).ok()?;
+            Some((row, api))
+        })
+        .collect())
 }
 
 #[cfg(test)]

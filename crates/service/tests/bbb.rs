@@ -10,7 +10,7 @@ use chrono::Utc;
 use service::bbb::poller::{self, PollSettings};
 use service::bbb::{Balancer, Orchestrator, PERSISTENT_NAMESPACE, RecordingChange, live};
 use service::permissions::JoinRole;
-use service::{Actor, ServiceError};
+use service::{Actor, ErrorCode, ServiceError};
 use store::{
     HealthThresholds, Meeting, MeetingPermission, MeetingSettings, NewMeeting, NewMeetingUrl,
     NewServer, NewUser, PlacementFilter, PollOutcome, Secret, Server, ServerHealth, ServerState,
@@ -583,29 +583,20 @@ async fn unreachable_servers_are_bbb_unavailable() {
         .start(&fx.owner(), running_meeting.id)
         .await
         .unwrap_err();
-    assert!(
-        matches!(error, ServiceError::BbbUnavailable(_)),
-        "{error:?}"
-    );
+    assert_eq!(error.code(), ErrorCode::BbbUnavailable, "{error:?}");
     let error = fx
         .orchestrator
         .end(&fx.owner(), running_meeting.id)
         .await
         .unwrap_err();
-    assert!(
-        matches!(error, ServiceError::BbbUnavailable(_)),
-        "{error:?}"
-    );
+    assert_eq!(error.code(), ErrorCode::BbbUnavailable, "{error:?}");
     let fresh = fx.meeting(MeetingSettings::new("Fresh")).await;
     let error = fx
         .orchestrator
         .join_url(&fx.owner(), fresh.id, None)
         .await
         .unwrap_err();
-    assert!(
-        matches!(error, ServiceError::BbbUnavailable(_)),
-        "{error:?}"
-    );
+    assert_eq!(error.code(), ErrorCode::BbbUnavailable, "{error:?}");
 
     // Once the poller has given up on it, nothing is placed there, and the error says so.
     poller::poll_once(
@@ -666,6 +657,92 @@ async fn a_meeting_whose_server_died_is_placed_anew() {
     );
     assert_eq!(placements[0].server_id, first.server.id);
     assert!(placements[1].ended_at.is_none());
+}
+
+#[tokio::test]
+async fn a_meeting_whose_server_stops_answering_is_started_elsewhere_at_once() {
+    let mut fx = Fixture::new(2).await;
+    let meeting = fx.meeting(MeetingSettings::new("Survivor")).await;
+    let (_, first) = fx
+        .orchestrator
+        .start(&fx.owner(), meeting.id)
+        .await
+        .unwrap();
+    let dead = fx
+        .servers
+        .iter()
+        .position(|s| s.id == first.server.id)
+        .unwrap();
+    let alive = 1 - dead;
+    fx.set_down(dead, true).await;
+
+    // No poll has noticed: the join that gets no answer moves the meeting itself.
+    let link = fx
+        .orchestrator
+        .join_url(&fx.owner(), meeting.id, None)
+        .await
+        .unwrap();
+    assert!(
+        link.url.starts_with(&fx.sims[alive].api_url()),
+        "{}",
+        link.url
+    );
+    assert_eq!(fx.sims[alive].meetings_snapshot().len(), 1);
+    let placements = fx.placements(&meeting).await;
+    assert_eq!(placements.len(), 2);
+    assert!(
+        placements[0].ended_at.is_some(),
+        "the silent server's placement is history"
+    );
+    assert_eq!(placements[0].server_id, first.server.id);
+    assert_eq!(
+        placements[0].internal_meeting_id.as_deref(),
+        Some(first.internal_meeting_id.as_str()),
+        "with the session its recordings are filed under"
+    );
+    assert!(placements[1].ended_at.is_none());
+    assert_eq!(placements[1].server_id, fx.servers[alive].id);
+
+    // A server that answers, even with errors only, keeps its meeting.
+    fx.sims[alive].set_error_rate(1.0);
+    let error = fx
+        .orchestrator
+        .start(&fx.owner(), meeting.id)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), ErrorCode::BbbUnavailable, "{error:?}");
+    let placements = fx.placements(&meeting).await;
+    assert_eq!(placements.len(), 2);
+    assert!(placements[1].ended_at.is_none(), "not moved for an answer");
+}
+
+#[tokio::test]
+async fn a_create_the_server_refuses_leaves_no_live_placement() {
+    let fx = Fixture::new(1).await;
+    let meeting = fx.meeting(MeetingSettings::new("Refused")).await;
+    // bbb-web down behind its nginx: every call answered 502.
+    fx.sims[0].set_error_rate(1.0);
+    let error = fx
+        .orchestrator
+        .start(&fx.owner(), meeting.id)
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), ErrorCode::BbbUnavailable, "{error:?}");
+    let placements = fx.placements(&meeting).await;
+    assert_eq!(placements.len(), 1);
+    assert!(
+        placements[0].ended_at.is_some(),
+        "a meeting that does not run is not live"
+    );
+
+    fx.sims[0].set_error_rate(0.0);
+    let (_, running) = fx
+        .orchestrator
+        .start(&fx.owner(), meeting.id)
+        .await
+        .unwrap();
+    assert!(running.placement.ended_at.is_none());
+    assert_eq!(fx.sims[0].meetings_snapshot().len(), 1);
 }
 
 #[tokio::test]
@@ -1008,10 +1085,7 @@ async fn recordings_of_a_meeting_on_a_down_server_are_bbb_unavailable() {
         .recordings(&fx.owner(), meeting.id)
         .await
         .unwrap_err();
-    assert!(
-        matches!(error, ServiceError::BbbUnavailable(_)),
-        "{error:?}"
-    );
+    assert_eq!(error.code(), ErrorCode::BbbUnavailable, "{error:?}");
     let never_started = fx.meeting(MeetingSettings::new("Never")).await;
     assert!(
         fx.orchestrator

@@ -30,11 +30,43 @@ pub enum StoreError {
     #[error("the {quota} quota of {limit} is reached")]
     QuotaExceeded { quota: &'static str, limit: u32 },
     #[error("secret handling failed: {0}")]
-    Crypto(String),
+    Crypto(#[source] CryptoError),
     #[error("unsupported database URL `{0}`: expected sqlite:… or postgres://…")]
     UnsupportedUrl(String),
     #[error("database error: {0}")]
     Database(#[source] DbErr),
+}
+
+/// Why a secret could not be sealed or opened: the reason in words, and the error below it
+/// when there is one (kept as the source, not copied into the words).
+#[derive(Debug, thiserror::Error)]
+#[error("{reason}")]
+pub struct CryptoError {
+    reason: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl CryptoError {
+    pub(crate) fn caused_by(
+        reason: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        CryptoError {
+            reason: reason.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+}
+
+/// A reason with no error below it (the AEAD's errors carry nothing to keep).
+impl From<&str> for CryptoError {
+    fn from(reason: &str) -> Self {
+        CryptoError {
+            reason: reason.to_owned(),
+            source: None,
+        }
+    }
 }
 
 impl StoreError {
@@ -313,4 +345,31 @@ const FOREIGN_KEY_COLUMNS: &[&str] = &[
 /// `UNIQUE constraint failed: site.domain`.
 fn sqlite_subject<'m>(message: &'m str, prefix: &str) -> Option<&'m str> {
     message.strip_prefix(prefix).map(str::trim)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error;
+
+    use super::*;
+
+    #[test]
+    fn crypto_errors_keep_their_cause_out_of_their_words() {
+        let not_utf8 = String::from_utf8(vec![0xff]).unwrap_err();
+        let error = StoreError::Crypto(CryptoError::caused_by(
+            "decrypted secret is not UTF-8",
+            not_utf8,
+        ));
+        assert_eq!(
+            error.to_string(),
+            "secret handling failed: decrypted secret is not UTF-8"
+        );
+        let cause = error.source().and_then(Error::source);
+        assert!(
+            cause.is_some_and(|cause| cause.is::<std::string::FromUtf8Error>()),
+            "{cause:?}"
+        );
+        let plain = StoreError::Crypto("bad key".into());
+        assert!(plain.source().and_then(Error::source).is_none());
+    }
 }

@@ -40,7 +40,7 @@ pub use database::{
 };
 pub use entity;
 pub use entity::{GroupPermission, MeetingPermission, ServerHealth, ServerState, TokenScope};
-pub use error::StoreError;
+pub use error::{CryptoError, StoreError};
 pub use groups::Groups;
 pub use meetings::{
     MeetingFilter, MeetingGrants, MeetingSettings, MeetingUrls, Meetings, NewMeeting, NewMeetingUrl,

@@ -324,32 +324,6 @@ impl<'s> Placements<'s> {
         }
         Ok(true)
     }
-
-    /// Moves a live placement to another server (its old server died), to be created there
-    /// anew: what the old server's BBB said about it no longer holds. Its `created_at` becomes
-    /// now, the time it was placed on its current server: the poller gives a placement BBB has
-    /// not confirmed yet that long to appear before ending it.
-    pub async fn reassign(&self, id: i64, server_id: i64) -> Result<Placement, StoreError> {
-        let updated = placement::Entity::update_many()
-            .col_expr(placement::Column::ServerId, Expr::value(server_id))
-            .col_expr(placement::Column::CreatedAt, Expr::value(now()))
-            .col_expr(
-                placement::Column::InternalMeetingId,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                placement::Column::CreateTime,
-                Expr::value(Option::<i64>::None),
-            )
-            .filter(placement::Column::Id.eq(id))
-            .filter(placement::Column::EndedAt.is_null())
-            .exec(self.store.connection())
-            .await?;
-        if updated.rows_affected == 0 {
-            return Err(StoreError::not_found("live placement"));
-        }
-        self.get(id).await
-    }
 }
 
 fn filtered(filter: &PlacementFilter) -> Select<placement::Entity> {

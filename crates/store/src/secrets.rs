@@ -15,7 +15,7 @@ use rand::Rng as _;
 use rand::distr::Alphanumeric;
 use sha2::Sha256;
 
-use crate::StoreError;
+use crate::{CryptoError, StoreError};
 
 /// The format marker of ciphertexts, so that a later change of algorithm can tell old from new.
 const CIPHERTEXT_PREFIX: &str = "v1:";
@@ -216,9 +216,12 @@ impl Cipher {
                     "stored secret does not decrypt: wrong secret key or corrupted data".into(),
                 )
             })?;
-        String::from_utf8(plaintext)
-            .map(Secret)
-            .map_err(|_| StoreError::Crypto("decrypted secret is not UTF-8".into()))
+        String::from_utf8(plaintext).map(Secret).map_err(|error| {
+            StoreError::Crypto(CryptoError::caused_by(
+                "decrypted secret is not UTF-8",
+                error,
+            ))
+        })
     }
 
     /// Hex HMAC-SHA256 of a token secret: equal secrets give equal hashes (so a unique index

@@ -175,7 +175,13 @@ impl<'s> Tokens<'s> {
     /// The secrets a token accepts, decrypted, for verifying a request's checksum.
     pub async fn secrets(&self, id: i64) -> Result<TokenSecrets, StoreError> {
         let token = self.get(id).await?;
-        self.decrypt(&token, now())
+        self.secrets_of(&token)
+    }
+
+    /// The secrets `token` (a row just read) accepts, decrypted: [`Self::secrets`] without
+    /// reading the row again.
+    pub fn secrets_of(&self, token: &ApiToken) -> Result<TokenSecrets, StoreError> {
+        self.decrypt(token, now())
     }
 
     /// Every token of a site with its accepted secrets, for requests that do not say which

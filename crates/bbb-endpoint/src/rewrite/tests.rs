@@ -32,15 +32,15 @@ fn backend() -> Backend {
     let now = chrono::Utc::now();
     let url = "http://127.0.0.1:9/bigbluebutton/api/";
     Backend {
-        row: store::Server {
+        row: service::model::Server {
             id: 1,
             group_id: 1,
             name: "bbb-test".into(),
             api_url: url.into(),
             secret_ciphertext: String::new(),
             weight: 1,
-            state: store::ServerState::Enabled,
-            health: store::ServerHealth::Healthy,
+            state: service::model::ServerState::Enabled,
+            health: service::model::ServerHealth::Healthy,
             consecutive_failures: 0,
             consecutive_successes: 0,
             last_polled_at: None,
@@ -941,4 +941,46 @@ fn word_scans_agree_with_byte_loops() {
             .unwrap_or(bytes.len());
         assert_eq!(name_run(&bytes), run, "{bytes:?}");
     }
+}
+
+/// A processing instruction must open with a target name; without one, readers disagree on
+/// where it ends. The saved proptest case: a declaration damaged into `<?>xml …?>`, which
+/// quick-xml (and so a client) reads as an unclosed `<?>`, while the tokeniser skipped to the
+/// later `?>` as if all this were one instruction and copied the bytes through.
+#[test]
+fn processing_instructions_without_a_target_or_a_misplaced_declaration_go_the_model_path() {
+    let backend = backend_id(GUID, "rich & <room>");
+    let info = format!("<?xml version='1.0'?>{}", rich_info_document());
+    let list = format!("<?xml version='1.0'?>{}", rich_list_document());
+    assert!(meeting_info(info.as_bytes(), "c").is_some());
+    assert!(MeetingList::scan(Bytes::from(list.clone())).is_some());
+    let pi = info.replacen("<response>", "<response><?pi data?>", 1);
+    assert!(meeting_info(pi.as_bytes(), "c").is_some());
+    let damages = [
+        ("<?xml", "<?>xml"),
+        ("<?xml", "<??>xml"),
+        ("<?xml", "<? xml"),
+        ("<?xml", "<?\"xml"),
+        ("<response>", "<response><?>pi?>"),
+        ("<response>", "<response><??>"),
+        // The declaration may only stand at the very start, and `xml` names no other PI.
+        ("<?xml", " <?xml"),
+        ("<?xml", "<!-- from BBB --><?xml"),
+        ("<response>", "<response><?xml version='1.0'?>"),
+        ("<response>", "<response><?XmL data?>"),
+    ];
+    for (from, to) in damages {
+        let body = info.replacen(from, to, 1);
+        assert!(meeting_info(body.as_bytes(), "c").is_none(), "{body}");
+        assert_same_info(body.as_bytes());
+        let body = list.replacen(from, to, 1);
+        assert!(
+            MeetingList::scan(Bytes::from(body.clone())).is_none(),
+            "{body}"
+        );
+        assert_same_list(body.as_bytes());
+    }
+    // The client gets a clean FAILED answer for the damaged declaration, not its bytes.
+    let damaged = info.replacen("<?xml", "<?>xml", 1);
+    assert!(info_now(&raw(damaged), &backend, "c").is_err());
 }

@@ -43,7 +43,7 @@ pub async fn handle(req: HttpRequest, body: web::Bytes, sim: web::Data<Sim>) -> 
             .body(URI_TOO_LONG_PAGE);
     }
     let path = req.match_info().get("path").unwrap_or_default();
-    let call = Call::from_path(path);
+    let call = Call::from_name(path);
     if call.is_some() || path.is_empty() {
         sim.call_counts.count(call);
     }

@@ -211,7 +211,7 @@ pub fn publish_recordings(sim: &Sim, request: &ApiRequest) -> Result<Reply, Fail
     let publish = publish.eq_ignore_ascii_case("true");
     for_each_recording(sim, &ids, |recording| {
         // A deleted recording stays deleted.
-        recording.state = match (recording.state, publish) {
+        recording.state = match (&recording.state, publish) {
             (RecordingState::Deleted, _) => RecordingState::Deleted,
             (_, true) => RecordingState::Published,
             (_, false) => RecordingState::Unpublished,

@@ -188,7 +188,9 @@ impl LoginThrottle {
         self.verifications
             .acquire()
             .await
-            .map_err(GatewayError::internal)
+            .map_err(GatewayError::failed(
+                "waiting for a password verification slot",
+            ))
     }
 }
 

@@ -107,7 +107,7 @@ impl TokenIssuer {
             site: site_id,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.key)
-            .map_err(GatewayError::internal)?;
+            .map_err(GatewayError::failed("signing a token"))?;
         Ok(IssuedToken { token, expires_at })
     }
 }

@@ -1,7 +1,9 @@
 //! The viewer: who the request speaks for, resolved once per request from its bearer token
 //! and the site its Host header picked.
 
-use store::{ExternalProfile, Site, Store, User};
+use service::model::{Site, User};
+use service::users::NewExternalUser;
+use service::{ServiceError, Store};
 
 use super::token::{ProfileClaims, TokenSubject, TokenVerifier};
 use crate::{config::IssuerConfig, error::GatewayError};
@@ -56,8 +58,8 @@ pub async fn authenticate_until(
     let (subject, expires_at) = verifier.verify_until(token)?;
     let user = match subject {
         TokenSubject::Local { user_id, site_id } => {
-            let user = match store.users().get(user_id).await {
-                Err(store::StoreError::NotFound { .. }) => {
+            let user = match service::users::session_user(store, user_id).await {
+                Err(ServiceError::NotFound(_)) => {
                     return Err(GatewayError::unauthenticated("token user no longer exists"));
                 }
                 found => found?,
@@ -101,11 +103,7 @@ async fn external_user(
     subject: &str,
     profile: ProfileClaims,
 ) -> Result<User, GatewayError> {
-    if let Some(user) = store
-        .users()
-        .find_by_external(&issuer.issuer, subject)
-        .await?
-    {
+    if let Some(user) = service::users::find_external(store, &issuer.issuer, subject).await? {
         return Ok(user);
     }
     if !issuer.create_users {
@@ -114,9 +112,7 @@ async fn external_user(
     let site_id = match &issuer.site {
         None => request_site.id,
         Some(domain) => {
-            store
-                .sites()
-                .find_by_domain(domain)
+            service::sites::find_by_domain(store, domain)
                 .await?
                 .ok_or_else(|| {
                     GatewayError::config(
@@ -127,47 +123,19 @@ async fn external_user(
                 .id
         }
     };
-    let preferred = profile
-        .preferred_username
-        .filter(|name| !name.trim().is_empty());
-    let new_profile = |username: String| ExternalProfile {
-        username,
-        display_name: profile.name.clone().unwrap_or_default(),
-        email: profile.email.clone().unwrap_or_default(),
+    let new_user = NewExternalUser {
+        issuer: &issuer.issuer,
+        subject,
+        preferred_username: profile
+            .preferred_username
+            .filter(|name| !name.trim().is_empty()),
+        // A local user may already hold the preferred name; the issuer-qualified subject is
+        // unique.
+        fallback_username: format!("{}:{subject}", issuer.name),
+        display_name: profile.name.unwrap_or_default(),
+        email: profile.email.unwrap_or_default(),
     };
-    // A local user may already hold the preferred name; the issuer-qualified subject is unique.
-    let qualified = format!("{}:{subject}", issuer.name);
-    let users = store.users();
-    let created = match preferred {
-        Some(username) => {
-            match users
-                .find_or_create_external(site_id, &issuer.issuer, subject, new_profile(username))
-                .await
-            {
-                Err(error) if is_duplicate_username(&error) => None,
-                other => Some(other?),
-            }
-        }
-        None => None,
-    };
-    let (user, _) = match created {
-        Some(created) => created,
-        None => {
-            users
-                .find_or_create_external(site_id, &issuer.issuer, subject, new_profile(qualified))
-                .await?
-        }
-    };
+    let user = service::users::create_external(store, site_id, new_user).await?;
     tracing::debug!(user_id = user.id, issuer = %issuer.name, "external user resolved");
     Ok(user)
-}
-
-fn is_duplicate_username(error: &store::StoreError) -> bool {
-    matches!(
-        error,
-        store::StoreError::Duplicate {
-            field: "username",
-            ..
-        }
-    )
 }

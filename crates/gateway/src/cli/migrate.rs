@@ -2,7 +2,8 @@
 
 use clap::Subcommand;
 
-use crate::{config::Config, error::GatewayError};
+use super::CliError;
+use crate::{app::Schema, config::Config};
 
 #[derive(Debug, Subcommand)]
 pub enum MigrateCommand {
@@ -25,25 +26,24 @@ pub enum MigrateCommand {
     Status,
 }
 
-pub async fn run(config: &Config, command: MigrateCommand) -> Result<(), GatewayError> {
-    let db = store::open_database(Some(config.database_url())).await?;
+pub async fn run(config: &Config, command: MigrateCommand) -> Result<(), CliError> {
+    let schema = Schema::open(config).await?;
     match command {
         MigrateCommand::Up { steps } => {
-            store::migrate_up(&db, steps).await?;
-            report(&db).await?;
+            schema.up(steps).await?;
+            report(&schema).await?;
         }
         MigrateCommand::Down { steps, all } => {
             if steps == 0 {
-                return Err(GatewayError::bad_field(
-                    "steps",
+                return Err(CliError::usage(
                     "--steps must be at least 1 (use --all to revert everything)",
                 ));
             }
-            store::migrate_down(&db, (!all).then_some(steps)).await?;
-            report(&db).await?;
+            schema.down((!all).then_some(steps)).await?;
+            report(&schema).await?;
         }
         MigrateCommand::Status => {
-            for migration in store::migration_status(&db).await? {
+            for migration in schema.status().await? {
                 let state = if migration.applied {
                     "applied"
                 } else {
@@ -53,11 +53,11 @@ pub async fn run(config: &Config, command: MigrateCommand) -> Result<(), Gateway
             }
         }
     }
-    db.close().await.map_err(GatewayError::internal)
+    Ok(schema.close().await?)
 }
 
-async fn report(db: &sea_orm::DatabaseConnection) -> Result<(), GatewayError> {
-    let migrations = store::migration_status(db).await?;
+async fn report(schema: &Schema) -> Result<(), CliError> {
+    let migrations = schema.status().await?;
     let applied = migrations
         .iter()
         .filter(|migration| migration.applied)

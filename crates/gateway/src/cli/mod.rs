@@ -1,8 +1,10 @@
 //! The `bbb-gateway` command line: `serve`, and the admin commands of an operator, who has
-//! direct access to the database. Admin commands call the store directly; its validation and
-//! typed errors give the messages. Every failure ends the process with a non-zero status and
-//! one line that names the problem.
+//! direct access to the database. Admin commands act as [`Actor::operator`] through the same
+//! service functions as every other front door, so the service's rules and validation apply
+//! (the operator holds every permission of the site it works in). Every failure ends the
+//! process with a non-zero status and one line that names the problem ([`CliError`]).
 
+mod error;
 mod migrate;
 mod serve;
 mod servers;
@@ -17,9 +19,11 @@ use std::{
 };
 
 use clap::{Parser, Subcommand};
-use store::{Site, Store};
+use service::{Actor, Store, model::Site};
 
+pub use self::error::CliError;
 use crate::{
+    app,
     config::{Config, Loaded, Sources},
     error::GatewayError,
     graphql,
@@ -82,10 +86,10 @@ pub enum ConfigCommand {
 }
 
 /// Runs a parsed command line.
-pub async fn run(cli: Cli) -> Result<(), GatewayError> {
+pub async fn run(cli: Cli) -> Result<(), CliError> {
     let file = cli.config;
     match cli.command {
-        Command::Serve(args) => serve::serve(file, args).await,
+        Command::Serve(args) => Ok(serve::serve(file, args).await?),
         Command::Migrate(command) => migrate::run(&load_config(file)?, command).await,
         Command::User(command) => users::run(&load_config(file)?, command).await,
         Command::Group(command) => servers::run_group(&load_config(file)?, command).await,
@@ -96,7 +100,7 @@ pub async fn run(cli: Cli) -> Result<(), GatewayError> {
     }
 }
 
-fn export_schema(output: &std::path::Path) -> Result<(), GatewayError> {
+fn export_schema(output: &std::path::Path) -> Result<(), CliError> {
     let sdl = graphql::sdl();
     if output.as_os_str() == "-" {
         print!("{sdl}");
@@ -109,19 +113,19 @@ fn export_schema(output: &std::path::Path) -> Result<(), GatewayError> {
     Ok(())
 }
 
-fn show_config(file: Option<PathBuf>) -> Result<(), GatewayError> {
+fn show_config(file: Option<PathBuf>) -> Result<(), CliError> {
     let loaded = Config::load(&Sources {
         file,
         dev_secrets: None,
     })?;
     print!("{}", loaded.config.to_masked_toml()?);
     warn_unknown_keys(&loaded.unknown_keys);
-    loaded.config.validate()
+    Ok(loaded.config.validate()?)
 }
 
 /// The configuration of an admin command. Only what the command uses must be valid (a
 /// database URL, the secret key), so it is not validated as a whole.
-fn load_config(file: Option<PathBuf>) -> Result<Config, GatewayError> {
+fn load_config(file: Option<PathBuf>) -> Result<Config, CliError> {
     let Loaded {
         config,
         unknown_keys,
@@ -139,37 +143,64 @@ fn warn_unknown_keys(keys: &[String]) {
     }
 }
 
-/// The database with its schema brought up to date, as `serve` would have it.
-async fn open_store(config: &Config) -> Result<Store, GatewayError> {
-    Ok(store::connect(Some(config.database_url()), config.secret_key()?).await?)
+/// The operator at work: the database (with its schema brought up to date, as `serve` would
+/// have it) and the actor every service is called as.
+struct Operator {
+    store: Store,
+    actor: Actor,
+}
+
+impl Operator {
+    /// The operator in the site with `domain`, or in the default site.
+    async fn open(config: &Config, domain: Option<&str>) -> Result<Operator, CliError> {
+        let store = app::open_store(config).await?;
+        let site = site(&store, domain).await?;
+        Ok(Operator {
+            store,
+            actor: Actor::operator(site),
+        })
+    }
+
+    /// The same operator, at work in `site`.
+    fn move_to(&mut self, site: Site) {
+        self.actor = Actor::operator(site);
+    }
+
+    fn site(&self) -> &Site {
+        &self.actor.site
+    }
+
+    async fn close(self) -> Result<(), CliError> {
+        Ok(app::close_store(self.store).await?)
+    }
 }
 
 /// The site an admin command works in: the one with `domain`, or the default site.
-async fn site(store: &Store, domain: Option<&str>) -> Result<Site, GatewayError> {
+async fn site(store: &Store, domain: Option<&str>) -> Result<Site, CliError> {
     match domain {
-        None => Ok(store.sites().default_site().await?),
-        Some(domain) => store.sites().find_by_domain(domain).await?.ok_or_else(|| {
-            GatewayError::bad_field("site", format!("no site has the domain `{domain}`"))
-        }),
+        None => Ok(service::sites::default_site(store).await?),
+        Some(domain) => service::sites::find_by_domain(store, domain)
+            .await?
+            .ok_or_else(|| CliError::usage(format!("no site has the domain `{domain}`"))),
     }
 }
 
 /// One line of standard input without its line break, for secrets that must not appear in
 /// the process list or the shell history.
-fn read_secret_line(what: &str) -> Result<String, GatewayError> {
+fn read_secret_line(what: &str) -> Result<String, CliError> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         eprintln!("{what}: ");
     }
     let mut line = String::new();
     stdin.lock().read_line(&mut line).map_err(|error| {
-        GatewayError::bad_input(format!(
+        CliError::usage(format!(
             "cannot read the {what} from standard input: {error}"
         ))
     })?;
     let secret = line.trim_end_matches(['\r', '\n']).to_owned();
     if secret.is_empty() {
-        return Err(GatewayError::bad_input(format!(
+        return Err(CliError::usage(format!(
             "the {what} on standard input is empty"
         )));
     }

@@ -1,21 +1,15 @@
 //! `bbb-gateway serve`: the service itself.
 
-use std::{
-    net::{SocketAddr, TcpListener},
-    path::PathBuf,
-};
+use std::{net::SocketAddr, path::PathBuf};
 
 use clap::Args;
-use tokio::sync::watch;
 
 use crate::{
-    app::AppState,
-    background,
+    app::{Application, BuildOptions},
     config::{Config, DEV_CORS_ORIGINS, Loaded, LogFormat, Sources},
     dev,
-    election::Election,
     error::GatewayError,
-    http, telemetry,
+    telemetry,
 };
 
 #[derive(Debug, Args)]
@@ -57,72 +51,64 @@ pub async fn serve(file: Option<PathBuf>, args: ServeArgs) -> Result<(), Gateway
         dev::admit_loopback(&mut config);
     }
     telemetry::init(&config.log);
+    let shutdown = shutdown_signal()?;
     for key in &unknown_keys {
         tracing::warn!(%key, "unknown configuration key is ignored");
     }
-    config.validate()?;
-
-    let store = store::connect(Some(config.database_url()), config.secret_key()?).await?;
-    let election = Election::for_database(config.database_url());
-    let listener = TcpListener::bind(config.listen).map_err(|error| {
-        GatewayError::config("listen", format!("a free address to listen on ({error})"))
-    })?;
-    let address = listener.local_addr().map_err(GatewayError::internal)?;
-    let base_url = match &config.public_url {
-        Some(url) => url.as_str().trim_end_matches('/').to_owned(),
-        None => format!("http://{address}"),
-    };
-    if args.dev && config.public_url.is_none() {
-        // The dev simulators call back on this machine: the address listened on is the
-        // gateway's public URL (the BBB endpoint relays callbacks only with a public_url).
-        config.public_url = url::Url::parse(&base_url).ok();
-    }
-    let state = AppState::new(config, store)?;
+    let application = Application::build_with(
+        config,
+        BuildOptions {
+            listen_address_is_public: args.dev,
+        },
+    )
+    .await?;
     // Kept alive until shutdown: dropping them would stop the simulated servers.
     let simulators = if args.dev {
-        dev::provision(&state, &base_url).await?
+        dev::provision(application.state(), &application.base_url()).await?
     } else {
         Vec::new()
     };
-
-    let (stop_background, stopping) = watch::channel(false);
-    let background = tokio::spawn(background::run(state.clone(), election, stopping));
-    let server = http::start(state.clone(), listener)?;
-    let handle = server.handle();
-    tracing::info!(%address, %base_url, "bbb-gateway listening");
-    let running = tokio::spawn(server);
-    shutdown_signal().await;
-    tracing::info!("shutting down: finishing requests in flight");
-    stop_background.send_replace(true);
-    handle.stop(true).await;
-    running
-        .await
-        .map_err(GatewayError::internal)?
-        .map_err(GatewayError::internal)?;
-    background.await.map_err(GatewayError::internal)?;
+    tracing::info!(
+        address = %application.address(),
+        base_url = %application.base_url(),
+        "bbb-gateway listening"
+    );
+    application
+        .run_until(async {
+            shutdown.await;
+            tracing::info!("shutting down: finishing requests in flight");
+        })
+        .await?;
     for simulator in simulators {
         simulator.shutdown().await;
     }
-    state.store.close().await?;
     tracing::info!("bbb-gateway stopped");
     Ok(())
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .expect("SIGTERM handler installs");
+/// Listens for Ctrl-C and SIGTERM from now on: the handlers are installed before the
+/// gateway serves, so that a SIGTERM right after its first answer stops it gracefully instead
+/// of killing it. The returned future resolves on either signal.
+#[cfg(unix)]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, GatewayError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let install = |kind: SignalKind| {
+        signal(kind)
+            .map_err(|error| GatewayError::internal(format!("cannot listen for signals: {error}")))
+    };
+    let mut interrupt = install(SignalKind::interrupt())?;
+    let mut terminate = install(SignalKind::terminate())?;
+    Ok(async move {
         tokio::select! {
-            _ = ctrl_c => {}
+            _ = interrupt.recv() => {}
             _ = terminate.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, GatewayError> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

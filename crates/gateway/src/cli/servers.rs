@@ -4,14 +4,16 @@
 use std::time::{Duration, Instant};
 
 use clap::Subcommand;
-use store::{Server, ServerGroup, ServerState, Site, Store};
-
-use super::{open_store, parse_duration, read_secret_line, show_time, site, table};
-use crate::{
-    config::Config,
-    error::GatewayError,
-    http::{health_name, state_name},
+use service::{
+    groups::VisibleGroup,
+    model::{Secret, Server, ServerGroup, ServerState},
+    servers::{ServerInput, ServerUpdate},
 };
+
+use super::{
+    CliError, Operator, error::unless_not_found, parse_duration, read_secret_line, show_time, table,
+};
+use crate::{config::Config, error::GatewayError};
 
 #[derive(Debug, Subcommand)]
 pub enum GroupCommand {
@@ -98,33 +100,37 @@ pub enum ServerCommand {
     },
 }
 
-pub async fn run_group(config: &Config, command: GroupCommand) -> Result<(), GatewayError> {
-    let store = open_store(config).await?;
+pub async fn run_group(config: &Config, command: GroupCommand) -> Result<(), CliError> {
     match command {
         GroupCommand::Create { name, site: domain } => {
-            let site = site(&store, domain.as_deref()).await?;
-            let group = store.groups().create(site.id, &name).await?;
+            let operator = Operator::open(config, domain.as_deref()).await?;
+            let created = service::groups::create(&operator.store, &operator.actor, &name).await?;
             println!(
                 "created server group {} (id {}) in site {}",
-                group.name, group.id, site.domain
+                created.group.name,
+                created.group.id,
+                operator.site().domain
             );
+            operator.close().await
         }
         GroupCommand::List { site: domain } => {
-            let site = site(&store, domain.as_deref()).await?;
+            let operator = Operator::open(config, domain.as_deref()).await?;
             let mut rows = Vec::new();
-            for group in store.groups().list(site.id).await? {
-                let servers = store.servers().list(group.id).await?.len();
+            for VisibleGroup { group, .. } in
+                service::groups::list(&operator.store, &operator.actor).await?
+            {
+                let servers = service::servers::list(&operator.store, &operator.actor, group.id)
+                    .await?
+                    .len();
                 rows.push(vec![group.id.to_string(), group.name, servers.to_string()]);
             }
             table::print(&["ID", "NAME", "SERVERS"], &rows);
+            operator.close().await
         }
     }
-    store.close().await?;
-    Ok(())
 }
 
-pub async fn run_server(config: &Config, command: ServerCommand) -> Result<(), GatewayError> {
-    let store = open_store(config).await?;
+pub async fn run_server(config: &Config, command: ServerCommand) -> Result<(), CliError> {
     match command {
         ServerCommand::Add {
             name,
@@ -139,15 +145,16 @@ pub async fn run_server(config: &Config, command: ServerCommand) -> Result<(), G
                 Some(secret) if !secret_stdin => secret,
                 _ => read_secret_line("server secret")?,
             };
-            let site = site(&store, domain.as_deref()).await?;
-            let group = group_by_name(&store, &site, &group).await?;
+            let operator = Operator::open(config, domain.as_deref()).await?;
+            let group = group_by_name(&operator, &group).await?;
             let (server, warning) = service::servers::add_as_operator(
-                &store,
-                service::servers::ServerInput {
+                &operator.store,
+                &operator.actor,
+                ServerInput {
                     group_id: group.id,
                     name,
                     api_url: url,
-                    secret: store::Secret::new(secret),
+                    secret: Secret::new(secret),
                     weight,
                     state: ServerState::Enabled,
                 },
@@ -166,19 +173,18 @@ pub async fn run_server(config: &Config, command: ServerCommand) -> Result<(), G
                 "added server {} (id {}) to group {}: {}",
                 server.name, server.id, group.name, server.api_url
             );
+            operator.close().await
         }
         ServerCommand::List {
             group,
             site: domain,
         } => {
-            let site = site(&store, domain.as_deref()).await?;
-            let groups = match group {
-                Some(group) => vec![group_by_name(&store, &site, &group).await?],
-                None => store.groups().list(site.id).await?,
-            };
+            let operator = Operator::open(config, domain.as_deref()).await?;
             let mut rows = Vec::new();
-            for group in groups {
-                for server in store.servers().list(group.id).await? {
+            for group in groups_named(&operator, group.as_deref()).await? {
+                for server in
+                    service::servers::list(&operator.store, &operator.actor, group.id).await?
+                {
                     rows.push(server_row(&group, server));
                 }
             }
@@ -197,18 +203,21 @@ pub async fn run_server(config: &Config, command: ServerCommand) -> Result<(), G
                 ],
                 &rows,
             );
+            operator.close().await
         }
-        ServerCommand::Cordon(server) => set_state(&store, &server, ServerState::Cordoned).await?,
-        ServerCommand::Enable(server) => set_state(&store, &server, ServerState::Enabled).await?,
-        ServerCommand::Disable(server) => set_state(&store, &server, ServerState::Disabled).await?,
+        ServerCommand::Cordon(server) => set_state(config, &server, ServerState::Cordoned).await,
+        ServerCommand::Enable(server) => set_state(config, &server, ServerState::Enabled).await,
+        ServerCommand::Disable(server) => set_state(config, &server, ServerState::Disabled).await,
         ServerCommand::Drain {
             server,
             timeout,
             interval,
-        } => drain(&store, config, &server, timeout, interval).await?,
+        } => {
+            let operator = Operator::open(config, server.site.as_deref()).await?;
+            drain(&operator, config, &server, timeout, interval).await?;
+            operator.close().await
+        }
     }
-    store.close().await?;
-    Ok(())
 }
 
 fn server_row(group: &ServerGroup, server: Server) -> Vec<String> {
@@ -217,8 +226,8 @@ fn server_row(group: &ServerGroup, server: Server) -> Vec<String> {
         server.name,
         server.api_url,
         server.weight.to_string(),
-        state_name(server.state).to_owned(),
-        health_name(server.health).to_owned(),
+        server.state.as_str().to_owned(),
+        server.health.as_str().to_owned(),
         show_time(server.last_polled_at),
         server.meeting_count.to_string(),
         server.attendee_count.to_string(),
@@ -227,39 +236,50 @@ fn server_row(group: &ServerGroup, server: Server) -> Vec<String> {
 }
 
 async fn set_state(
-    store: &Store,
+    config: &Config,
     reference: &ServerRef,
     state: ServerState,
-) -> Result<(), GatewayError> {
-    let server = find_server(store, reference).await?;
-    store.servers().set_state(server.id, state).await?;
-    println!("server {} is now {}", server.name, state_name(state));
-    Ok(())
+) -> Result<(), CliError> {
+    let operator = Operator::open(config, reference.site.as_deref()).await?;
+    let server = find_server(&operator, reference).await?;
+    change_state(&operator, &server, state).await?;
+    println!("server {} is now {}", server.name, state.as_str());
+    operator.close().await
+}
+
+async fn change_state(
+    operator: &Operator,
+    server: &Server,
+    state: ServerState,
+) -> Result<Server, CliError> {
+    let update = ServerUpdate {
+        state: Some(state),
+        ..ServerUpdate::default()
+    };
+    Ok(service::servers::update(&operator.store, &operator.actor, server.id, update).await?)
 }
 
 /// Cordons the server, then asks it for its meetings every `interval` until none is left.
 async fn drain(
-    store: &Store,
+    operator: &Operator,
     config: &Config,
     reference: &ServerRef,
     timeout: Option<Duration>,
     interval: Duration,
-) -> Result<(), GatewayError> {
-    let server = find_server(store, reference).await?;
+) -> Result<(), CliError> {
+    let server = find_server(operator, reference).await?;
     if server.state != ServerState::Cordoned {
-        store
-            .servers()
-            .set_state(server.id, ServerState::Cordoned)
-            .await?;
+        change_state(operator, &server, ServerState::Cordoned).await?;
     }
     println!("cordoned {}: it gets no new meetings", server.name);
-    let endpoint = service::bbb::endpoint(store, &server)
+    let endpoint = service::bbb::endpoint(&operator.store, &server)
         .map_err(|error| GatewayError::internal(format!("server {}: {error}", server.name)))?;
     let client = bbb_client::Client::builder()
         .timeout(config.bbb.request_timeout)
         .connect_timeout(config.bbb.connect_timeout)
         .outbound_policy(config.outbound_policy()?)
-        .build()?;
+        .build()
+        .map_err(GatewayError::from)?;
     let started = Instant::now();
     loop {
         match client.get_meetings(&endpoint).await {
@@ -287,7 +307,7 @@ async fn drain(
         if let Some(timeout) = timeout
             && started.elapsed() + interval > timeout
         {
-            return Err(GatewayError::bad_input(format!(
+            return Err(CliError::usage(format!(
                 "server {} was not drained within {}; it stays cordoned",
                 server.name,
                 humantime_serde::re::humantime::format_duration(timeout)
@@ -297,38 +317,41 @@ async fn drain(
     }
 }
 
+/// The server group `name` of the operator's site.
 pub(super) async fn group_by_name(
-    store: &Store,
-    site: &Site,
+    operator: &Operator,
     name: &str,
-) -> Result<ServerGroup, GatewayError> {
-    store
-        .groups()
-        .find_by_name(site.id, name)
-        .await?
-        .ok_or_else(|| {
-            GatewayError::bad_field(
-                "group",
-                format!(
-                    "no server group `{name}` in site {}; create it with `bbb-gateway group create {name}`",
-                    site.domain
-                ),
-            )
-        })
+) -> Result<ServerGroup, CliError> {
+    let found = service::groups::find_by_name(&operator.store, &operator.actor, name).await;
+    Ok(unless_not_found(found, || {
+        format!(
+            "no server group `{name}` in site {}; create it with `bbb-gateway group create {name}`",
+            operator.site().domain
+        )
+    })?
+    .group)
 }
 
-async fn find_server(store: &Store, reference: &ServerRef) -> Result<Server, GatewayError> {
-    let site = site(store, reference.site.as_deref()).await?;
-    let groups = match &reference.group {
-        Some(group) => vec![group_by_name(store, &site, group).await?],
-        None => store.groups().list(site.id).await?,
-    };
+/// The group `name`, or every group of the operator's site.
+async fn groups_named(
+    operator: &Operator,
+    name: Option<&str>,
+) -> Result<Vec<ServerGroup>, CliError> {
+    Ok(match name {
+        Some(name) => vec![group_by_name(operator, name).await?],
+        None => service::groups::list(&operator.store, &operator.actor)
+            .await?
+            .into_iter()
+            .map(|visible| visible.group)
+            .collect(),
+    })
+}
+
+async fn find_server(operator: &Operator, reference: &ServerRef) -> Result<Server, CliError> {
     let mut found = Vec::new();
-    for group in groups {
+    for group in groups_named(operator, reference.group.as_deref()).await? {
         found.extend(
-            store
-                .servers()
-                .list(group.id)
+            service::servers::list(&operator.store, &operator.actor, group.id)
                 .await?
                 .into_iter()
                 .filter(|server| server.name == reference.name)
@@ -336,24 +359,18 @@ async fn find_server(store: &Store, reference: &ServerRef) -> Result<Server, Gat
         );
     }
     match found.len() {
-        0 => Err(GatewayError::bad_field(
-            "name",
-            format!(
-                "no server is named `{}`; see `bbb-gateway server list`",
-                reference.name
-            ),
-        )),
+        0 => Err(CliError::usage(format!(
+            "no server is named `{}`; see `bbb-gateway server list`",
+            reference.name
+        ))),
         1 => Ok(found.remove(0).1),
         _ => {
             let groups: Vec<String> = found.into_iter().map(|(group, _)| group).collect();
-            Err(GatewayError::bad_field(
-                "name",
-                format!(
-                    "several servers are named `{}` (groups {}); pick one with --group",
-                    reference.name,
-                    groups.join(", ")
-                ),
-            ))
+            Err(CliError::usage(format!(
+                "several servers are named `{}` (groups {}); pick one with --group",
+                reference.name,
+                groups.join(", ")
+            )))
         }
     }
 }

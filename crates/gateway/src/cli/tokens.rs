@@ -4,10 +4,19 @@
 use std::{collections::HashMap, time::Duration};
 
 use clap::{Subcommand, ValueEnum};
-use store::{ApiToken, NewApiToken, Store, TokenScope};
+use service::{
+    model::{ApiToken, PageRequest, Secret, TokenScope},
+    tokens::ApiTokenInput,
+    users::UserRef,
+};
 
-use super::{open_store, parse_duration, read_secret_line, show_time, site, table};
-use crate::{config::Config, error::GatewayError};
+use super::{
+    CliError, Operator, error::unless_not_found, parse_duration, read_secret_line, show_time, table,
+};
+use crate::config::Config;
+
+/// How many tokens `token list` asks the service for at once (the most it hands out).
+const LIST_PAGE_SIZE: u64 = 500;
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -77,16 +86,7 @@ impl From<Scope> for TokenScope {
     }
 }
 
-fn scope_name(scope: TokenScope) -> &'static str {
-    match scope {
-        TokenScope::Token => "token",
-        TokenScope::User => "user",
-        TokenScope::Global => "global",
-    }
-}
-
-pub async fn run(config: &Config, command: TokenCommand) -> Result<(), GatewayError> {
-    let store = open_store(config).await?;
+pub async fn run(config: &Config, command: TokenCommand) -> Result<(), CliError> {
     match command {
         TokenCommand::Create {
             name,
@@ -98,85 +98,93 @@ pub async fn run(config: &Config, command: TokenCommand) -> Result<(), GatewayEr
             secret_stdin,
             site: domain,
         } => {
-            // The operator may create any token for any user of the site (no permission check,
-            // see the README), but a `user` token acts as its user and so needs one.
+            // The operator may create any token for any user of the site (see the README), but
+            // a `user` token acts as its user and so needs one. The service refuses it too; this
+            // says so in the command's own terms, before a secret is read.
             if matches!(scope, Scope::User) && user.is_none() {
-                return Err(GatewayError::bad_field(
-                    "user",
+                return Err(CliError::usage(
                     "--scope user needs --user USERNAME: the token acts as that user",
                 ));
             }
             let secret = secret_stdin
                 .then(|| read_secret_line("token secret"))
                 .transpose()?;
-            let site = site(&store, domain.as_deref()).await?;
-            let group = super::servers::group_by_name(&store, &site, &group).await?;
-            let user_id = match user {
-                Some(username) => Some(
-                    store
-                        .users()
-                        .find_by_username(site.id, &username)
-                        .await?
-                        .ok_or_else(|| {
-                            GatewayError::bad_field(
-                                "user",
-                                format!("no user `{username}` in site {}", site.domain),
-                            )
-                        })?
-                        .id,
-                ),
+            let operator = Operator::open(config, domain.as_deref()).await?;
+            let group = super::servers::group_by_name(&operator, &group).await?;
+            let owner = match user {
+                Some(username) => {
+                    let reference = UserRef::Username(username.clone());
+                    let found =
+                        service::users::find_in_site(&operator.store, &operator.actor, &reference)
+                            .await;
+                    let owner = unless_not_found(found, || {
+                        format!("no user `{username}` in site {}", operator.site().domain)
+                    })?;
+                    Some(UserRef::Id(owner.id))
+                }
                 None => None,
             };
-            let created = store
-                .tokens()
-                .create(NewApiToken {
-                    user_id,
+            let created = service::tokens::create_for(
+                &operator.store,
+                &operator.actor,
+                ApiTokenInput {
+                    name,
+                    group_id: group.id,
                     scope: scope.into(),
                     max_meetings,
                     max_attendees,
-                    secret: secret.map(store::Secret::new),
-                    ..NewApiToken::new(name, group.id)
-                })
-                .await?;
+                },
+                owner.as_ref(),
+                secret.map(Secret::new),
+            )
+            .await?;
             let token = &created.token;
             println!(
                 "created API token {} (id {}, group {}, scope {})",
                 token.name,
                 token.id,
                 group.name,
-                scope_name(token.scope)
+                token.scope.as_str()
             );
             println!("secret (shown only now): {}", created.secret.expose());
             let base = config.base_url();
             println!("BBB API URL (either one, with this secret):");
             println!("  {base}/t/{}/bigbluebutton/api/", token.guid);
             println!("  {base}/bigbluebutton/api/");
+            operator.close().await
         }
         TokenCommand::List {
             group,
             site: domain,
         } => {
-            let site = site(&store, domain.as_deref()).await?;
-            let tokens = match group {
-                Some(group) => {
-                    let group = super::servers::group_by_name(&store, &site, &group).await?;
-                    store.tokens().list_for_group(group.id).await?
-                }
-                None => store.tokens().list_for_site(site.id).await?,
+            let operator = Operator::open(config, domain.as_deref()).await?;
+            let group_id = match group {
+                Some(group) => Some(super::servers::group_by_name(&operator, &group).await?.id),
+                None => None,
             };
-            print_tokens(&store, site.id, &tokens).await?;
+            let tokens: Vec<ApiToken> = every_token(&operator)
+                .await?
+                .into_iter()
+                .filter(|token| group_id.is_none_or(|id| token.group_id == id))
+                .collect();
+            print_tokens(&operator, &tokens).await?;
+            operator.close().await
         }
         TokenCommand::Rotate { name, grace } => {
-            let token = token_by_name(&store, &name).await?;
-            let previous_valid_for = chrono::Duration::from_std(grace).map_err(|_| {
-                GatewayError::bad_field("grace", "a grace period of at most a few centuries")
-            })?;
-            let rotated = store
-                .tokens()
-                .rotate(token.id, Some(previous_valid_for))
-                .await?;
+            let mut operator = Operator::open(config, None).await?;
+            let token = token_by_name(&mut operator, &name).await?;
+            let previous_valid_for = chrono::Duration::from_std(grace)
+                .map_err(|_| CliError::usage("a grace period of at most a few centuries"))?;
+            let rotated = service::tokens::rotate(
+                &operator.store,
+                &operator.actor,
+                token.id,
+                Some(previous_valid_for),
+            )
+            .await?;
             if grace.is_zero() {
-                store.tokens().finish_rotation(token.id).await?;
+                service::tokens::finish_rotation(&operator.store, &operator.actor, token.id)
+                    .await?;
             }
             println!("rotated API token {}", rotated.token.name);
             println!("new secret (shown only now): {}", rotated.secret.expose());
@@ -187,46 +195,61 @@ pub async fn run(config: &Config, command: TokenCommand) -> Result<(), GatewayEr
                 ),
                 _ => println!("the previous secret no longer works"),
             }
+            operator.close().await
         }
         TokenCommand::Revoke { name } => {
-            let token = token_by_name(&store, &name).await?;
-            store.tokens().delete(token.id).await?;
+            let mut operator = Operator::open(config, None).await?;
+            let token = token_by_name(&mut operator, &name).await?;
+            service::tokens::delete(&operator.store, &operator.actor, token.id).await?;
             println!("revoked API token {} (id {})", token.name, token.id);
+            operator.close().await
         }
     }
-    store.close().await?;
-    Ok(())
 }
 
-async fn token_by_name(store: &Store, name: &str) -> Result<ApiToken, GatewayError> {
-    store.tokens().find_by_name(name).await?.ok_or_else(|| {
-        GatewayError::bad_field(
-            "name",
-            format!("no API token is named `{name}`; see `bbb-gateway token list`"),
-        )
-    })
+/// The token named `name`, in whichever site it is (names are unique across sites); the
+/// operator moves to that site, where what they do with it is checked.
+async fn token_by_name(operator: &mut Operator, name: &str) -> Result<ApiToken, CliError> {
+    let found = service::tokens::locate_by_name(&operator.store, &operator.actor, name).await;
+    let (site, token) = unless_not_found(found, || {
+        format!("no API token is named `{name}`; see `bbb-gateway token list`")
+    })?;
+    operator.move_to(site);
+    Ok(token)
 }
 
-async fn print_tokens(
-    store: &Store,
-    site_id: i64,
-    tokens: &[ApiToken],
-) -> Result<(), GatewayError> {
-    let groups: HashMap<i64, String> = store
-        .groups()
-        .list(site_id)
+/// Every token of the operator's site, in id order.
+async fn every_token(operator: &Operator) -> Result<Vec<ApiToken>, CliError> {
+    let mut tokens = Vec::new();
+    let mut page = PageRequest::first(LIST_PAGE_SIZE);
+    loop {
+        let found = service::tokens::list(&operator.store, &operator.actor, page).await?;
+        tokens.extend(found.items);
+        match tokens.last() {
+            Some(last) if found.has_next_page => page = PageRequest::after(last.id, LIST_PAGE_SIZE),
+            _ => return Ok(tokens),
+        }
+    }
+}
+
+async fn print_tokens(operator: &Operator, tokens: &[ApiToken]) -> Result<(), CliError> {
+    let groups: HashMap<i64, String> = service::groups::list(&operator.store, &operator.actor)
         .await?
         .into_iter()
-        .map(|group| (group.id, group.name))
+        .map(|visible| (visible.group.id, visible.group.name))
         .collect();
-    let user_ids: Vec<i64> = tokens.iter().filter_map(|token| token.user_id).collect();
-    let users: HashMap<i64, String> = store
-        .users()
-        .get_many(&user_ids)
-        .await?
-        .into_iter()
-        .map(|user| (user.id, user.username))
-        .collect();
+    let mut users: HashMap<i64, String> = HashMap::new();
+    for user_id in tokens.iter().filter_map(|token| token.user_id) {
+        if !users.contains_key(&user_id) {
+            let user = service::users::find_in_site(
+                &operator.store,
+                &operator.actor,
+                &UserRef::Id(user_id),
+            )
+            .await?;
+            users.insert(user.id, user.username);
+        }
+    }
     let optional = |value: Option<i32>| value.map_or_else(|| "-".to_owned(), |n| n.to_string());
     let rows: Vec<Vec<String>> = tokens
         .iter()
@@ -235,7 +258,7 @@ async fn print_tokens(
                 token.id.to_string(),
                 token.name.clone(),
                 groups.get(&token.group_id).cloned().unwrap_or_default(),
-                scope_name(token.scope).to_owned(),
+                token.scope.as_str().to_owned(),
                 token
                     .user_id
                     .and_then(|id| users.get(&id).cloned())

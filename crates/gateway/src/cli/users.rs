@@ -3,9 +3,9 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use clap::Subcommand;
 use rand::RngCore;
-use store::NewUser;
+use service::users::NewLocalUser;
 
-use super::{open_store, read_secret_line, site, table};
+use super::{CliError, Operator, read_secret_line, table};
 use crate::{auth, config::Config, error::GatewayError};
 
 /// Generated passwords have this many random bytes (128 bits).
@@ -43,7 +43,7 @@ pub enum UserCommand {
     },
 }
 
-pub async fn run(config: &Config, command: UserCommand) -> Result<(), GatewayError> {
+pub async fn run(config: &Config, command: UserCommand) -> Result<(), CliError> {
     match command {
         UserCommand::Create {
             username,
@@ -54,7 +54,7 @@ pub async fn run(config: &Config, command: UserCommand) -> Result<(), GatewayErr
             password_stdin,
             site,
         } => {
-            let new = NewLocalUser {
+            let new = UserArgs {
                 username,
                 display_name,
                 email,
@@ -64,12 +64,9 @@ pub async fn run(config: &Config, command: UserCommand) -> Result<(), GatewayErr
             create(config, new, password_stdin, site.as_deref()).await
         }
         UserCommand::List { site: domain } => {
-            let store = open_store(config).await?;
-            let site = site(&store, domain.as_deref()).await?;
+            let operator = Operator::open(config, domain.as_deref()).await?;
             let flag = |on: bool| if on { "yes" } else { "no" }.to_owned();
-            let rows: Vec<Vec<String>> = store
-                .users()
-                .list(site.id)
+            let rows: Vec<Vec<String>> = service::users::list(&operator.store, &operator.actor)
                 .await?
                 .into_iter()
                 .map(|user| {
@@ -94,13 +91,13 @@ pub async fn run(config: &Config, command: UserCommand) -> Result<(), GatewayErr
                 ],
                 &rows,
             );
-            store.close().await?;
-            Ok(())
+            operator.close().await
         }
     }
 }
 
-struct NewLocalUser {
+/// `user create`'s arguments but the password.
+struct UserArgs {
     username: String,
     display_name: Option<String>,
     email: String,
@@ -110,11 +107,11 @@ struct NewLocalUser {
 
 async fn create(
     config: &Config,
-    new: NewLocalUser,
+    new: UserArgs,
     password_stdin: bool,
     domain: Option<&str>,
-) -> Result<(), GatewayError> {
-    let NewLocalUser {
+) -> Result<(), CliError> {
+    let UserArgs {
         username,
         display_name,
         email,
@@ -128,8 +125,7 @@ async fn create(
         rand::rng().fill_bytes(&mut bytes);
         (URL_SAFE_NO_PAD.encode(bytes), true)
     };
-    let store = open_store(config).await?;
-    let site = site(&store, domain).await?;
+    let operator = Operator::open(config, domain).await?;
     let hash = {
         let password = password.clone();
         // argon2 takes tens of milliseconds of CPU: off the async workers.
@@ -137,17 +133,19 @@ async fn create(
             .await
             .map_err(GatewayError::internal)??
     };
-    let user = store
-        .users()
-        .create(NewUser {
+    let user = service::users::create_local(
+        &operator.store,
+        &operator.actor,
+        NewLocalUser {
             display_name: display_name.unwrap_or_else(|| username.clone()),
+            username,
             email,
-            password_hash: Some(hash),
+            password_hash: hash,
             is_staff: staff,
             is_superuser: superuser,
-            ..NewUser::new(site.id, username)
-        })
-        .await?;
+        },
+    )
+    .await?;
     let mut flags = Vec::new();
     if user.is_superuser {
         flags.push("superuser");
@@ -162,11 +160,12 @@ async fn create(
     };
     println!(
         "created user {} (id {}{flags}) in site {}",
-        user.username, user.id, site.domain
+        user.username,
+        user.id,
+        operator.site().domain
     );
     if generated {
         println!("password (shown only now): {password}");
     }
-    store.close().await?;
-    Ok(())
+    operator.close().await
 }

@@ -48,7 +48,7 @@ impl BbbMutations {
     /// `JOIN_AS_MODERATOR`.
     async fn start_meeting(&self, ctx: &Context<'_>, id: ID) -> Result<MeetingNode, GatewayError> {
         let meeting_id = decode_id_of::<MeetingNode>(&id, "id")?;
-        let (visible, _) = orchestrator(ctx)?.start(&actor(ctx)?, meeting_id).await?;
+        let (visible, _) = orchestrator(ctx)?.start(actor(ctx)?, meeting_id).await?;
         Ok(visible.into())
     }
 
@@ -59,7 +59,7 @@ impl BbbMutations {
         id: ID,
     ) -> Result<EndMeetingPayload, GatewayError> {
         let meeting_id = decode_id_of::<MeetingNode>(&id, "id")?;
-        let (visible, was_running) = orchestrator(ctx)?.end(&actor(ctx)?, meeting_id).await?;
+        let (visible, was_running) = orchestrator(ctx)?.end(actor(ctx)?, meeting_id).await?;
         Ok(EndMeetingPayload {
             meeting: visible.into(),
             was_running,
@@ -76,7 +76,7 @@ impl BbbMutations {
     ) -> Result<JoinMeetingPayload, GatewayError> {
         let meeting_id = decode_id_of::<MeetingNode>(&id, "id")?;
         let link = orchestrator(ctx)?
-            .join_url(&actor(ctx)?, meeting_id, role.map(Into::into))
+            .join_url(actor(ctx)?, meeting_id, role.map(Into::into))
             .await?;
         Ok(JoinMeetingPayload {
             url: link.url,
@@ -101,7 +101,7 @@ impl BbbMutations {
             .admit(ctx.request()?.client_address)?;
         let link = lookup.settle(
             orchestrator(ctx)?
-                .join_by_url(&actor(ctx)?, &slug, &display_name)
+                .join_by_url(actor(ctx)?, &slug, &display_name)
                 .await,
         )?;
         Ok(JoinMeetingByUrlPayload { url: link.url })
@@ -123,7 +123,7 @@ impl BbbMutations {
             RecordingChange::Unpublish
         };
         let recordings = orchestrator(ctx)?
-            .change_recordings(&actor(ctx)?, meeting_id, &record_ids, change)
+            .change_recordings(actor(ctx)?, meeting_id, &record_ids, change)
             .await?;
         Ok(recordings.into_iter().map(RecordingNode).collect())
     }
@@ -138,7 +138,7 @@ impl BbbMutations {
         let meeting_id = decode_id_of::<MeetingNode>(&meeting_id, "meetingId")?;
         orchestrator(ctx)?
             .change_recordings(
-                &actor(ctx)?,
+                actor(ctx)?,
                 meeting_id,
                 &record_ids,
                 RecordingChange::Delete,

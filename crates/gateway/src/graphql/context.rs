@@ -4,8 +4,7 @@
 //! ```text
 //! use crate::graphql::GatewayContext;
 //! async fn my_field(&self, ctx: &Context<'_>) -> Result<Foo, GatewayError> {
-//!     let user = ctx.viewer()?.require_user()?;
-//!     let group = ctx.store()?.groups().get(id).await?;
+//!     let group = service::groups::get(ctx.store()?, actor(ctx)?, id).await?;
 //!     ...
 //! }
 //! ```
@@ -13,19 +12,32 @@
 use std::net::IpAddr;
 
 use async_graphql::Context;
-use store::{Site, Store};
+use service::{Actor, Store, model::Site};
 
 use crate::{app::AppState, auth::Viewer, config::Config, error::GatewayError};
 
 /// Per-request data, resolved by the HTTP layer before the query runs.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
-    /// The site the Host header picked (or the default site).
-    pub site: Site,
-    pub viewer: Viewer,
+    /// Who calls, for every service function the request's resolvers call: the site the Host
+    /// header picked (or the default site) and the viewer. Built once per request.
+    pub actor: Actor,
     /// Where the request comes from (see `login.trust_forwarded_for`), for throttling;
     /// `None` when not known.
     pub client_address: Option<IpAddr>,
+}
+
+impl RequestContext {
+    pub fn new(site: Site, viewer: Viewer, client_address: Option<IpAddr>) -> Self {
+        let actor = match viewer {
+            Viewer::User(user) => Actor::user(site, user),
+            Viewer::Anonymous => Actor::anonymous(site),
+        };
+        RequestContext {
+            actor,
+            client_address,
+        }
+    }
 }
 
 /// Typed access to the context data. Each accessor fails with INTERNAL only if the schema was
@@ -46,12 +58,9 @@ pub trait GatewayContext {
         Ok(&self.app()?.config)
     }
 
-    fn site(&self) -> Result<&Site, GatewayError> {
-        Ok(&self.request()?.site)
-    }
-
-    fn viewer(&self) -> Result<&Viewer, GatewayError> {
-        Ok(&self.request()?.viewer)
+    /// The caller of the request, for service functions.
+    fn actor(&self) -> Result<&Actor, GatewayError> {
+        Ok(&self.request()?.actor)
     }
 }
 

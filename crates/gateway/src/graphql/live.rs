@@ -15,22 +15,23 @@ use async_graphql::{
 };
 use bbb_client::model::{Attendee, MeetingInfo, Recording};
 use chrono::{DateTime, Utc};
+use service::Store;
 use service::bbb::live::{self as live_service, ServerAnswer};
 use service::bbb::{Orchestrator, Unavailable};
-use store::{Placement, Server};
+use service::model::{Placement, Server};
 
-use service::permissions::EffectivePermissions;
+use service::permissions::{EffectivePermissions, can_see_hosting_server};
 
 use super::{
     GatewayContext,
     meetings::{MeetingNode, require_details},
     relay::encode_id,
-    types::JoinRole,
+    types::{JoinRole, actor},
 };
 use crate::{app::AppState, error::GatewayError};
 
 /// The live placement of each meeting (one `IN (…)` query per batch).
-pub struct LivePlacements(store::Store);
+pub struct LivePlacements(Store);
 
 impl Loader<i64> for LivePlacements {
     type Value = Placement;
@@ -43,7 +44,7 @@ impl Loader<i64> for LivePlacements {
 
 /// `getMeetings` of each server (one call per server, all servers of a batch concurrently).
 pub struct MeetingsOnServer {
-    store: store::Store,
+    store: Store,
     client: bbb_client::Client,
 }
 
@@ -64,8 +65,7 @@ impl Loader<i64> for RecordingsOfMeeting {
     type Error = GatewayError;
 
     async fn load(&self, meeting_ids: &[i64]) -> Result<HashMap<i64, Self::Value>, GatewayError> {
-        let meetings = self.0.store().meetings().get_many(meeting_ids).await?;
-        Ok(self.0.recordings_of(&meetings).await?)
+        Ok(self.0.recordings_of_meetings(meeting_ids).await?)
     }
 }
 
@@ -260,12 +260,8 @@ impl LiveMeeting {
     /// The BBB server that hosts the meeting.
     async fn server(&self, ctx: &Context<'_>) -> Result<LiveServer, GatewayError> {
         self.require_details()?;
-        let is_staff = ctx
-            .viewer()?
-            .user()
-            .is_some_and(|user| user.is_staff || user.is_superuser);
         Ok(LiveServer {
-            id: is_staff.then(|| encode_id("Server", self.server.id)),
+            id: can_see_hosting_server(actor(ctx)?).then(|| encode_id("Server", self.server.id)),
             name: self.server.name.clone(),
         })
     }
@@ -299,7 +295,7 @@ impl From<&Attendee> for LiveAttendee {
         LiveAttendee {
             user_id: attendee.user_id.clone(),
             full_name: attendee.full_name.clone(),
-            role: if attendee.role.eq_ignore_ascii_case("MODERATOR") {
+            role: if bbb_client::Role::parse(&attendee.role) == Some(bbb_client::Role::Moderator) {
                 JoinRole::Moderator
             } else {
                 JoinRole::Attendee

@@ -11,7 +11,8 @@ use async_graphql::{
     Context,
     dataloader::{DataLoader, Loader},
 };
-use store::{MeetingGrant, MeetingUrl, ServerGroup, Store, User};
+use service::Store;
+use service::model::{MeetingGrant, MeetingUrl, ServerGroup, User};
 
 use crate::error::GatewayError;
 
@@ -25,7 +26,7 @@ impl Loader<i64> for UsersById {
     type Error = GatewayError;
 
     async fn load(&self, ids: &[i64]) -> Result<HashMap<i64, User>, GatewayError> {
-        let users = self.0.users().get_many(ids).await?;
+        let users = service::batch::users_by_id(&self.0, ids).await?;
         Ok(users.into_iter().map(|user| (user.id, user)).collect())
     }
 }

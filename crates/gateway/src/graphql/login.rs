@@ -38,17 +38,13 @@ impl LoginMutations {
     ) -> Result<LoginPayload, GatewayError> {
         let app = ctx.app()?;
         let request = ctx.request()?;
-        let site = &request.site;
+        let site = &request.actor.site;
         // Charged before any work: concurrent guesses cannot pass the limit together. A
         // failure below leaves the charge in place.
         let attempt = app
             .login_throttle
             .admit(site.id, username.trim(), request.client_address)?;
-        let user = app
-            .store
-            .users()
-            .find_by_username(site.id, &username)
-            .await?;
+        let user = service::users::find_for_login(&app.store, site.id, &username).await?;
         let stored_hash = user.as_ref().and_then(|user| user.password_hash.clone());
         let permit = app.login_throttle.verification_permit().await?;
         let password_matches = tokio::task::spawn_blocking(move || match stored_hash {
@@ -59,7 +55,7 @@ impl LoginMutations {
             }
         })
         .await
-        .map_err(GatewayError::internal)?;
+        .map_err(GatewayError::failed("the password verification task"))?;
         drop(permit);
         let user = user
             .filter(|_| password_matches)

@@ -5,8 +5,8 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use service::meetings::{self as meeting_service, MeetingChanges, MeetingListFilter};
+use service::model::{Meeting, MeetingGrant, MeetingSettings, MeetingUrl, Page};
 use service::permissions::{EffectivePermissions, MEETING_PERMISSIONS};
-use store::{Meeting, MeetingGrant, MeetingSettings, MeetingUrl, Page};
 use uuid::Uuid;
 
 use super::{
@@ -58,7 +58,7 @@ impl MeetingNode {
 
     /// For `node(id:)`: the meeting if the viewer may see it.
     pub async fn load(ctx: &Context<'_>, id: i64) -> Result<Option<MeetingNode>, GatewayError> {
-        let found = meeting_service::get(ctx.store()?, &actor(ctx)?, id).await;
+        let found = meeting_service::get(ctx.store()?, actor(ctx)?, id).await;
         Ok(visible_or_none(found)?.map(MeetingNode::from))
     }
 }
@@ -518,9 +518,9 @@ impl MeetingQueries {
             name_contains: filter.name_contains,
         };
         forward_connection(first, after, |page| async move {
-            let page = meeting_service::list(store, &actor, filter, page).await?;
+            let page = meeting_service::list(store, actor, filter, page).await?;
             let mut permissions =
-                service::batch::meeting_permissions(store, &actor, &page.items).await?;
+                service::batch::meeting_permissions(store, actor, &page.items).await?;
             let items = page
                 .items
                 .into_iter()
@@ -542,7 +542,7 @@ impl MeetingQueries {
 
     async fn meeting(&self, ctx: &Context<'_>, id: ID) -> Result<MeetingNode, GatewayError> {
         let id = decode_id_of::<MeetingNode>(&id, "id")?;
-        Ok(meeting_service::get(ctx.store()?, &actor(ctx)?, id)
+        Ok(meeting_service::get(ctx.store()?, actor(ctx)?, id)
             .await?
             .into())
     }
@@ -561,7 +561,7 @@ impl MeetingQueries {
             .slug_throttle
             .admit(ctx.request()?.client_address)?;
         let through =
-            lookup.settle(meeting_service::get_by_url(ctx.store()?, &actor(ctx)?, &slug).await)?;
+            lookup.settle(meeting_service::get_by_url(ctx.store()?, actor(ctx)?, &slug).await)?;
         Ok(MeetingNode {
             meeting: through.meeting,
             permissions: through.permissions,
@@ -582,7 +582,7 @@ impl MeetingMutations {
     ) -> Result<MeetingNode, GatewayError> {
         let group_id = decode_id_of::<ServerGroupNode>(&input.group_id, "groupId")?;
         let created =
-            meeting_service::create(ctx.store()?, &actor(ctx)?, group_id, input.settings()).await?;
+            meeting_service::create(ctx.store()?, actor(ctx)?, group_id, input.settings()).await?;
         Ok(created.into())
     }
 
@@ -594,14 +594,14 @@ impl MeetingMutations {
         input: UpdateMeetingInput,
     ) -> Result<MeetingNode, GatewayError> {
         let id = decode_id_of::<MeetingNode>(&id, "id")?;
-        let updated = meeting_service::update(ctx.store()?, &actor(ctx)?, id, input.into()).await?;
+        let updated = meeting_service::update(ctx.store()?, actor(ctx)?, id, input.into()).await?;
         Ok(updated.into())
     }
 
     /// Deletes a meeting with its grants and URLs; returns its ID. The owner or a superuser.
     async fn delete_meeting(&self, ctx: &Context<'_>, id: ID) -> Result<ID, GatewayError> {
         let database_id = decode_id_of::<MeetingNode>(&id, "id")?;
-        meeting_service::delete(ctx.store()?, &actor(ctx)?, database_id).await?;
+        meeting_service::delete(ctx.store()?, actor(ctx)?, database_id).await?;
         Ok(id)
     }
 
@@ -615,7 +615,7 @@ impl MeetingMutations {
     ) -> Result<MeetingNode, GatewayError> {
         let id = decode_id_of::<MeetingNode>(&meeting_id, "meetingId")?;
         let updated =
-            meeting_service::set_conference_pin(ctx.store()?, &actor(ctx)?, id, pin.as_deref())
+            meeting_service::set_conference_pin(ctx.store()?, actor(ctx)?, id, pin.as_deref())
                 .await?;
         Ok(updated.into())
     }
@@ -649,14 +649,14 @@ impl MeetingMutations {
         #[graphql(default)] allow_guests: bool,
     ) -> Result<MeetingUrlNode, GatewayError> {
         let id = decode_id_of::<MeetingNode>(&meeting_id, "meetingId")?;
-        let url = service::urls::add(ctx.store()?, &actor(ctx)?, id, &slug, allow_guests).await?;
+        let url = service::urls::add(ctx.store()?, actor(ctx)?, id, &slug, allow_guests).await?;
         Ok(MeetingUrlNode(url))
     }
 
     /// Removes a URL; returns its ID. Needs `ADD_URLS` on its meeting.
     async fn remove_meeting_url(&self, ctx: &Context<'_>, id: ID) -> Result<ID, GatewayError> {
         let database_id = decode_id_of::<MeetingUrlNode>(&id, "id")?;
-        service::urls::remove(ctx.store()?, &actor(ctx)?, database_id).await?;
+        service::urls::remove(ctx.store()?, actor(ctx)?, database_id).await?;
         Ok(id)
     }
 }
@@ -678,18 +678,17 @@ async fn change_grant(
     let user = user.to_service("user")?;
     let change = match action {
         GrantAction::Grant => {
-            service::grants::grant(store, &actor, meeting_id, &user, permission.into()).await?
+            service::grants::grant(store, actor, meeting_id, &user, permission.into()).await?
         }
         GrantAction::Revoke => {
-            service::grants::revoke(store, &actor, meeting_id, &user, permission.into()).await?
+            service::grants::revoke(store, actor, meeting_id, &user, permission.into()).await?
         }
     };
-    let meeting = meeting_service::get(store, &actor, meeting_id).await?;
-    let user = store.users().get(change.user_id).await?;
+    let meeting = meeting_service::get(store, actor, meeting_id).await?;
     Ok(MeetingPermissionChange {
         changed: change.changed,
         permission,
-        user: UserNode(user),
+        user: UserNode(change.user),
         meeting: meeting.into(),
     })
 }

@@ -42,13 +42,14 @@ pub enum RecordingState {
 
 impl RecordingState {
     fn of(state: &str) -> Self {
-        match state {
-            "processing" => RecordingState::Processing,
-            "processed" => RecordingState::Processed,
-            "published" => RecordingState::Published,
-            "unpublished" => RecordingState::Unpublished,
-            "deleted" => RecordingState::Deleted,
-            _ => RecordingState::Unknown,
+        use bbb_client::RecordingState as Bbb;
+        match Bbb::parse(state) {
+            Some(Bbb::Processing) => RecordingState::Processing,
+            Some(Bbb::Processed) => RecordingState::Processed,
+            Some(Bbb::Published) => RecordingState::Published,
+            Some(Bbb::Unpublished) => RecordingState::Unpublished,
+            Some(Bbb::Deleted) => RecordingState::Deleted,
+            Some(Bbb::Any | Bbb::Other(_)) | None => RecordingState::Unknown,
         }
     }
 }

@@ -12,7 +12,7 @@ use async_graphql::{
     connection::{Connection, CursorType, Edge},
 };
 use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
-use store::{Page, PageRequest};
+use service::model::{Page, PageRequest};
 
 use super::{
     meetings::MeetingNode,

@@ -4,9 +4,9 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use service::groups::{self as group_service, VisibleGroup};
+use service::model::{Secret, Server, ServerGroup};
 use service::permissions::{GroupAccess, load_group_access};
 use service::servers::{self as server_service, ServerInput, ServerUpdate};
-use store::{Secret, Server, ServerGroup};
 
 use super::{
     GatewayContext, UserNode,
@@ -34,7 +34,7 @@ impl ServerGroupNode {
 
     /// For `node(id:)`: the group if the viewer may see it.
     pub async fn load(ctx: &Context<'_>, id: i64) -> Result<Option<Self>, GatewayError> {
-        let found = group_service::get(ctx.store()?, &actor(ctx)?, id).await;
+        let found = group_service::get(ctx.store()?, actor(ctx)?, id).await;
         Ok(visible_or_none(found)?.map(ServerGroupNode::from))
     }
 }
@@ -78,7 +78,7 @@ impl ServerGroupNode {
     ) -> Result<Vec<GroupPermission>, GatewayError> {
         let access = match self.access {
             Some(access) => access,
-            None => load_group_access(ctx.store()?, &actor(ctx)?, &self.group).await?,
+            None => load_group_access(ctx.store()?, actor(ctx)?, &self.group).await?,
         };
         Ok(access.held().into_iter().map(Into::into).collect())
     }
@@ -98,7 +98,7 @@ impl NodeType for ServerNode {
 impl ServerNode {
     /// For `node(id:)`: the server if the viewer may manage its group's servers.
     pub async fn load(ctx: &Context<'_>, id: i64) -> Result<Option<Self>, GatewayError> {
-        let found = server_service::get(ctx.store()?, &actor(ctx)?, id).await;
+        let found = server_service::get(ctx.store()?, actor(ctx)?, id).await;
         Ok(visible_or_none(found)?.map(ServerNode))
     }
 }
@@ -198,7 +198,7 @@ impl ServerQueries {
     /// The server groups the viewer may see: all of the site for staff, otherwise those the
     /// viewer holds a group permission on.
     async fn server_groups(&self, ctx: &Context<'_>) -> Result<Vec<ServerGroupNode>, GatewayError> {
-        let groups = group_service::list(ctx.store()?, &actor(ctx)?).await?;
+        let groups = group_service::list(ctx.store()?, actor(ctx)?).await?;
         Ok(groups.into_iter().map(ServerGroupNode::from).collect())
     }
 
@@ -208,7 +208,7 @@ impl ServerQueries {
         id: ID,
     ) -> Result<ServerGroupNode, GatewayError> {
         let id = decode_id_of::<ServerGroupNode>(&id, "id")?;
-        Ok(group_service::get(ctx.store()?, &actor(ctx)?, id)
+        Ok(group_service::get(ctx.store()?, actor(ctx)?, id)
             .await?
             .into())
     }
@@ -220,7 +220,7 @@ impl ServerQueries {
         group_id: ID,
     ) -> Result<Vec<ServerNode>, GatewayError> {
         let group_id = decode_id_of::<ServerGroupNode>(&group_id, "groupId")?;
-        let servers = server_service::list(ctx.store()?, &actor(ctx)?, group_id).await?;
+        let servers = server_service::list(ctx.store()?, actor(ctx)?, group_id).await?;
         Ok(servers.into_iter().map(ServerNode).collect())
     }
 }
@@ -236,7 +236,7 @@ impl ServerMutations {
         ctx: &Context<'_>,
         name: String,
     ) -> Result<ServerGroupNode, GatewayError> {
-        Ok(group_service::create(ctx.store()?, &actor(ctx)?, &name)
+        Ok(group_service::create(ctx.store()?, actor(ctx)?, &name)
             .await?
             .into())
     }
@@ -281,7 +281,7 @@ impl ServerMutations {
         };
         let outbound = ctx.bbb()?.outbound_policy();
         Ok(ServerNode(
-            server_service::add(ctx.store()?, &actor(ctx)?, input, outbound).await?,
+            server_service::add(ctx.store()?, actor(ctx)?, input, outbound).await?,
         ))
     }
 
@@ -298,14 +298,14 @@ impl ServerMutations {
             state: input.state.map(Into::into),
         };
         Ok(ServerNode(
-            server_service::update(ctx.store()?, &actor(ctx)?, id, update).await?,
+            server_service::update(ctx.store()?, actor(ctx)?, id, update).await?,
         ))
     }
 
     /// Removes a server; returns its ID.
     async fn remove_server(&self, ctx: &Context<'_>, id: ID) -> Result<ID, GatewayError> {
         let database_id = decode_id_of::<ServerNode>(&id, "id")?;
-        server_service::remove(ctx.store()?, &actor(ctx)?, database_id).await?;
+        server_service::remove(ctx.store()?, actor(ctx)?, database_id).await?;
         Ok(id)
     }
 }
@@ -321,16 +321,15 @@ async fn change_group_grant(
     let group_id = decode_id_of::<ServerGroupNode>(&group_id, "groupId")?;
     let user = user.to_service("user")?;
     let change = if grant {
-        group_service::grant(store, &actor, group_id, &user, permission.into()).await?
+        group_service::grant(store, actor, group_id, &user, permission.into()).await?
     } else {
-        group_service::revoke(store, &actor, group_id, &user, permission.into()).await?
+        group_service::revoke(store, actor, group_id, &user, permission.into()).await?
     };
-    let group = group_service::get(store, &actor, group_id).await?;
-    let user = store.users().get(change.user_id).await?;
+    let group = group_service::get(store, actor, group_id).await?;
     Ok(GroupPermissionChange {
         changed: change.changed,
         permission,
-        user: UserNode(user),
+        user: UserNode(change.user),
         group: group.into(),
     })
 }

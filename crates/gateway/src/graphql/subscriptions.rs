@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use async_graphql::{Context, Enum, ErrorExtensions, ID, SimpleObject, Subscription};
 use futures_util::{Stream, StreamExt, stream};
-use service::bbb::events::{MeetingEvent as LiveEvent, Participant};
-use service::{Actor, meetings as meeting_service};
-use store::Store;
+use service::bbb::events::{MeetingEvent as LiveEvent, Participant, require_may_watch};
+use service::{Actor, ServiceError, Store};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::{
@@ -43,7 +42,7 @@ impl MeetingSubscriptions {
             let meeting_id = decode_id_of::<MeetingNode>(&id, "id")?;
             let watcher = Watcher {
                 store: ctx.store()?.clone(),
-                actor: actor(ctx)?,
+                actor: actor(ctx)?.clone(),
                 meeting_id,
             };
             watcher.may_watch().await?;
@@ -68,22 +67,13 @@ impl Watcher {
     /// (the viewer of the connection was loaded when it began): a deleted user is
     /// UNAUTHENTICATED, a changed role counts.
     async fn may_watch(&self) -> Result<(), GatewayError> {
-        let actor = match &self.actor.user {
-            None => self.actor.clone(),
-            Some(user) => match self.store.users().get(user.id).await {
-                Err(store::StoreError::NotFound { .. }) => {
-                    return Err(GatewayError::unauthenticated("your user no longer exists"));
-                }
-                found => Actor::user(self.actor.site.clone(), found?),
-            },
+        let actor = match service::users::refreshed(&self.store, &self.actor).await {
+            Err(ServiceError::NotFound(_)) => {
+                return Err(GatewayError::unauthenticated("your user no longer exists"));
+            }
+            refreshed => refreshed?,
         };
-        let visible = meeting_service::get(&self.store, &actor, self.meeting_id).await?;
-        if !visible.permissions.can_see_attendees() {
-            return Err(GatewayError::forbidden(
-                "watching who is in this meeting needs JOIN_AS_ATTENDEE",
-            ));
-        }
-        Ok(())
+        Ok(require_may_watch(&self.store, &actor, self.meeting_id).await?)
     }
 
     /// `events`, and every `recheck_every` the permission again: the stream ends with the

@@ -3,8 +3,8 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Duration, Utc};
+use service::model::{ApiToken, CreatedToken, Page};
 use service::tokens::{self as token_service, ApiTokenInput};
-use store::{ApiToken, CreatedToken, Page};
 use uuid::Uuid;
 
 use super::{
@@ -30,7 +30,7 @@ impl NodeType for ApiTokenNode {
 impl ApiTokenNode {
     /// For `node(id:)`: the token if it is the viewer's own, or the viewer is staff.
     pub async fn load(ctx: &Context<'_>, id: i64) -> Result<Option<Self>, GatewayError> {
-        let found = token_service::get(ctx.store()?, &actor(ctx)?, id).await;
+        let found = token_service::get(ctx.store()?, actor(ctx)?, id).await;
         Ok(visible_or_none(found)?.map(ApiTokenNode))
     }
 }
@@ -136,7 +136,7 @@ impl TokenQueries {
     ) -> Result<NodeConnection<ApiTokenNode>, GatewayError> {
         let (store, actor) = (ctx.store()?, actor(ctx)?);
         forward_connection(first, after, |page| async move {
-            let page = token_service::list(store, &actor, page).await?;
+            let page = token_service::list(store, actor, page).await?;
             Ok(Page {
                 items: page.items.into_iter().map(ApiTokenNode).collect(),
                 has_next_page: page.has_next_page,
@@ -167,7 +167,7 @@ impl TokenMutations {
             max_attendees: input.max_attendees,
         };
         let CreatedToken { token, secret } =
-            token_service::create(ctx.store()?, &actor(ctx)?, input).await?;
+            token_service::create(ctx.store()?, actor(ctx)?, input).await?;
         Ok(CreateApiTokenPayload {
             api_token: ApiTokenNode(token),
             secret: secret.expose().to_owned(),
@@ -189,7 +189,7 @@ impl TokenMutations {
         let grace =
             previous_secret_valid_for_minutes.map(|minutes| Duration::minutes(minutes.into()));
         let CreatedToken { token, secret } =
-            token_service::rotate(ctx.store()?, &actor(ctx)?, id, grace).await?;
+            token_service::rotate(ctx.store()?, actor(ctx)?, id, grace).await?;
         Ok(RotateApiTokenPayload {
             api_token: ApiTokenNode(token),
             secret: secret.expose().to_owned(),
@@ -204,14 +204,14 @@ impl TokenMutations {
     ) -> Result<ApiTokenNode, GatewayError> {
         let id = decode_id_of::<ApiTokenNode>(&id, "id")?;
         Ok(ApiTokenNode(
-            token_service::finish_rotation(ctx.store()?, &actor(ctx)?, id).await?,
+            token_service::finish_rotation(ctx.store()?, actor(ctx)?, id).await?,
         ))
     }
 
     /// Revokes a token for good; returns its ID. Its owner, or staff.
     async fn delete_api_token(&self, ctx: &Context<'_>, id: ID) -> Result<ID, GatewayError> {
         let database_id = decode_id_of::<ApiTokenNode>(&id, "id")?;
-        token_service::delete(ctx.store()?, &actor(ctx)?, database_id).await?;
+        token_service::delete(ctx.store()?, actor(ctx)?, database_id).await?;
         Ok(id)
     }
 }

@@ -1,6 +1,6 @@
 //! What the GraphQL parts over the service layer share: the [`Actor`] of a request, the
-//! translation of [`ServiceError`] into coded GraphQL errors, and the GraphQL faces of the
-//! stored enumerations.
+//! `node(id:)` reading of [`ServiceError`] refusals (their translation into coded GraphQL
+//! errors is `crate::error`'s), and the GraphQL faces of the stored enumerations.
 
 use async_graphql::{Context, Enum, ID, OneofObject};
 use service::{Actor, ServiceError, users::UserRef};
@@ -9,27 +9,8 @@ use super::{GatewayContext, UserNode, relay::decode_id_of};
 use crate::error::GatewayError;
 
 /// The caller of a service: the request's site and viewer.
-pub fn actor(ctx: &Context<'_>) -> Result<Actor, GatewayError> {
-    let site = ctx.site()?.clone();
-    Ok(match ctx.viewer()?.user() {
-        Some(user) => Actor::user(site, user.clone()),
-        None => Actor::anonymous(site),
-    })
-}
-
-impl From<ServiceError> for GatewayError {
-    fn from(error: ServiceError) -> Self {
-        match error {
-            ServiceError::Unauthenticated => GatewayError::unauthenticated("log in to do this"),
-            ServiceError::Forbidden(reason) => GatewayError::forbidden(reason),
-            ServiceError::NotFound(entity) => GatewayError::not_found(entity),
-            ServiceError::BadInput(message) => GatewayError::bad_input(message),
-            ServiceError::BadField { field, message } => GatewayError::bad_field(field, message),
-            ServiceError::MeetingNotStarted => GatewayError::MeetingNotStarted,
-            ServiceError::BbbUnavailable(detail) => GatewayError::BbbUnavailable(detail),
-            ServiceError::Internal(detail) => GatewayError::internal(detail),
-        }
-    }
+pub fn actor<'c>(ctx: &'c Context<'_>) -> Result<&'c Actor, GatewayError> {
+    ctx.actor()
 }
 
 /// `Some(value)` for a found object, `None` for one that does not exist or that the viewer
@@ -62,7 +43,7 @@ impl UserRefInput {
 
 /// A permission on one meeting.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "store::MeetingPermission")]
+#[graphql(remote = "service::model::MeetingPermission")]
 pub enum MeetingPermission {
     /// Join as an attendee (viewer).
     JoinAsAttendee,
@@ -83,7 +64,7 @@ pub enum MeetingPermission {
 // is the original's naming.
 #[allow(clippy::enum_variant_names)]
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "store::GroupPermission")]
+#[graphql(remote = "service::model::GroupPermission")]
 pub enum GroupPermission {
     /// Add, change, remove and list the group's servers.
     AddServers,
@@ -95,7 +76,7 @@ pub enum GroupPermission {
 
 /// What an API token lets an integration see through the BBB-compatible endpoint.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "store::TokenScope")]
+#[graphql(remote = "service::model::TokenScope")]
 pub enum TokenScope {
     /// Only meetings and recordings created with this token.
     Token,
@@ -109,7 +90,7 @@ pub enum TokenScope {
 
 /// The administrative state of a BBB server.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "store::ServerState")]
+#[graphql(remote = "service::model::ServerState")]
 pub enum ServerState {
     /// Takes new meetings.
     Enabled,
@@ -121,7 +102,7 @@ pub enum ServerState {
 
 /// What the health poller last concluded about a BBB server.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "store::ServerHealth")]
+#[graphql(remote = "service::model::ServerHealth")]
 pub enum ServerHealth {
     Healthy,
     Unhealthy,

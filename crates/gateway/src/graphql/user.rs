@@ -2,11 +2,18 @@
 
 use async_graphql::{Context, ID, Object};
 
-use super::{GatewayContext, relay::NodeType};
+use service::model::User;
+use service::permissions::can_see_user;
+
+use super::{
+    GatewayContext,
+    relay::NodeType,
+    types::{actor, visible_or_none},
+};
 use crate::error::GatewayError;
 
 /// A person who can log in.
-pub struct UserNode(pub store::User);
+pub struct UserNode(pub User);
 
 impl NodeType for UserNode {
     const TYPE_NAME: &'static str = "User";
@@ -20,20 +27,8 @@ impl UserNode {
     /// The user `id` as seen by the viewer: themselves, or anyone of their site for staff and
     /// superusers; nobody for anonymous callers.
     pub async fn load(ctx: &Context<'_>, id: i64) -> Result<Option<UserNode>, GatewayError> {
-        let Some(viewer) = ctx.viewer()?.user() else {
-            return Ok(None);
-        };
-        if viewer.id == id {
-            return Ok(Some(UserNode(viewer.clone())));
-        }
-        if !(viewer.is_staff || viewer.is_superuser) {
-            return Ok(None);
-        }
-        let found = ctx.store()?.users().get_many(&[id]).await?;
-        Ok(found
-            .into_iter()
-            .find(|user| user.site_id == viewer.site_id)
-            .map(UserNode))
+        let found = service::users::get(ctx.store()?, actor(ctx)?, id).await;
+        Ok(visible_or_none(found)?.map(UserNode))
     }
 }
 
@@ -54,10 +49,7 @@ impl UserNode {
 
     /// Only visible to the user themselves and to staff.
     async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>, GatewayError> {
-        let visible = ctx
-            .viewer()?
-            .user()
-            .is_some_and(|viewer| viewer.id == self.0.id || viewer.is_staff || viewer.is_superuser);
+        let visible = can_see_user(actor(ctx)?, self.0.id);
         Ok(visible.then_some(self.0.email.as_str()))
     }
 
@@ -79,6 +71,6 @@ pub struct ViewerQueries;
 impl ViewerQueries {
     /// The user the request is authenticated as; null for anonymous requests.
     async fn viewer(&self, ctx: &Context<'_>) -> Result<Option<UserNode>, GatewayError> {
-        Ok(ctx.viewer()?.user().cloned().map(UserNode))
+        Ok(actor(ctx)?.user.clone().map(UserNode))
     }
 }

@@ -11,7 +11,7 @@ use async_graphql::{
 };
 use async_graphql_actix_web::GraphQLResponse;
 use metrics::FrontDoor;
-use store::Site;
+use service::model::Site;
 
 use super::{
     errors,
@@ -190,11 +190,11 @@ async fn request_context(
     let site = site_of(request, app).await?;
     let authorization = authorization_header(request)?;
     let viewer = auth::authenticate(&app.store, &app.verifier, &site, authorization).await?;
-    Ok(RequestContext {
+    Ok(RequestContext::new(
         site,
         viewer,
-        client_address: client_address(request, &app.config),
-    })
+        client_address(request, &app.config),
+    ))
 }
 
 /// The address of the client, for throttling: the TCP peer, or with
@@ -219,7 +219,7 @@ pub(super) fn client_address(request: &HttpRequest, config: &Config) -> Option<I
 /// The site the request's Host header picks (the default site for unknown hosts).
 pub(super) async fn site_of(request: &HttpRequest, app: &AppState) -> Result<Site, GatewayError> {
     let host = request.connection_info().host().to_owned();
-    Ok(app.store.sites().for_host(&host).await?)
+    Ok(service::sites::for_host(&app.store, &host).await?)
 }
 
 /// The `Authorization` header, if the request has one.

@@ -15,10 +15,9 @@ use std::net::TcpListener;
 
 use actix_web::{App, HttpServer, dev::Server, http::StatusCode, middleware::from_fn, web};
 
-use crate::{app::AppState, config::UnsignedFormParams, error::GatewayError};
+use crate::{app::AppState, error::GatewayError};
 
 pub use cors::OriginPattern;
-pub use ops::{health_name, state_name};
 
 /// Starts serving on `listener`; the returned server runs until stopped through its handle.
 /// Signal handling is the caller's (see `cli::serve`), so tests can run several servers.
@@ -26,25 +25,22 @@ pub fn start(state: AppState, listener: TcpListener) -> Result<Server, GatewayEr
     let schema = web::Data::new(state.schema());
     // actix counts whole seconds; round up so that a sub-second timeout is not none at all.
     let shutdown_timeout = state.config.http.shutdown_timeout.as_secs_f64().ceil() as u64;
-    // The BBB-compatible endpoint (crates/bbb-endpoint), sharing the store, client and balancer.
-    let bbb_api = bbb_endpoint::configure(bbb_endpoint::Endpoint::new(
-        state.store.clone(),
-        state.bbb.clone(),
-        state.balancer.clone(),
-        endpoint_settings(&state),
-    ));
+    // The BBB-compatible endpoint (crates/bbb-endpoint), built by the composition root.
+    let bbb_api = bbb_endpoint::configure(state.endpoint.clone());
     // Per instance, built at start (a bad trusted-documents file stops the start).
     let persisted = web::Data::new(persisted::PersistedQueries::from_config(
         &state.config.graphql,
     )?);
     let cors = cors::CorsPolicy::new(&state.config.cors);
     graphiql::warn_if_not_built(&state.config.graphql.graphiql_assets);
+    let access_log = web::Data::new(request_id::AccessLog::new(&state.config.log));
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(schema.clone())
             .app_data(persisted.clone())
+            .app_data(access_log.clone())
             .wrap(from_fn(request_id::middleware))
             .configure(|config| routes(config, &cors))
             .configure(bbb_api.clone())
@@ -55,29 +51,6 @@ pub fn start(state: AppState, listener: TcpListener) -> Result<Server, GatewayEr
     .map_err(|error| GatewayError::internal(format!("cannot listen: {error}")))?
     .run();
     Ok(server)
-}
-
-/// The endpoint's settings from the configuration, reporting to the process's metrics.
-fn endpoint_settings(state: &AppState) -> bbb_endpoint::EndpointSettings {
-    let config = &state.config;
-    bbb_endpoint::EndpointSettings {
-        public_url: config.public_url.as_ref().map(|url| url.to_string()),
-        // Form bodies and whatever is read before authentication: the same limit as every
-        // other route's bodies.
-        max_body_bytes: config.http.max_body_bytes,
-        max_upload_bytes: config.endpoint.max_upload_bytes,
-        max_params: config.endpoint.max_params,
-        max_query_bytes: config.endpoint.max_query_bytes,
-        unsigned_form_params: match config.endpoint.unsigned_form_params {
-            UnsignedFormParams::Accept => bbb_endpoint::UnsignedFormParams::Accept,
-            UnsignedFormParams::Refuse => bbb_endpoint::UnsignedFormParams::Refuse,
-        },
-        metrics: Some(state.metrics.clone()),
-        // Relayed callbacks are held to the same outbound rule as the BBB servers.
-        outbound: state.bbb.outbound_policy().clone(),
-        relay_key: state.relay_key.clone(),
-        ..bbb_endpoint::EndpointSettings::default()
-    }
 }
 
 fn routes(config: &mut web::ServiceConfig, cors: &cors::CorsPolicy) {

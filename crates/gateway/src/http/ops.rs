@@ -1,11 +1,10 @@
 //! Endpoints for operators and orchestrators: liveness, readiness and Prometheus metrics.
 
-use std::{collections::HashMap, time::Duration};
+use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use metrics::{CONTENT_TYPE, ServerSample};
 use serde_json::json;
-use store::{PlacementFilter, ServerHealth, ServerState, Store};
 
 use crate::{app::AppState, error::GatewayError};
 
@@ -21,16 +20,11 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(app: web::Data<AppState>) -> HttpResponse {
     let status = tokio::time::timeout(
         READINESS_TIMEOUT,
-        store::migration_status(app.store.connection()),
+        service::ops::pending_migrations(&app.store),
     )
     .await;
     let reason = match status {
-        Ok(Ok(migrations)) => {
-            let pending: Vec<&str> = migrations
-                .iter()
-                .filter(|migration| !migration.applied)
-                .map(|migration| migration.name.as_str())
-                .collect();
+        Ok(Ok(pending)) => {
             if pending.is_empty() {
                 return HttpResponse::Ok().json(json!({ "status": "ready" }));
             }
@@ -57,13 +51,13 @@ pub async fn metrics(app: web::Data<AppState>) -> HttpResponse {
 }
 
 async fn refresh_from_database(app: &AppState) -> Result<(), GatewayError> {
-    let servers = app.store.servers().list_all().await?;
+    let servers = service::ops::all_servers(&app.store).await?;
     app.metrics.set_servers(servers.into_iter().map(|server| {
         ServerSample {
             server_id: server.id,
             group_id: server.group_id,
-            health: health_name(server.health),
-            state: state_name(server.state),
+            health: server.health.as_str(),
+            state: server.state.as_str(),
             meetings: i64::from(server.meeting_count),
             attendees: i64::from(server.attendee_count),
             last_polled_at: server
@@ -73,37 +67,6 @@ async fn refresh_from_database(app: &AppState) -> Result<(), GatewayError> {
         }
     }));
     app.metrics
-        .set_token_meetings(live_meetings_per_token(&app.store).await?);
+        .set_token_meetings(service::ops::live_meetings_per_token(&app.store).await?);
     Ok(())
-}
-
-async fn live_meetings_per_token(store: &Store) -> Result<HashMap<i64, i64>, GatewayError> {
-    let live = store
-        .placements()
-        .list(&PlacementFilter {
-            live_only: true,
-            ..PlacementFilter::default()
-        })
-        .await?;
-    let mut per_token = HashMap::new();
-    for token_id in live.iter().filter_map(|placement| placement.token_id) {
-        *per_token.entry(token_id).or_insert(0) += 1;
-    }
-    Ok(per_token)
-}
-
-pub fn health_name(health: ServerHealth) -> &'static str {
-    match health {
-        ServerHealth::Healthy => "healthy",
-        ServerHealth::Unhealthy => "unhealthy",
-        ServerHealth::Unknown => "unknown",
-    }
-}
-
-pub fn state_name(state: ServerState) -> &'static str {
-    match state {
-        ServerState::Enabled => "enabled",
-        ServerState::Cordoned => "cordoned",
-        ServerState::Disabled => "disabled",
-    }
 }

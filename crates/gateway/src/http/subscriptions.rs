@@ -104,11 +104,7 @@ pub async fn subscribe(
                 .set(expires_at.map(instant_of));
             connection.changed.notify_waiters();
             let mut data = Data::default();
-            data.insert(RequestContext {
-                site,
-                viewer,
-                client_address,
-            });
+            data.insert(RequestContext::new(site, viewer, client_address));
             Ok(data)
         })
         .start(&request, frames);

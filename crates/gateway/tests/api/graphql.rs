@@ -160,3 +160,48 @@ fragment TypeRef on __Type {
     ofType { kind name ofType { kind name ofType { kind name } } } } } } }
 }
 "#;
+
+/// A write the database refuses because a name or a PIN is taken is BAD_USER_INPUT naming the
+/// input field, as GraphQL spells it, like every other refusal of an input.
+#[tokio::test]
+async fn taken_names_and_pins_name_their_input_field() {
+    let app = TestApp::spawn().await;
+    let staff = app
+        .create_user_with(store::NewUser {
+            is_staff: true,
+            ..store::NewUser::new(app.site.id, "staff")
+        })
+        .await;
+    let token = app.token_for(&staff);
+    let group = gateway::graphql::relay::encode_id("ServerGroup", app.group.id).0;
+
+    let create_group = "mutation { createServerGroup(name: \"east\") { id } }";
+    let first = app.graphql(create_group, json!({}), Some(&token)).await;
+    assert!(first.get("errors").is_none(), "{first}");
+    let again = app.graphql(create_group, json!({}), Some(&token)).await;
+    assert_eq!(error_code(&again), "BAD_USER_INPUT", "{again}");
+    assert_eq!(again["errors"][0]["extensions"]["field"], "name", "{again}");
+
+    let create_meeting = "mutation($g: ID!, $name: String!) { createMeeting(input: \
+        { groupId: $g, name: $name, conferencePin: \"123456\" }) { id } }";
+    let first = app
+        .graphql(
+            create_meeting,
+            json!({ "g": group, "name": "One" }),
+            Some(&token),
+        )
+        .await;
+    assert!(first.get("errors").is_none(), "{first}");
+    let again = app
+        .graphql(
+            create_meeting,
+            json!({ "g": group, "name": "Two" }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(error_code(&again), "BAD_USER_INPUT", "{again}");
+    assert_eq!(
+        again["errors"][0]["extensions"]["field"], "conferencePin",
+        "{again}"
+    );
+}

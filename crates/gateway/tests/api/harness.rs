@@ -16,10 +16,9 @@ async fn the_test_group_holds_working_simulated_servers() {
     }
 
     // Registering again (a dev restart) updates instead of duplicating.
-    let again =
-        gateway::dev::register_simulators(&app.state.store, app.site.id, "test", &app.simulators)
-            .await
-            .unwrap();
+    let again = gateway::dev::register_simulators(&app.state, &app.site, "test", &app.simulators)
+        .await
+        .unwrap();
     assert_eq!(again.id, app.group.id);
     assert_eq!(
         app.state

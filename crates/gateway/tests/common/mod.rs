@@ -8,12 +8,14 @@
 //! assert_eq!(body["data"]["viewer"]["username"], "alice");
 //! ```
 
-use std::{net::TcpListener, path::PathBuf};
+// Tests arrange their data straight in the database, beside the door they test.
+#![allow(clippy::disallowed_methods)]
 
-use actix_web::dev::ServerHandle;
+use std::path::PathBuf;
+
 use bbb_sim::SimServer;
 use gateway::{
-    app::AppState,
+    app::{AppState, Application, BuildOptions, Running},
     auth,
     config::{Config, IssuerConfig, Secret},
     dev,
@@ -39,7 +41,7 @@ pub struct TestApp {
     pub group: ServerGroup,
     pub simulators: Vec<SimServer>,
     pub http: reqwest::Client,
-    server: ServerHandle,
+    running: Running,
     // Last: the database (its temporary directory) outlives the server that uses it.
     _db: TestDb,
 }
@@ -81,10 +83,14 @@ impl TestApp {
         TestApp::spawn_with(|_| {}).await
     }
 
-    /// Like `spawn`, with the configuration adjusted first.
+    /// Like `spawn`, with the configuration adjusted first. The gateway is built as `serve`
+    /// builds it ([`Application::build`]) and serves, but runs no health poller: tests of
+    /// the poller start it themselves (`background::run`), when they choose to.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let db = TestDb::new().await;
         let mut config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            database_url: Some(Secret::new(db.url().to_owned())),
             secret_key: Some(Secret::new(db.key().to_base64())),
             ..Config::default()
         };
@@ -92,10 +98,6 @@ impl TestApp {
         // The simulators run on 127.0.0.1: admitted explicitly, as an operator would admit a
         // private BBB network (the default admits public addresses only).
         config.outbound.allow = vec!["127.0.0.0/8".to_owned()];
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let address = format!("http://{}", listener.local_addr().unwrap());
-        // Where the simulators reach the gateway, for relayed callbacks.
-        config.public_url = Some(address.parse().unwrap());
         let mut jwks = test_issuer("jwks", Algorithm::RS256, "rsa-public.pem", true);
         jwks.public_key_pem = None;
         jwks.jwks_file = Some(key_file("jwks.json"));
@@ -106,18 +108,25 @@ impl TestApp {
             jwks,
         ];
         adjust(&mut config);
-        config.validate().expect("the test configuration is valid");
 
-        let state = AppState::new(config, db.store().clone()).expect("app state builds");
+        // Where the simulators reach the gateway, for relayed callbacks: the address
+        // listened on, unless the test set a public URL.
+        let application = Application::build_with(
+            config,
+            BuildOptions {
+                listen_address_is_public: true,
+            },
+        )
+        .await
+        .expect("the test gateway builds");
+        let address = format!("http://{}", application.address());
+        let state = application.state().clone();
         let site = state.store.sites().default_site().await.unwrap();
         let simulators = dev::start_simulators(SIMULATED_SERVERS).unwrap();
-        let group = dev::register_simulators(&state.store, site.id, "test", &simulators)
+        let group = dev::register_simulators(&state, &site, "test", &simulators)
             .await
             .unwrap();
-
-        let server = gateway::http::start(state.clone(), listener).unwrap();
-        let handle = server.handle();
-        tokio::spawn(server);
+        let running = application.start_serving_only();
 
         TestApp {
             address,
@@ -126,7 +135,7 @@ impl TestApp {
             group,
             simulators,
             http: reqwest::Client::new(),
-            server: handle,
+            running,
             _db: db,
         }
     }
@@ -186,7 +195,7 @@ impl TestApp {
 
     /// Stops the server (waiting for requests in flight) and the simulators.
     pub async fn stop(self) {
-        self.server.stop(true).await;
+        self.running.stop().await.expect("the test gateway stops");
         for simulator in self.simulators {
             simulator.shutdown().await;
         }

@@ -698,3 +698,110 @@ async fn drain_gives_up_after_its_timeout_and_leaves_the_server_cordoned() {
     assert_eq!(server.state, ServerState::Cordoned);
     sim.shutdown().await;
 }
+
+/// The list commands show the operator's site (`--site`, or the default site), and a token is
+/// found by its name in whichever site it is: `token rotate|revoke` take no `--site`.
+#[tokio::test]
+async fn list_commands_show_one_site_and_tokens_are_found_by_name_in_any_site() {
+    let db = TestDb::new().await;
+    let store = db.store();
+    store
+        .sites()
+        .create(store::NewSite {
+            domain: "other.example".to_owned(),
+            name: "Other".to_owned(),
+        })
+        .await
+        .unwrap();
+    let other = ["--site", "other.example"];
+    for args in [
+        vec!["group", "create", "main"],
+        vec!["group", "create", "lectures"],
+        [&["group", "create", "theirs"][..], &other].concat(),
+        vec![
+            "user",
+            "create",
+            "teacher",
+            "--staff",
+            "--email",
+            "t@example.org",
+        ],
+        [&["user", "create", "stranger"][..], &other].concat(),
+        vec![
+            "server",
+            "add",
+            "bbb-1",
+            "--group",
+            "main",
+            "--url",
+            "https://b/",
+            "--secret",
+            "s",
+        ],
+        vec![
+            "token", "create", "lms", "--group", "main", "--scope", "user", "--user", "teacher",
+        ],
+        vec!["token", "create", "recordings", "--group", "lectures"],
+        [&["token", "create", "far", "--group", "theirs"][..], &other].concat(),
+    ] {
+        admin(&db, &args, None).await.ok();
+    }
+    let row = |table: &str, name: &str| -> Vec<String> {
+        table
+            .lines()
+            .map(|line| {
+                line.split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .find(|cells| cells.iter().any(|cell| cell == name))
+            .unwrap_or_else(|| panic!("no row {name} in:\n{table}"))
+    };
+
+    let groups = admin(&db, &["group", "list"], None).await.ok();
+    assert!(groups.starts_with("ID"), "{groups}");
+    assert_eq!(row(&groups, "main")[1..], ["main", "1"]);
+    assert_eq!(row(&groups, "lectures")[1..], ["lectures", "0"]);
+    assert!(!groups.contains("theirs"), "{groups}");
+    let theirs = admin(&db, &[&["group", "list"][..], &other].concat(), None)
+        .await
+        .ok();
+    assert!(
+        theirs.contains("theirs") && !theirs.contains("main"),
+        "{theirs}"
+    );
+
+    let users = admin(&db, &["user", "list"], None).await.ok();
+    assert_eq!(
+        row(&users, "teacher")[1..],
+        ["teacher", "teacher", "t@example.org", "yes", "no"]
+    );
+    assert!(!users.contains("stranger"), "{users}");
+
+    let in_main = admin(&db, &["token", "list", "--group", "main"], None)
+        .await
+        .ok();
+    let lms = row(&in_main, "lms");
+    assert_eq!(lms[1..5], ["lms", "main", "user", "teacher"]);
+    assert!(!in_main.contains("recordings"), "{in_main}");
+    let all = admin(&db, &["token", "list"], None).await.ok();
+    assert!(all.contains("lms") && all.contains("recordings"), "{all}");
+    assert!(!all.contains("far"), "{all}");
+    let far = admin(&db, &[&["token", "list"][..], &other].concat(), None)
+        .await
+        .ok();
+    assert_eq!(row(&far, "far")[1..5], ["far", "theirs", "token", "-"]);
+
+    let rotated = admin(&db, &["token", "rotate", "far"], None).await.ok();
+    assert!(
+        rotated.contains("new secret (shown only now):"),
+        "{rotated}"
+    );
+    admin(&db, &["token", "revoke", "far"], None).await.ok();
+    assert!(store.tokens().find_by_name("far").await.unwrap().is_none());
+
+    let servers = admin(&db, &["server", "list", "--group", "lectures"], None)
+        .await
+        .ok();
+    assert_eq!(servers.lines().count(), 1, "only the header: {servers}");
+}

@@ -208,3 +208,65 @@ async fn json_logs_name_requests_and_leak_no_secret() {
     }
     assert!(!log.contains("checksum="), "{log}");
 }
+
+/// The access log lines of a run, by path.
+fn answered_paths(log: &str) -> Vec<String> {
+    log.lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["fields"]["message"] == "request answered")
+        .map(|line| line["span"]["path"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Runs a gateway with `access` settings, asks `/readyz` nine times and an unknown path
+/// twice, and returns its access log lines' paths.
+async fn access_log_of(access: &[(&'static str, &str)]) -> Vec<String> {
+    let db = TestDb::new().await;
+    let mut env = database_env(&db);
+    env.extend(
+        access
+            .iter()
+            .map(|(key, value)| (*key, (*value).to_owned())),
+    );
+    let mut gateway = Gateway::start(&env, &["--log-format", "json"]).await;
+    let http = http();
+    for _ in 0..9 {
+        let response = http.get(gateway.url("/readyz")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    for _ in 0..2 {
+        let response = http.get(gateway.url("/no-such-page")).send().await.unwrap();
+        assert_eq!(response.status(), 404);
+    }
+    gateway.terminate();
+    let status = gateway.wait(Duration::from_secs(20)).await;
+    let log = gateway.log_text();
+    assert!(status.success(), "{status:?}: {log}");
+    // The rest of the log is kept whatever the access log does.
+    assert!(log.contains("bbb-gateway listening"), "{log}");
+    answered_paths(&log)
+}
+
+fn count(paths: &[String], path: &str) -> usize {
+    paths.iter().filter(|logged| *logged == path).count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_access_log_takes_every_request_a_sample_or_none() {
+    let all = access_log_of(&[]).await;
+    assert_eq!(count(&all, "/readyz"), 9, "{all:?}");
+    assert_eq!(count(&all, "/no-such-page"), 2, "{all:?}");
+
+    // One in three answers without an error status (of nine in a row, exactly three,
+    // whatever the start-up probes took), and every error.
+    let sampled = access_log_of(&[
+        ("BBB_GATEWAY_LOG__ACCESS", "sampled"),
+        ("BBB_GATEWAY_LOG__ACCESS_ONE_IN", "3"),
+    ])
+    .await;
+    assert_eq!(count(&sampled, "/readyz"), 3, "{sampled:?}");
+    assert_eq!(count(&sampled, "/no-such-page"), 2, "{sampled:?}");
+
+    let off = access_log_of(&[("BBB_GATEWAY_LOG__ACCESS", "off")]).await;
+    assert!(off.is_empty(), "{off:?}");
+}

@@ -17,8 +17,8 @@ use tokio::sync::broadcast;
 use tokio::time::MissedTickBehavior;
 
 use super::live;
-use crate::ServiceError;
-use crate::permissions::JoinRole;
+use crate::permissions::{JoinRole, require};
+use crate::{Actor, ServiceError};
 
 /// Events a poll may produce at once before a slow subscriber falls behind; a meeting that
 /// hundreds join within one interval still fits.
@@ -49,7 +49,7 @@ impl Participant {
         Participant {
             user_id: attendee.user_id.clone(),
             full_name: attendee.full_name.clone(),
-            role: if attendee.role.eq_ignore_ascii_case("MODERATOR") {
+            role: if bbb_client::Role::parse(&attendee.role) == Some(bbb_client::Role::Moderator) {
                 JoinRole::Moderator
             } else {
                 JoinRole::Attendee
@@ -158,6 +158,23 @@ async fn live_snapshot(
         Err(error) if error.is_not_found() => Ok(None),
         Err(error) => Err(error.into()),
     }
+}
+
+/// Whether the actor may watch a meeting's events: they tell who comes and goes, so this
+/// needs what seeing the live attendees needs (`join_as_attendee` or more, or staff).
+/// FORBIDDEN, NOT_FOUND or UNAUTHENTICATED otherwise, as for [`crate::meetings::get`].
+/// Subscribers call it again from time to time, with the actor [`crate::users::refreshed`],
+/// so that a revoked grant or a deleted user ends the watching.
+pub async fn require_may_watch(
+    store: &Store,
+    actor: &Actor,
+    meeting_id: i64,
+) -> Result<(), ServiceError> {
+    let visible = crate::meetings::get(store, actor, meeting_id).await?;
+    require(
+        visible.permissions.can_see_attendees(),
+        "watching who is in this meeting needs JOIN_AS_ATTENDEE",
+    )
 }
 
 /// The process's watchers of live meetings, one per meeting that has subscribers. Cheap to

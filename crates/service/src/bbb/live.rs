@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bbb_client::model::MeetingInfo;
 use futures_util::future::join_all;
-use store::{Placement, Server, ServerHealth, Store};
+use store::{Placement, PlacementFilter, Server, ServerHealth, Store};
 
 use crate::ServiceError;
 
@@ -112,6 +112,18 @@ pub async fn live_placements(
         .into_iter()
         .filter_map(|placement| Some((placement.meeting_id?, placement)))
         .collect())
+}
+
+/// Every live placement of the fleet (every site, both front doors), in one query: for the
+/// per-token figures of the metrics.
+pub async fn every_live_placement(store: &Store) -> Result<Vec<Placement>, ServiceError> {
+    Ok(store
+        .placements()
+        .list(&PlacementFilter {
+            live_only: true,
+            ..PlacementFilter::default()
+        })
+        .await?)
 }
 
 /// Every placement (only live ones with `live_only`) of the meetings, oldest first, in one

@@ -1,33 +1,24 @@
 //! The BBB lifecycle of persistent meetings: placing them on a server, creating them there with
 //! all their settings, signing join URLs, ending them.
 //!
-//! Placement is race-free without locks: the store admits one live placement per meeting (a
-//! partial unique index behind `create_or_get`), so concurrent starters agree on one server,
-//! and BBB's `create` is idempotent, so they may all call it. A placement whose server no
-//! longer keeps meetings (disabled, unhealthy, removed) is ended and the meeting placed anew;
-//! the ended row stays as history, so recordings on the old server are still found.
+//! Placing and re-placing are the one routine the BBB endpoint uses too
+//! ([`super::placements`]); what is particular here is how a persistent meeting is created
+//! (every stored setting) and that a running one is asked about rather than created again.
 
-use std::time::Instant;
-
-use bbb_client::{CreateMeeting, JoinMeeting, Role, model::MeetingInfo};
-use store::{Meeting, NewPlacement, Placement, Server};
+use bbb_client::{CreateMeeting, JoinMeeting, Role};
+use store::{Meeting, Placement, Server};
 
 use super::Orchestrator;
-use super::balancer::{keeps_meetings, takes_new_meetings};
+use super::balancer::keeps_meetings;
+use super::placements::{
+    Existing, Landing, PERSISTENT_NAMESPACE, PlaceError, StartFailure, Started, Wanted,
+};
 use crate::meetings::VisibleMeeting;
 use crate::permissions::{self, EffectivePermissions, JoinRole};
 use crate::{Actor, ServiceError};
 
-/// The placement namespace of persistent meetings. The BBB endpoint namespaces by API token
-/// guid, so the two never collide.
-pub const PERSISTENT_NAMESPACE: &str = "meeting";
-
 /// The longest display name a guest may give.
 pub const GUEST_NAME_MAX_CHARS: usize = 100;
-
-/// Each round ends a stale placement or loses a race to a placement that goes stale at once;
-/// more than two rounds mean servers are flapping.
-const PLACEMENT_ROUNDS: usize = 3;
 
 /// A meeting that runs on BBB: where, and what BBB answered to create.
 #[derive(Debug, Clone)]
@@ -152,57 +143,54 @@ impl Orchestrator {
         Ok((visible(meeting, allowed), was_running))
     }
 
-    /// Makes sure `meeting` runs on a BBB server and returns where. Idempotent and safe to
-    /// call concurrently: every caller ends up with the same placement and one BBB meeting.
-    /// A meeting BBB reports running is left alone: no `create` per join, which would make
-    /// every joiner cost BBB a create. No permission check: callers check first.
+    /// Makes sure `meeting` runs on a BBB server and returns where, through the one placement
+    /// routine ([`super::placements`], which also says when a meeting is placed anew).
+    /// Idempotent and safe to call concurrently: every caller ends up with the same placement
+    /// and one BBB meeting. A meeting BBB reports running is left alone: no `create` per join,
+    /// which would make every joiner cost BBB a create. No permission check: callers check
+    /// first.
     pub async fn ensure_running(&self, meeting: &Meeting) -> Result<RunningMeeting, ServiceError> {
-        let placements = self.store.placements();
-        for _ in 0..PLACEMENT_ROUNDS {
-            let servers = self.store.servers().list(meeting.group_id).await?;
-            let (placement, placed_now) = match self.live_placement(meeting).await? {
-                Some(placement) => (placement, false),
-                None => (self.place(meeting, &servers).await?, true),
-            };
-            // The placement may be a concurrent starter's, on a server added since listing.
-            let server = match servers.iter().find(|s| s.id == placement.server_id) {
-                Some(server) => server.clone(),
-                None => self.store.servers().get(placement.server_id).await?,
-            };
-            if !keeps_meetings(&server) {
-                placements.mark_ended(placement.id).await?;
-                continue;
-            }
-            if placed_now {
-                return self.create_on(meeting, placement, server).await;
-            }
-            match self.meeting_on(&server, &placement).await? {
-                Some(info) => {
-                    return self
-                        .running_from(
-                            placement,
-                            server,
-                            info.internal_meeting_id,
-                            info.create_time,
-                        )
-                        .await;
-                }
-                // Ended on BBB (or never created by a starter that failed): `create` brings it
-                // back in place where the server takes meetings.
-                None if takes_new_meetings(&server) => {
-                    return self.create_on(meeting, placement, server).await;
-                }
-                // A cordoned server must not get the meeting back once it ended there.
-                None => {
-                    placements.mark_ended(placement.id).await?;
-                    continue;
-                }
-            }
-        }
-        Err(ServiceError::BbbUnavailable(format!(
-            "meeting {} could not be placed: its servers kept failing",
-            meeting.id
-        )))
+        let servers = self.store.servers().list(meeting.group_id).await?;
+        let live = self.live_placement(meeting).await?;
+        let placed = self
+            .placer()
+            .start(
+                &servers,
+                &Wanted::persistent(meeting),
+                live,
+                Existing::Ask,
+                |landing: Landing| async move {
+                    if let Some(info) = landing.running {
+                        return Ok(Started {
+                            internal_meeting_id: info.internal_meeting_id,
+                            create_time: info.create_time,
+                            output: (),
+                        });
+                    }
+                    // Not on BBB (never created, or ended there): `create` brings it up.
+                    let endpoint = super::endpoint(&self.store, &landing.server)
+                        .map_err(StartFailure::Other)?;
+                    let request = create_request(meeting, &landing.placement.bbb_meeting_id);
+                    let created = self
+                        .client
+                        .create(&endpoint, &request)
+                        .await
+                        .map_err(StartFailure::of_call)?;
+                    Ok(Started {
+                        internal_meeting_id: created.internal_meeting_id,
+                        create_time: created.create_time,
+                        output: (),
+                    })
+                },
+            )
+            .await
+            .map_err(PlaceError::into_service)?;
+        Ok(RunningMeeting {
+            placement: placed.placement,
+            server: placed.server,
+            create_time: placed.create_time,
+            internal_meeting_id: placed.internal_meeting_id,
+        })
     }
 
     /// Where `meeting` runs on BBB right now, if it does: its live placement, on a server that
@@ -218,18 +206,24 @@ impl Orchestrator {
         if !keeps_meetings(&server) {
             return Ok(None);
         }
-        match self.meeting_on(&server, &placement).await? {
-            Some(info) => self
-                .running_from(
-                    placement,
-                    server,
-                    info.internal_meeting_id,
-                    info.create_time,
-                )
-                .await
-                .map(Some),
-            None => Ok(None),
-        }
+        let placer = self.placer();
+        let Some(info) = placer.probe(&server, &placement).await?? else {
+            return Ok(None);
+        };
+        let placement = placer
+            .record_answer(
+                placement,
+                &server,
+                &info.internal_meeting_id,
+                info.create_time,
+            )
+            .await?;
+        Ok(Some(RunningMeeting {
+            placement,
+            server,
+            create_time: info.create_time,
+            internal_meeting_id: info.internal_meeting_id,
+        }))
     }
 
     async fn live_placement(&self, meeting: &Meeting) -> Result<Option<Placement>, ServiceError> {
@@ -242,127 +236,6 @@ impl Orchestrator {
                 &meeting.guid.to_string(),
             )
             .await?)
-    }
-
-    /// Records a placement on the least loaded server, or returns the one a concurrent
-    /// starter recorded first.
-    async fn place(
-        &self,
-        meeting: &Meeting,
-        servers: &[Server],
-    ) -> Result<Placement, ServiceError> {
-        let bbb_meeting_id = meeting.guid.to_string();
-        let size_hint = meeting
-            .max_participants
-            .and_then(|max| u32::try_from(max).ok());
-        // Only here are rows that no BBB call can be made with left out (each is decrypted to
-        // tell), not on every round of every join.
-        let usable = super::usable_servers(&self.store, servers.to_vec());
-        let choice = self
-            .balancer
-            .choose(&usable, &bbb_meeting_id, size_hint, Instant::now())?;
-        let placed = self
-            .store
-            .placements()
-            .create_or_get(NewPlacement {
-                group_id: meeting.group_id,
-                server_id: choice.server_id,
-                namespace: PERSISTENT_NAMESPACE.to_owned(),
-                client_meeting_id: bbb_meeting_id.clone(),
-                bbb_meeting_id,
-                token_id: None,
-                meeting_id: Some(meeting.id),
-            })
-            .await;
-        match placed {
-            Ok((placement, true)) => Ok(placement),
-            Ok((placement, false)) => {
-                self.balancer.cancel(choice.reservation);
-                Ok(placement)
-            }
-            Err(error) => {
-                self.balancer.cancel(choice.reservation);
-                Err(error.into())
-            }
-        }
-    }
-
-    /// The meeting of a live placement as its server reports it; `None` when the server does
-    /// not know it or it was ended there (BBB keeps an ended meeting's info for a while).
-    async fn meeting_on(
-        &self,
-        server: &Server,
-        placement: &Placement,
-    ) -> Result<Option<MeetingInfo>, ServiceError> {
-        let endpoint = super::endpoint(&self.store, server)?;
-        match self
-            .client
-            .get_meeting_info(&endpoint, &placement.bbb_meeting_id)
-            .await
-        {
-            Ok(info) if !info.has_been_forcibly_ended => Ok(Some(info)),
-            Ok(_) => Ok(None),
-            Err(error) if error.is_not_found() => Ok(None),
-            Err(error) => Err(error.into()),
-        }
-    }
-
-    /// BBB `create` with every setting of the meeting, and BBB's answer on the placement.
-    async fn create_on(
-        &self,
-        meeting: &Meeting,
-        placement: Placement,
-        server: Server,
-    ) -> Result<RunningMeeting, ServiceError> {
-        let endpoint = super::endpoint(&self.store, &server)?;
-        let created = self
-            .client
-            .create(
-                &endpoint,
-                &create_request(meeting, &placement.bbb_meeting_id),
-            )
-            .await?;
-        self.running_from(
-            placement,
-            server,
-            created.internal_meeting_id,
-            created.create_time,
-        )
-        .await
-    }
-
-    /// The meeting as BBB answered for it, that answer recorded on the placement.
-    async fn running_from(
-        &self,
-        placement: Placement,
-        server: Server,
-        internal_meeting_id: String,
-        create_time: u64,
-    ) -> Result<RunningMeeting, ServiceError> {
-        let stored_time = placement.create_time.and_then(|t| u64::try_from(t).ok());
-        let placement = if placement.internal_meeting_id.as_deref()
-            != Some(internal_meeting_id.as_str())
-            || stored_time != Some(create_time)
-        {
-            let stored = i64::try_from(create_time).map_err(|_| {
-                ServiceError::BbbUnavailable(format!(
-                    "server {} answered an impossible createTime",
-                    server.id
-                ))
-            })?;
-            self.store
-                .placements()
-                .set_backend_info(placement.id, &internal_meeting_id, stored)
-                .await?
-        } else {
-            placement
-        };
-        Ok(RunningMeeting {
-            placement,
-            server,
-            create_time,
-            internal_meeting_id,
-        })
     }
 
     fn signed_join(

@@ -2,13 +2,15 @@
 //! ending meetings on BBB, loading live state and recordings, and polling server health.
 //!
 //! [`Orchestrator`] is the entry point for everything that acts on behalf of an
-//! [`Actor`](crate::Actor); [`poller`] runs on its own; [`balancer`] is pure selection plus the
-//! in-memory reservation book the orchestrator shares with the poller.
+//! [`Actor`](crate::Actor); [`placements`] is the one placement routine and re-placement policy
+//! it shares with the BBB endpoint; [`poller`] runs on its own; [`balancer`] is pure selection
+//! plus the in-memory reservation book every door shares with the poller.
 
 pub mod balancer;
 pub mod events;
 pub mod live;
 mod meetings;
+pub mod placements;
 pub mod poller;
 pub mod recordings;
 
@@ -18,7 +20,8 @@ use store::{Server, Store};
 
 pub use balancer::{Balancer, BalancerSettings};
 pub use live::{ServerMeetings, Unavailable};
-pub use meetings::{GUEST_NAME_MAX_CHARS, JoinLink, PERSISTENT_NAMESPACE, RunningMeeting};
+pub use meetings::{GUEST_NAME_MAX_CHARS, JoinLink, RunningMeeting};
+pub use placements::{PERSISTENT_NAMESPACE, Placer};
 pub use recordings::{RecordingChange, RecordingsByMeeting};
 
 use crate::ServiceError;
@@ -50,6 +53,15 @@ impl Orchestrator {
     pub fn client(&self) -> &bbb_client::Client {
         &self.client
     }
+
+    /// The one placement routine, on this orchestrator's store, client and balancer.
+    pub fn placer(&self) -> Placer<'_> {
+        Placer {
+            store: &self.store,
+            client: &self.client,
+            balancer: &self.balancer,
+        }
+    }
 }
 
 /// The BBB endpoint of a stored server: its URL and decrypted secret, ready to sign calls.
@@ -73,7 +85,7 @@ pub fn endpoint(store: &Store, server: &Server) -> Result<bbb_client::Server, Se
             %error,
             "BBB server has an unusable URL"
         );
-        ServiceError::BbbUnavailable(format!("server {} has an unusable URL: {error}", server.id))
+        ServiceError::Bbb(error)
     })
 }
 

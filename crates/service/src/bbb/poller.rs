@@ -15,7 +15,7 @@
 //!
 //! [`poll_once`] is one round (tests call it directly); [`run`] repeats it until shut down.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 
@@ -47,8 +47,8 @@ pub struct ServerPoll {
 /// How many request timeouts a placement that BBB has not confirmed (no answer to its create
 /// recorded) may be missing from its server's list before it is ended. Its create may still
 /// be on the way — each create call is bounded by the request timeout, and a creator that
-/// fails over to another server re-places the meeting (see `Placements::reassign`) — or its
-/// creator died before BBB was asked, and then nothing else would ever end it.
+/// fails over to another server records a new placement there (see [`super::placements`]) —
+/// or its creator died before BBB was asked, and then nothing else would ever end it.
 pub const UNCONFIRMED_GRACE_TIMEOUTS: u32 = 3;
 
 /// Polls every server once, concurrently, and records each result. Fails only when the
@@ -225,4 +225,35 @@ pub async fn run<AfterRound, Done>(
             Err(error) => tracing::error!(%error, "health poll round failed"),
         }
     }
+}
+
+/// Attendees of the live meetings each API token created, as the round `polls` saw them: for
+/// the per-token metrics.
+pub async fn attendees_per_token(
+    store: &Store,
+    polls: &[ServerPoll],
+) -> Result<HashMap<i64, i64>, ServiceError> {
+    let live = super::live::every_live_placement(store).await?;
+    let token_of: HashMap<(i64, &str), i64> = live
+        .iter()
+        .filter_map(|placement| {
+            let token_id = placement.token_id?;
+            Some((
+                (placement.server_id, placement.bbb_meeting_id.as_str()),
+                token_id,
+            ))
+        })
+        .collect();
+    let mut per_token = HashMap::new();
+    for poll in polls {
+        let Ok(meetings) = &poll.outcome else {
+            continue;
+        };
+        for (meeting_id, attendees) in meetings {
+            if let Some(token_id) = token_of.get(&(poll.server.id, meeting_id.as_str())) {
+                *per_token.entry(*token_id).or_insert(0) += i64::from(*attendees);
+            }
+        }
+    }
+    Ok(per_token)
 }

@@ -76,6 +76,17 @@ impl Orchestrator {
             .collect())
     }
 
+    /// [`Self::recordings_of`] the meetings with these ids (one query for the meetings, then
+    /// one `getRecordings` per server), for a DataLoader of meetings the caller was allowed to
+    /// see; ids of deleted meetings are left out.
+    pub async fn recordings_of_meetings(
+        &self,
+        meeting_ids: &[i64],
+    ) -> Result<RecordingsByMeeting, ServiceError> {
+        let meetings = self.store.meetings().get_many(meeting_ids).await?;
+        self.recordings_of(&meetings).await
+    }
+
     /// The recordings of one meeting the actor may see.
     pub async fn recordings(
         &self,

@@ -6,4 +6,6 @@ mod fixture;
 mod grants_and_urls;
 mod groups_and_servers;
 mod meetings;
+mod operator;
 mod tokens;
+mod users;
