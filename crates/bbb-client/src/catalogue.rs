@@ -101,6 +101,45 @@ pub enum ChecksumCheck {
     Hooks,
 }
 
+/// bbb-web's answer to a body whose Content-Type the call does not take (spec §1.2):
+/// messageKey and message.
+pub const UNSUPPORTED_CONTENT_TYPE: (&str, &str) = (
+    "unsupportedContentType",
+    "POST request Content-Type is missing or unsupported",
+);
+
+/// Whether a `FAILED` answer's messageKey says the meeting (or recording) does not exist:
+/// `notFound` from most calls, `invalidMeetingIdentifier` from join.
+pub fn says_not_found(message_key: &str) -> bool {
+    matches!(message_key, "notFound" | "invalidMeetingIdentifier")
+}
+
+/// Whether a messageKey says the meeting is gone from the server: not found, or ended by
+/// force (join's `meetingForciblyEnded`).
+pub fn says_meeting_gone(message_key: &str) -> bool {
+    says_not_found(message_key) || message_key == "meetingForciblyEnded"
+}
+
+impl ChecksumCheck {
+    /// The messageKey of every checksum failure (spec §1.3).
+    pub const MESSAGE_KEY: &'static str = "checksumError";
+
+    /// The message answering a wrong, duplicate or malformed checksum on this code path.
+    pub const fn mismatch_message(self) -> &'static str {
+        match self {
+            ChecksumCheck::Validation => "Checksums do not match",
+            ChecksumCheck::Recording | ChecksumCheck::TextTrackUpload => {
+                "You did not pass the checksum security check"
+            }
+            ChecksumCheck::Hooks => "You did not pass the checksum security check.",
+        }
+    }
+
+    /// The message answering a missing checksum on the validation path; the legacy paths
+    /// answer it as a mismatch (and putRecordingTextTrack with a JSON `paramError`).
+    pub const MISSING_MESSAGE: &'static str = "You must provide the checksum";
+}
+
 impl Call {
     /// Every call, in declaration order (so `call as usize` indexes this array).
     pub const ALL: [Call; 17] = [
@@ -365,6 +404,16 @@ mod tests {
         );
         assert_eq!(BodyKind::of("TEXT/XML"), Some(BodyKind::Xml));
         assert_eq!(BodyKind::of("application/xml+foo"), None);
+    }
+
+    #[test]
+    fn a_meeting_is_gone_when_not_found_or_ended_by_force() {
+        for key in ["notFound", "invalidMeetingIdentifier"] {
+            assert!(says_not_found(key) && says_meeting_gone(key), "{key}");
+        }
+        assert!(!says_not_found("meetingForciblyEnded"));
+        assert!(says_meeting_gone("meetingForciblyEnded"));
+        assert!(!says_meeting_gone("checksumError"));
     }
 
     #[test]

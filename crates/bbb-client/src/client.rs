@@ -85,7 +85,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Limit on an answer's body; a bigger answer fails with [`Error::Transport`].
+    /// Limit on an answer's body; a bigger answer fails with [`Error::AnswerTooLarge`].
     pub fn max_answer_bytes(mut self, limit: usize) -> Self {
         self.max_answer_bytes = limit;
         self

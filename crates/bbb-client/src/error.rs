@@ -19,11 +19,15 @@ pub enum Error {
     Timeout,
     /// Any other failure while sending the request or reading the answer, e.g. a kept-alive
     /// connection the server closed or reset (a server going down often shows this way
-    /// first), or an answer over the size limit. Not retried once any of the request may have
+    /// first). Not retried once any of the request may have
     /// reached the server: several BBB GET calls (join, end) are not idempotent. (A pooled
     /// connection found closed before anything was written is replaced silently.)
     #[error("HTTP transport error: {0}")]
     Transport(#[source] Cause),
+    /// The server answered, but with more than the client's `max_answer_bytes` (`limit`): an
+    /// answer, so no sign that the server is gone (unlike [`Error::Transport`]).
+    #[error("the BBB server's answer is larger than {limit} bytes")]
+    AnswerTooLarge { limit: usize },
     /// The server answered with a status BBB never uses for API answers (BBB sends 200 for
     /// `SUCCESS` and `FAILED` alike, 302 only for join).
     #[error("unexpected HTTP status {status}: {body_excerpt}")]
@@ -72,10 +76,8 @@ impl Error {
     /// Whether BBB said the meeting (or recording) does not exist: `notFound` from most calls,
     /// `invalidMeetingIdentifier` from join.
     pub fn is_not_found(&self) -> bool {
-        matches!(
-            self.message_key(),
-            Some("notFound" | "invalidMeetingIdentifier")
-        )
+        self.message_key()
+            .is_some_and(crate::catalogue::says_not_found)
     }
 
     pub(crate) fn malformed(call: &str, reason: impl std::fmt::Display) -> Self {
@@ -116,7 +118,7 @@ impl Cause {
         }
     }
 
-    /// A failure this library found itself (an answer over the size limit): no error below.
+    /// A failure this library found itself: no error below.
     pub(crate) fn message(text: impl Into<String>) -> Self {
         Cause {
             description: text.into(),
@@ -202,11 +204,18 @@ mod tests {
             .expect("the io::Error is in the chain");
         assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
 
-        let too_large = Error::Transport(Cause::message("the answer is larger than 10 bytes"));
+        let lost = Error::Transport(Cause::message("connection closed before the answer"));
+        assert_eq!(
+            lost.to_string(),
+            "HTTP transport error: connection closed before the answer"
+        );
+        assert!(StdError::source(&lost).unwrap().source().is_none());
+
+        let too_large = Error::AnswerTooLarge { limit: 10 };
         assert_eq!(
             too_large.to_string(),
-            "HTTP transport error: the answer is larger than 10 bytes"
+            "the BBB server's answer is larger than 10 bytes"
         );
-        assert!(StdError::source(&too_large).unwrap().source().is_none());
+        assert!(StdError::source(&too_large).is_none());
     }
 }

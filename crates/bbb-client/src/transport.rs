@@ -137,11 +137,7 @@ impl Transport {
     ) -> Result<(hyper::http::response::Parts, Bytes), Error> {
         let (head, mut body) = response.into_parts();
         let limit = self.max_answer_bytes;
-        let too_large = || {
-            Error::Transport(Cause::message(format!(
-                "the answer is larger than {limit} bytes"
-            )))
-        };
+        let too_large = || Error::AnswerTooLarge { limit };
         // Content-Length announces the size: a huge answer fails before any of it is read.
         let announced = body.size_hint().lower();
         if announced > limit as u64 {

@@ -132,7 +132,7 @@ pub fn http_client(settings: &EndpointSettings) -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .dns_resolver(PolicyResolver(settings.outbound.clone()))
-        .timeout(settings.fan_out_timeout)
+        .timeout(settings.tunables.fan_out_timeout)
         .build()
         .unwrap_or_default()
 }

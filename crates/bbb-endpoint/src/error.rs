@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use bbb_client::catalogue::{self, ChecksumCheck};
 use bbb_client::model::ErrorItem;
-use service::{ErrorCode, ServiceError};
+use service::{ErrorChain, ErrorCode, ServiceError};
 
 use crate::reply;
 
@@ -61,12 +62,30 @@ pub enum EndpointError {
         message: String,
         errors: Vec<ErrorItem>,
     },
-    /// The server holding the meeting is down, disabled, or did not answer.
+    /// The server holding the meeting is down, disabled, removed, or too slow, for a reason
+    /// the endpoint found itself (no error lies below: the text says it).
     #[error("server unavailable: {0}")]
     ServerUnavailable(String),
-    /// No server of the group takes new meetings.
-    #[error("no server available: {0}")]
-    NoServer(String),
+    /// A call to a backend failed without a usable answer; the client's error (a timeout, a
+    /// refused connection, an unreadable answer) is the source.
+    #[error("server {server}: {call} failed")]
+    BackendFailed {
+        server: String,
+        call: String,
+        #[source]
+        source: bbb_client::Error,
+    },
+    /// A backend refused the gateway's own checksum: the server's secret in the database is
+    /// wrong. The backend's `FAILED` answer is the source.
+    #[error("server {server} refused the gateway's checksum: check its secret")]
+    SecretRefused {
+        server: String,
+        #[source]
+        source: bbb_client::Error,
+    },
+    /// No server of the group takes new meetings; the service's error says why.
+    #[error("no server available")]
+    NoServer(#[source] ServiceError),
     /// A service refused or failed: the client hears what [`service_key_and_message`] says,
     /// the cause goes to the log. Shared (`Arc`) because a cache load's error reaches every
     /// request that waited for that load.
@@ -75,8 +94,8 @@ pub enum EndpointError {
     /// A meeting of a backend's answer could not be written back out.
     #[error("cannot serialise a meeting")]
     Serialize(#[source] bbb_client::xml::quick_xml::SeError),
-    /// Anything else, said in words (no cause to keep); the detail is logged, the client gets
-    /// a generic text.
+    /// Anything else, said in words because no error lies below (a handler that panicked);
+    /// the detail is logged, the client gets a generic text.
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -137,20 +156,20 @@ impl EndpointError {
     /// The messageKey and message the client sees.
     fn key_and_message(&self) -> (&str, &str) {
         match self {
+            // The gateway checks every call's checksum itself: the recording calls answer
+            // with their legacy text, every other call with the validation layer's.
             EndpointError::Checksum { legacy_text: true } => (
-                "checksumError",
-                "You did not pass the checksum security check",
+                ChecksumCheck::MESSAGE_KEY,
+                ChecksumCheck::Recording.mismatch_message(),
             ),
-            EndpointError::Checksum { legacy_text: false } => {
-                ("checksumError", "Checksums do not match")
-            }
+            EndpointError::Checksum { legacy_text: false } => (
+                ChecksumCheck::MESSAGE_KEY,
+                ChecksumCheck::Validation.mismatch_message(),
+            ),
             EndpointError::UnsupportedRequest => {
                 ("unsupportedRequest", "This request is not supported.")
             }
-            EndpointError::UnsupportedContentType => (
-                "unsupportedContentType",
-                "POST request Content-Type is missing or unsupported",
-            ),
+            EndpointError::UnsupportedContentType => catalogue::UNSUPPORTED_CONTENT_TYPE,
             EndpointError::BodyTooLarge => ("validationError", "The request body is too large."),
             EndpointError::UnreadableBody => {
                 ("validationError", "The request body could not be read.")
@@ -186,7 +205,7 @@ impl EndpointError {
                 message,
                 ..
             } => (message_key, message),
-            EndpointError::ServerUnavailable(_) => (
+            EndpointError::ServerUnavailable(_) | EndpointError::BackendFailed { .. } => (
                 "serverUnavailable",
                 "The server for this meeting is unavailable. Please try again later.",
             ),
@@ -195,9 +214,9 @@ impl EndpointError {
                 "No server is available for new meetings. Please try again later.",
             ),
             EndpointError::Service(error) => service_key_and_message(error),
-            EndpointError::Serialize(_) | EndpointError::Internal(_) => {
-                ("internalError", "An internal error occurred.")
-            }
+            EndpointError::Serialize(_)
+            | EndpointError::SecretRefused { .. }
+            | EndpointError::Internal(_) => ("internalError", "An internal error occurred."),
         }
     }
 
@@ -259,24 +278,27 @@ impl ResponseError for EndpointError {
     fn error_response(&self) -> HttpResponse {
         match self {
             EndpointError::Internal(detail) => tracing::error!(%detail, "BBB endpoint failed"),
-            EndpointError::ServerUnavailable(detail) | EndpointError::NoServer(detail) => {
+            EndpointError::ServerUnavailable(detail) => {
                 tracing::warn!(%detail, "BBB endpoint: no usable server")
             }
+            EndpointError::BackendFailed { .. } | EndpointError::NoServer(_) => {
+                tracing::warn!(detail = %ErrorChain(self), "BBB endpoint: no usable server")
+            }
+            EndpointError::SecretRefused { .. } => {
+                tracing::error!(error = %ErrorChain(self), "BBB endpoint failed")
+            }
             EndpointError::Service(error) => match error.code() {
-                ErrorCode::Internal => tracing::error!(
-                    error = &**error as &dyn std::error::Error,
-                    "BBB endpoint failed"
-                ),
-                ErrorCode::BbbUnavailable => tracing::warn!(
-                    error = &**error as &dyn std::error::Error,
-                    "BBB endpoint: no usable server"
-                ),
+                ErrorCode::Internal => {
+                    tracing::error!(error = %ErrorChain(&**error), "BBB endpoint failed")
+                }
+                ErrorCode::BbbUnavailable => {
+                    tracing::warn!(error = %ErrorChain(&**error), "BBB endpoint: no usable server")
+                }
                 _ => {}
             },
-            EndpointError::Serialize(error) => tracing::error!(
-                error = error as &dyn std::error::Error,
-                "BBB endpoint failed"
-            ),
+            EndpointError::Serialize(_) => {
+                tracing::error!(error = %ErrorChain(self), "BBB endpoint failed")
+            }
             _ => {}
         }
         let (key, message) = self.key_and_message();
@@ -309,7 +331,12 @@ mod tests {
                 quota: "max_attendees",
                 limit: 1,
             }),
-            EndpointError::NoServer(String::new()),
+            EndpointError::NoServer(ServiceError::BbbUnavailable("no server".to_owned())),
+            EndpointError::BackendFailed {
+                server: "bbb1".to_owned(),
+                call: "create".to_owned(),
+                source: bbb_client::Error::Timeout,
+            },
             EndpointError::Internal(String::new()),
             EndpointError::from(ServiceError::Internal("boom".into())),
             EndpointError::from(ServiceError::BadInput("bad".to_owned())),
@@ -343,5 +370,69 @@ mod tests {
         };
         assert_eq!(backend("idNotUnique").outcome(), "idNotUnique");
         assert_eq!(backend("anything a server says").outcome(), "otherError");
+    }
+
+    #[test]
+    fn failures_keep_their_cause_and_answer_as_before() {
+        use std::error::Error as _;
+        let failed = EndpointError::BackendFailed {
+            server: "bbb1".to_owned(),
+            call: "getMeetings".to_owned(),
+            source: bbb_client::Error::Timeout,
+        };
+        assert!(failed.source().is_some_and(|s| s.is::<bbb_client::Error>()));
+        assert_eq!(
+            ErrorChain(&failed).to_string(),
+            format!(
+                "server bbb1: getMeetings failed: {}",
+                bbb_client::Error::Timeout
+            )
+        );
+        assert_eq!(
+            failed.key_and_message(),
+            (
+                "serverUnavailable",
+                "The server for this meeting is unavailable. Please try again later."
+            )
+        );
+        let refused = EndpointError::SecretRefused {
+            server: "bbb1".to_owned(),
+            source: bbb_client::Error::failed("checksumError", "Checksums do not match"),
+        };
+        assert!(
+            refused
+                .source()
+                .is_some_and(|s| s.is::<bbb_client::Error>())
+        );
+        assert_eq!(
+            refused.key_and_message(),
+            ("internalError", "An internal error occurred.")
+        );
+        let no_server = EndpointError::NoServer(ServiceError::BbbUnavailable("none".to_owned()));
+        assert!(no_server.source().is_some_and(|s| s.is::<ServiceError>()));
+        assert_eq!(
+            no_server.key_and_message(),
+            (
+                "serverUnavailable",
+                "No server is available for new meetings. Please try again later."
+            )
+        );
+    }
+
+    #[test]
+    fn checksum_texts_are_bbb_webs() {
+        let legacy = EndpointError::Checksum { legacy_text: true };
+        assert_eq!(
+            legacy.key_and_message(),
+            (
+                "checksumError",
+                "You did not pass the checksum security check"
+            )
+        );
+        let current = EndpointError::Checksum { legacy_text: false };
+        assert_eq!(
+            current.key_and_message(),
+            ("checksumError", "Checksums do not match")
+        );
     }
 }

@@ -154,7 +154,7 @@ impl<'a> Ctx<'a> {
     ) -> Result<RawResponse, EndpointError> {
         self.try_send(server, call, params, body)
             .await
-            .map_err(|error| unavailable(server, call, &error))
+            .map_err(|error| unavailable(server, call, error))
     }
 
     /// [`Self::send`] with the client's error, for callers that tell its kinds apart.
@@ -173,8 +173,12 @@ impl<'a> Ctx<'a> {
 }
 
 /// A call to `server` that failed without an answer.
-pub fn unavailable(server: &Backend, call: &str, error: &bbb_client::Error) -> EndpointError {
-    EndpointError::ServerUnavailable(format!("{}: {call}: {error}", server.row.name))
+pub fn unavailable(server: &Backend, call: &str, error: bbb_client::Error) -> EndpointError {
+    EndpointError::BackendFailed {
+        server: server.row.name.clone(),
+        call: call.to_owned(),
+        source: error,
+    }
 }
 
 /// Reads a backend answer as `T`. A `FAILED` answer is passed on with `rewrite` applied to its
@@ -197,11 +201,11 @@ pub fn decode<T: DeserializeOwned>(
     match raw.decode::<T>(call) {
         Ok(document) => Ok(document),
         // Our own signature was refused: the server's secret in the database is wrong.
-        Err(bbb_client::Error::Failed { message_key, .. }) if message_key == "checksumError" => {
-            Err(EndpointError::Internal(format!(
-                "server {} refused the gateway's checksum: check its secret",
-                server.row.name
-            )))
+        Err(error) if error.message_key() == Some("checksumError") => {
+            Err(EndpointError::SecretRefused {
+                server: server.row.name.clone(),
+                source: error,
+            })
         }
         Err(bbb_client::Error::Failed {
             message_key,
@@ -218,10 +222,7 @@ pub fn decode<T: DeserializeOwned>(
                 })
                 .collect(),
         }),
-        Err(error) => Err(EndpointError::ServerUnavailable(format!(
-            "{}: {call}: {error}",
-            server.row.name
-        ))),
+        Err(error) => Err(unavailable(server, call, error)),
     }
 }
 

@@ -47,6 +47,7 @@ mod routes;
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use service::Store;
 use service::bbb::balancer::Balancer;
 
@@ -55,43 +56,19 @@ pub use auth::CacheStats;
 pub use callbacks::RelayKey;
 pub use error::EndpointError;
 pub use ids::backend_meeting_id;
+pub use reply::FailedOutcome;
 pub use routes::configure;
 
-/// Tunables of the endpoint.
+/// Everything the endpoint is given: the operator's [`EndpointTunables`] and what the
+/// composition root wires in.
 #[derive(Debug, Clone)]
 pub struct EndpointSettings {
-    /// How long decrypted token secrets, the sites' domains and a token guid the database does
-    /// not know are reused. Bounds how long a deleted token keeps working on an instance that
-    /// had it cached.
-    pub secret_cache_ttl: Duration,
-    /// How long a group's server list (state, health, secrets) is reused.
-    pub server_cache_ttl: Duration,
-    /// How long a found placement is reused; this instance's own changes are seen at once,
-    /// other instances' within this time.
-    pub placement_cache_ttl: Duration,
-    /// Most tokens kept in the secret cache (guids the database does not know included, which
-    /// are remembered as absent), and most sites whose token lists are kept.
-    pub token_cache_capacity: u64,
-    /// Most placements kept, in each of the placement cache's two maps.
-    pub placement_cache_capacity: u64,
-    /// How long getMeetings and getRecordings wait for each server before answering with those
-    /// that did answer.
-    pub fan_out_timeout: Duration,
+    /// Every operator-tunable limit, cache and timeout: the gateway's `[endpoint]` section.
+    pub tunables: EndpointTunables,
     /// Largest form body read, and the most of any body read before the request is
     /// authenticated (when the checksum can only be in a form body). The gateway sets it from
     /// `http.max_body_bytes`.
     pub max_body_bytes: usize,
-    /// Largest XML or multipart body (create's pre-upload modules, insertDocument, text
-    /// tracks); such a body is read only once the URL's checksum has verified.
-    pub max_upload_bytes: usize,
-    /// Most parameters a request may carry, URL and form body together; checked before any
-    /// parsing or hashing.
-    pub max_params: usize,
-    /// Longest URL query string; checked before any parsing or hashing.
-    pub max_query_bytes: usize,
-    /// Whether form-body parameters, which no checksum covers (as in bbb-web), are taken on
-    /// POST.
-    pub unsigned_form_params: UnsignedFormParams,
     /// Where the endpoint reports its requests (`front_door="bbb"`) and token uses; `None`
     /// reports nothing.
     pub metrics: Option<metrics::Metrics>,
@@ -111,17 +88,8 @@ pub struct EndpointSettings {
 impl Default for EndpointSettings {
     fn default() -> Self {
         EndpointSettings {
-            secret_cache_ttl: Duration::from_secs(10),
-            server_cache_ttl: Duration::from_secs(1),
-            placement_cache_ttl: Duration::from_secs(2),
-            token_cache_capacity: 100_000,
-            placement_cache_capacity: 100_000,
-            fan_out_timeout: Duration::from_secs(5),
+            tunables: EndpointTunables::default(),
             max_body_bytes: 256 * 1024,
-            max_upload_bytes: 32 * 1024 * 1024,
-            max_params: 1000,
-            max_query_bytes: 16 * 1024,
-            unsigned_form_params: UnsignedFormParams::Accept,
             metrics: None,
             public_url: None,
             outbound: bbb_client::OutboundPolicy::public_only(),
@@ -130,10 +98,70 @@ impl Default for EndpointSettings {
     }
 }
 
-/// What the endpoint does with parameters in a POST form body. bbb-web merges them into the
-/// call's parameters although the checksum covers the URL query only: whoever holds one signed
-/// URL of a call that takes POST can add any parameter there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The endpoint's operator-tunable settings, defined once: the gateway's configuration embeds
+/// this struct as its `[endpoint]` section (keys are the field names, durations in humantime
+/// form such as `10s`), and the endpoint reads it as is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EndpointTunables {
+    /// Largest XML or multipart upload (create's pre-upload modules, insertDocument, text
+    /// tracks), read only after the URL's checksum has verified.
+    pub max_upload_bytes: usize,
+    /// Most parameters of one request, URL and form body together; checked before any parsing
+    /// or hashing.
+    pub max_params: usize,
+    /// Longest URL query string; checked before any parsing or hashing.
+    pub max_query_bytes: usize,
+    /// Whether POST form-body parameters, which no checksum covers (as in bbb-web), are taken.
+    pub unsigned_form_params: UnsignedFormParams,
+    /// How long API tokens' decrypted secrets, the sites' domains and unknown token guids are
+    /// reused: a deleted or rotated token may keep working this long on an instance that
+    /// had it cached.
+    #[serde(with = "humantime_serde")]
+    pub secret_cache_ttl: Duration,
+    /// How long a server group's server list (state, health, secrets) is reused.
+    #[serde(with = "humantime_serde")]
+    pub server_cache_ttl: Duration,
+    /// How long a found placement (meeting → server) is reused: this instance's own changes
+    /// are seen at once, other instances' within this time.
+    #[serde(with = "humantime_serde")]
+    pub placement_cache_ttl: Duration,
+    /// Most API tokens (unknown guids included, remembered as absent) and sites' token lists
+    /// kept in the cache.
+    pub token_cache_capacity: u64,
+    /// Most placements kept, in each of the placement cache's two maps.
+    pub placement_cache_capacity: u64,
+    /// How long getMeetings and getRecordings wait for each server before answering with
+    /// those that did answer.
+    #[serde(with = "humantime_serde")]
+    pub fan_out_timeout: Duration,
+}
+
+impl Default for EndpointTunables {
+    fn default() -> Self {
+        EndpointTunables {
+            max_upload_bytes: 32 * 1024 * 1024,
+            // Tomcat's (bbb-web's servlet container) own default cap on parameters.
+            max_params: 1000,
+            // Twice the 8 KiB request line BBB's nginx admits: whatever works against BBB
+            // works here.
+            max_query_bytes: 16 * 1024,
+            unsigned_form_params: UnsignedFormParams::Accept,
+            secret_cache_ttl: Duration::from_secs(10),
+            server_cache_ttl: Duration::from_secs(1),
+            placement_cache_ttl: Duration::from_secs(2),
+            token_cache_capacity: 100_000,
+            placement_cache_capacity: 100_000,
+            fan_out_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What the endpoint does with parameters in a POST form body (`endpoint.unsigned_form_params`).
+/// bbb-web merges them into the call's parameters although the checksum covers the URL query
+/// only: whoever holds one signed URL of a call that takes POST can add any parameter there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum UnsignedFormParams {
     /// As bbb-web: merged (on POST, for calls bbb-web routes POST to).
     #[default]
@@ -176,13 +204,13 @@ impl Endpoint {
         Endpoint {
             inner: Arc::new(Shared {
                 auth: auth::Authenticator::new(
-                    settings.secret_cache_ttl,
-                    settings.token_cache_capacity,
+                    settings.tunables.secret_cache_ttl,
+                    settings.tunables.token_cache_capacity,
                 ),
-                fleet: fleet::Fleet::new(settings.server_cache_ttl),
+                fleet: fleet::Fleet::new(settings.tunables.server_cache_ttl),
                 placements: placement_cache::PlacementCache::new(
-                    settings.placement_cache_ttl,
-                    settings.placement_cache_capacity,
+                    settings.tunables.placement_cache_ttl,
+                    settings.tunables.placement_cache_capacity,
                 ),
                 callbacks,
                 store,

@@ -51,7 +51,11 @@ pub async fn get_meetings(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> 
         .filter_map(|(server, answer)| match answer {
             Ok(listing) => Some((server.row.id, listing)),
             Err(error) => {
-                tracing::warn!(server = %server.row.name, %error, "getMeetings: server skipped");
+                tracing::warn!(
+                    server = %server.row.name,
+                    error = %service::ErrorChain(&error),
+                    "getMeetings: server skipped"
+                );
                 None
             }
         })
@@ -108,7 +112,7 @@ impl Listing {
 }
 
 async fn meetings_of(ctx: &Ctx<'_>, server: &Backend) -> Result<Listing, EndpointError> {
-    let timeout = ctx.shared.settings.fan_out_timeout;
+    let timeout = ctx.shared.settings.tunables.fan_out_timeout;
     let raw = tokio::time::timeout(
         timeout,
         ctx.send(server, "getMeetings", &Params::new(), None),

@@ -34,11 +34,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
         ids::backend_meeting_id(ctx.token.guid, &client_id),
         size_hint(ctx),
     )?;
-    let placer = Placer {
-        store: &ctx.shared.store,
-        client: &ctx.shared.bbb,
-        balancer: &ctx.shared.balancer,
-    };
+    let placer = Placer::new(&ctx.shared.store, &ctx.shared.bbb, &ctx.shared.balancer);
     // The service's one placement routine places the meeting, or places it anew where its
     // server is gone, disabled, unhealthy, or does not answer now (see
     // `service::bbb::placements`); the create forwarded is the client's own.
@@ -60,7 +56,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<HttpResponse, EndpointError> {
         (Err(_), None) => {}
     }
     let placed = placed.map_err(|error| match error {
-        PlaceError::NoServer(error) => EndpointError::NoServer(error.to_string()),
+        PlaceError::NoServer(error) => EndpointError::NoServer(error),
         PlaceError::Service(error) => error.into(),
         PlaceError::Start(error) => error,
     })?;
@@ -82,7 +78,8 @@ async fn forward_create(
         Some(server) => server.clone(),
         // A concurrent creator's choice, on a server added since this instance listed them.
         None => {
-            let api = service::bbb::endpoint(&ctx.shared.store, &landing.server)
+            let api = landing
+                .endpoint()
                 .map_err(|error| StartFailure::Other(error.into()))?;
             Arc::new(Backend {
                 row: landing.server,
@@ -105,10 +102,10 @@ async fn forward_create(
         Ok(raw) => raw,
         Err(error) if is_unreachable(&error) => {
             return Err(StartFailure::Unreachable(unavailable(
-                &server, "create", &error,
+                &server, "create", error,
             )));
         }
-        Err(error) => return Err(StartFailure::Other(unavailable(&server, "create", &error))),
+        Err(error) => return Err(StartFailure::Other(unavailable(&server, "create", error))),
     };
     let rewrite = unmask(&landing.placement.bbb_meeting_id, client_id);
     let created: CreateResponse =
@@ -164,10 +161,7 @@ async fn end_if_gone(
     let gone = matches!(
         refusal,
         EndpointError::Backend { message_key, .. }
-            if matches!(
-                message_key.as_str(),
-                "notFound" | "invalidMeetingIdentifier" | "meetingForciblyEnded"
-            )
+            if bbb_client::catalogue::says_meeting_gone(message_key)
     );
     if !gone || placement.internal_meeting_id.is_none() {
         return Ok(());

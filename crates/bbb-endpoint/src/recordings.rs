@@ -94,7 +94,11 @@ async fn visible_recordings(
         match answer {
             Ok(recordings) => found.extend(recordings.into_iter().map(|r| (server.clone(), r))),
             Err(error) => {
-                tracing::warn!(server = %server.row.name, %error, "getRecordings: server skipped")
+                tracing::warn!(
+                    server = %server.row.name,
+                    error = %service::ErrorChain(&error),
+                    "getRecordings: server skipped"
+                )
             }
         }
     }
@@ -133,7 +137,7 @@ async fn recordings_of(
     server: &Backend,
     filter: &Params,
 ) -> Result<Vec<Recording>, EndpointError> {
-    let timeout = ctx.shared.settings.fan_out_timeout;
+    let timeout = ctx.shared.settings.tunables.fan_out_timeout;
     let raw = tokio::time::timeout(timeout, ctx.send(server, "getRecordings", filter, None))
         .await
         .map_err(|_| {

@@ -67,9 +67,11 @@ pub fn json(body: impl actix_web::body::MessageBody + 'static) -> HttpResponse {
         .body(body)
 }
 
-/// The messageKey of a `FAILED` answer that is not an [`EndpointError`](crate::EndpointError)
-/// (the text-track calls' JSON), kept on the response for the request metrics.
-#[derive(Debug, Clone, Copy)]
+/// The messageKey of a `FAILED` answer (an HTTP 200, as BBB's), kept on the response's
+/// extensions: for the request metrics, and for whoever serves the endpoint (the gateway's
+/// access log counts the answer as an error). The text-track calls' JSON failures get it here,
+/// every [`EndpointError`](crate::EndpointError) where the request is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FailedOutcome(pub &'static str);
 
 /// The JSON failure of the text-track calls: `{"response":{"returncode":"FAILED",…}}`.

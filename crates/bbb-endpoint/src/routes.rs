@@ -200,7 +200,10 @@ async fn respond(
 }
 
 /// The answer to a request, counted in the metrics (when the endpoint has them) by call and
-/// outcome: `ok`, or the messageKey of a `FAILED` answer.
+/// outcome: `ok`, or the messageKey of a `FAILED` answer. Every `FAILED` answer leaves with a
+/// [`FailedOutcome`](reply::FailedOutcome) on it: it is an HTTP 200, as BBB's, so whoever
+/// serves the endpoint can tell it from a success only so (the gateway's sampled access log
+/// keeps every one).
 fn observed(
     endpoint: &Endpoint,
     call: &'static str,
@@ -215,10 +218,13 @@ fn observed(
                 .map_or("ok", |failed| failed.0);
             (response, outcome)
         }
-        Err(error) => (
-            actix_web::ResponseError::error_response(&error),
-            error.outcome(),
-        ),
+        Err(error) => {
+            let mut response = actix_web::ResponseError::error_response(&error);
+            response
+                .extensions_mut()
+                .insert(reply::FailedOutcome(error.outcome()));
+            (response, error.outcome())
+        }
     };
     if let Some(metrics) = &endpoint.inner.settings.metrics {
         metrics.observe_known(FrontDoor::Bbb, call, outcome, started.elapsed());
@@ -321,11 +327,11 @@ async fn authenticated_request(
     let settings = &shared.settings;
     let raw_query = req.query_string();
     // Length first: an over-long query is refused without being scanned.
-    if raw_query.len() > settings.max_query_bytes {
+    if raw_query.len() > settings.tunables.max_query_bytes {
         return Err(EndpointError::QueryTooLong);
     }
     let url_params = count_params(raw_query.as_bytes());
-    if url_params > settings.max_params {
+    if url_params > settings.tunables.max_params {
         return Err(EndpointError::TooManyParams);
     }
     // bbb-web merges a form body into the parameters on POST only (and only the calls it
@@ -362,14 +368,14 @@ async fn authenticated_request(
                 return Err(signed_failure(call));
             };
             let bytes = read_body(payload, &body, settings.max_body_bytes).await?;
-            let mut form = parse_form(&bytes, url_params, settings.max_params)?;
+            let mut form = parse_form(&bytes, url_params, settings.tunables.max_params)?;
             let checksum = take_only_checksum(&mut form).ok_or_else(|| signed_failure(call))?;
             let entry = authenticate(shared, caller, call, raw_query, &checksum).await?;
             (entry, raw_query.to_owned(), form, None)
         }
         Err(ChecksumParamError::Duplicate) => return Err(signed_failure(call)),
     };
-    if !form.is_empty() && settings.unsigned_form_params == UnsignedFormParams::Refuse {
+    if !form.is_empty() && settings.tunables.unsigned_form_params == UnsignedFormParams::Refuse {
         return Err(EndpointError::UnsignedFormParams);
     }
     let mut params = Params::from_query(&signed_query);
@@ -428,10 +434,13 @@ async fn read_after_authentication(
     match body.kind(call) {
         Some(BodyKind::Form) => {
             let bytes = read_body(payload, &body, settings.max_body_bytes).await?;
-            Ok((parse_form(&bytes, url_params, settings.max_params)?, None))
+            Ok((
+                parse_form(&bytes, url_params, settings.tunables.max_params)?,
+                None,
+            ))
         }
         Some(BodyKind::Xml | BodyKind::Multipart) => {
-            let bytes = read_body(payload, &body, settings.max_upload_bytes).await?;
+            let bytes = read_body(payload, &body, settings.tunables.max_upload_bytes).await?;
             let upload = RawBody {
                 content_type: body.content_type.to_owned(),
                 bytes,

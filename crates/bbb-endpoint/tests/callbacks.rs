@@ -243,7 +243,10 @@ async fn the_relay_answers_bbb_the_same_whatever_the_target_answered() {
 #[tokio::test]
 async fn rotating_the_tokens_secret_keeps_older_meetings_callbacks_working() {
     // Secrets are re-read on every request, so the rotation is seen at once.
-    let h = Harness::start_with(1, |settings| settings.secret_cache_ttl = Duration::ZERO).await;
+    let h = Harness::start_with(1, |settings| {
+        settings.tunables.secret_cache_ttl = Duration::ZERO
+    })
+    .await;
     let tok = h.token("tenant", TokenScope::Token, None).await;
     let mut receiver = Receiver::start().await;
     h.client

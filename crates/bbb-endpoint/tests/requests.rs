@@ -200,7 +200,7 @@ async fn a_multipart_form_is_refused_not_forwarded_whole() {
 #[tokio::test]
 async fn operators_can_refuse_unsigned_form_parameters() {
     let h = Harness::start_with(1, |settings| {
-        settings.unsigned_form_params = UnsignedFormParams::Refuse;
+        settings.tunables.unsigned_form_params = UnsignedFormParams::Refuse;
     })
     .await;
     let tok = h.token("lms", TokenScope::Token, None).await;
@@ -395,8 +395,8 @@ async fn unauthenticated_bodies_are_not_read() {
 #[tokio::test]
 async fn parameter_count_and_query_length_are_bounded_before_any_hashing() {
     let h = Harness::start_with(1, |settings| {
-        settings.max_params = 50;
-        settings.max_query_bytes = 2048;
+        settings.tunables.max_params = 50;
+        settings.tunables.max_query_bytes = 2048;
     })
     .await;
     let tok = h.token("lms", TokenScope::Token, None).await;
@@ -469,7 +469,7 @@ async fn parameter_count_and_query_length_are_bounded_before_any_hashing() {
 async fn authenticated_uploads_have_their_own_limit() {
     let h = Harness::start_with(1, |settings| {
         settings.max_body_bytes = 16 * 1024;
-        settings.max_upload_bytes = 1024 * 1024;
+        settings.tunables.max_upload_bytes = 1024 * 1024;
     })
     .await;
     let tok: Tok = h.token("lms", TokenScope::Token, None).await;

@@ -454,3 +454,76 @@ async fn one_unusable_server_row_does_not_break_its_group() {
     }
     h.stop().await;
 }
+
+/// The endpoint's list of a group's servers is cached: an instance may still see a server as
+/// disabled after the operator enabled it again. Such a stale list must not end the placement
+/// of a meeting that runs there and start a second one elsewhere: the stored server decides.
+#[tokio::test]
+async fn a_stale_server_list_does_not_move_a_running_meeting() {
+    let h = Harness::start_with(2, |settings| {
+        settings.tunables.server_cache_ttl = std::time::Duration::from_millis(1500);
+    })
+    .await;
+    let tok = h.token("lms", TokenScope::Token, None).await;
+    let api = h.api(&tok);
+    h.client
+        .create(&api, &CreateMeeting::new("room", "Room"))
+        .await
+        .unwrap();
+    let first = h.placement(&tok, "room").await;
+    let other = *h
+        .server_ids
+        .iter()
+        .find(|id| **id != first.server_id)
+        .unwrap();
+    let (db, server_id) = (h.store().clone(), first.server_id);
+    let set_state = move |state| {
+        let db = db.clone();
+        async move {
+            db.servers()
+                .update(
+                    server_id,
+                    store::ServerChanges {
+                        state: Some(state),
+                        ..store::ServerChanges::default()
+                    },
+                )
+                .await
+                .unwrap();
+        }
+    };
+    // The meeting's server disabled for a moment: this instance lists the group (another
+    // create, which lands elsewhere) while it is, and keeps that list.
+    set_state(ServerState::Disabled).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    h.client
+        .create(&api, &CreateMeeting::new("other", "Other"))
+        .await
+        .unwrap();
+    set_state(ServerState::Enabled).await;
+
+    let again = h
+        .client
+        .create(&api, &CreateMeeting::new("room", "Room"))
+        .await
+        .unwrap();
+    assert_eq!(again.message_key, "duplicateWarning", "the running meeting");
+    let now = h.placement(&tok, "room").await;
+    assert_eq!(now.id, first.id, "the placement stays live");
+    assert_eq!(now.server_id, first.server_id);
+    let elsewhere = h
+        .sims
+        .iter()
+        .zip(&h.server_ids)
+        .find(|(_, id)| **id == other)
+        .unwrap()
+        .0;
+    assert!(
+        !elsewhere
+            .meetings_snapshot()
+            .iter()
+            .any(|meeting| meeting.meeting_id == first.bbb_meeting_id),
+        "no second BBB meeting"
+    );
+    h.stop().await;
+}

@@ -259,7 +259,7 @@ async fn a_server_that_does_not_answer_keeps_its_placements() {
 #[tokio::test]
 async fn an_ended_placement_is_not_served_from_the_cache_past_its_ttl() {
     let ttl = Duration::from_millis(300);
-    let h = Harness::start_with(1, |settings| settings.placement_cache_ttl = ttl).await;
+    let h = Harness::start_with(1, |settings| settings.tunables.placement_cache_ttl = ttl).await;
     let tok = h.token("lms", store::TokenScope::Token, None).await;
     let api = h.api(&tok);
     h.client

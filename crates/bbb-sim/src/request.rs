@@ -3,7 +3,7 @@
 
 use actix_web::http::Method;
 pub use bbb_client::catalogue::Call;
-use bbb_client::catalogue::{BodyKind, ChecksumCheck};
+use bbb_client::catalogue::{self, BodyKind, ChecksumCheck};
 use bbb_client::checksum::{self, ChecksumAlgorithm, ChecksumParamError};
 
 use crate::multipart;
@@ -86,10 +86,8 @@ pub fn admit(
     check_checksum(call, raw.query, &url_params, &body_params, policy)?;
 
     if has_body && !body_kind.is_some_and(|kind| call.body_kinds().contains(&kind)) {
-        return Err(Rejection::Failed(Failure::new(
-            "unsupportedContentType",
-            "POST request Content-Type is missing or unsupported",
-        )));
+        let (key, message) = catalogue::UNSUPPORTED_CONTENT_TYPE;
+        return Err(Rejection::Failed(Failure::new(key, message)));
     }
 
     request.params = url_params;
@@ -154,8 +152,8 @@ fn check_checksum(
 fn missing(style: ChecksumCheck) -> Rejection {
     match style {
         ChecksumCheck::Validation => Rejection::Failed(Failure::new(
-            "checksumError",
-            "You must provide the checksum",
+            ChecksumCheck::MESSAGE_KEY,
+            ChecksumCheck::MISSING_MESSAGE,
         )),
         ChecksumCheck::TextTrackUpload => {
             Rejection::JsonFailed(Failure::new("paramError", "Missing param checksum."))
@@ -167,14 +165,7 @@ fn missing(style: ChecksumCheck) -> Rejection {
 }
 
 fn mismatch_failure(style: ChecksumCheck) -> Failure {
-    let message = match style {
-        ChecksumCheck::Validation => "Checksums do not match",
-        ChecksumCheck::Recording | ChecksumCheck::TextTrackUpload => {
-            "You did not pass the checksum security check"
-        }
-        ChecksumCheck::Hooks => "You did not pass the checksum security check.",
-    };
-    Failure::new("checksumError", message)
+    Failure::new(ChecksumCheck::MESSAGE_KEY, style.mismatch_message())
 }
 
 #[cfg(test)]

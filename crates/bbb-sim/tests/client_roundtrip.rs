@@ -908,7 +908,7 @@ async fn transport_failures_map_to_their_errors() {
 
     // Refused connections are checked with an empty pool: a kept-alive connection from
     // before the outage fails differently (Transport: closed or reset), or is even still
-    // served by the simulator (reported in /tmp/sim-feedback.md).
+    // served for a moment by the simulator while it stops.
     s.sim.set_down(true).await.unwrap();
     let down = Client::new().unwrap().get_meetings(&s.server).await;
     assert!(matches!(down, Err(Error::Connect(_))), "{down:?}");

@@ -21,7 +21,7 @@ use tokio::{sync::watch, task::JoinHandle};
 use crate::{
     auth::{LoginThrottle, TokenIssuer, TokenVerifier},
     background,
-    config::{Config, UnsignedFormParams},
+    config::Config,
     election::Election,
     error::GatewayError,
     graphql::{self, GatewaySchema},
@@ -33,6 +33,9 @@ pub use store::MigrationState;
 
 /// Opens the configured database and brings its schema up to date, as `serve` does at start;
 /// the admin commands work on the database so opened.
+// The front doors may not open the database (clippy.toml); this, the composition root, is
+// where it is opened for all of them.
+#[allow(clippy::disallowed_methods)]
 pub async fn open_store(config: &Config) -> Result<Store, GatewayError> {
     Ok(store::connect(Some(config.database_url()), config.secret_key()?).await?)
 }
@@ -48,6 +51,9 @@ pub struct Schema {
 }
 
 impl Schema {
+    // The composition root opens the database for the `migrate` commands, which must not
+    // migrate it on opening as `connect` does; no front door may (clippy.toml).
+    #[allow(clippy::disallowed_methods)]
     pub async fn open(config: &Config) -> Result<Schema, GatewayError> {
         Ok(Schema {
             connection: store::open_database(Some(config.database_url())).await?,
@@ -73,7 +79,7 @@ impl Schema {
         self.connection
             .close()
             .await
-            .map_err(GatewayError::internal)
+            .map_err(GatewayError::failed("closing the database"))
     }
 }
 
@@ -109,11 +115,18 @@ impl Application {
         let listener = TcpListener::bind(config.listen).map_err(|error| {
             GatewayError::config("listen", format!("a free address to listen on ({error})"))
         })?;
-        let address = listener.local_addr().map_err(GatewayError::internal)?;
+        let address = listener
+            .local_addr()
+            .map_err(GatewayError::failed("reading the listening address"))?;
         // The port actually listened on, when the configuration left it to the system (0).
         config.listen = address;
         if options.listen_address_is_public && config.public_url.is_none() {
-            config.public_url = Some(config.base_url().parse().map_err(GatewayError::internal)?);
+            config.public_url = Some(
+                config
+                    .base_url()
+                    .parse()
+                    .map_err(GatewayError::failed("parsing the base URL"))?,
+            );
         }
         let store = open_store(&config).await?;
         let state = AppState::new(config, store)?;
@@ -200,10 +213,12 @@ impl Running {
         self.server.stop(true).await;
         self.serving
             .await
-            .map_err(GatewayError::internal)?
-            .map_err(GatewayError::internal)?;
+            .map_err(GatewayError::failed("the HTTP server task"))?
+            .map_err(GatewayError::failed("the HTTP server"))?;
         if let Some((_, background)) = self.background {
-            background.await.map_err(GatewayError::internal)?;
+            background
+                .await
+                .map_err(GatewayError::failed("the background task"))?;
         }
         self.state.store.close().await?;
         Ok(())
@@ -295,24 +310,11 @@ fn endpoint_settings(
     bbb: &bbb_client::Client,
     relay_key: &bbb_endpoint::RelayKey,
 ) -> bbb_endpoint::EndpointSettings {
-    let endpoint = &config.endpoint;
     bbb_endpoint::EndpointSettings {
-        secret_cache_ttl: endpoint.secret_cache_ttl,
-        server_cache_ttl: endpoint.server_cache_ttl,
-        placement_cache_ttl: endpoint.placement_cache_ttl,
-        token_cache_capacity: endpoint.token_cache_capacity,
-        placement_cache_capacity: endpoint.placement_cache_capacity,
-        fan_out_timeout: endpoint.fan_out_timeout,
+        tunables: config.endpoint.clone(),
         // Form bodies and whatever is read before authentication: the same limit as every
         // other route's bodies.
         max_body_bytes: config.http.max_body_bytes,
-        max_upload_bytes: endpoint.max_upload_bytes,
-        max_params: endpoint.max_params,
-        max_query_bytes: endpoint.max_query_bytes,
-        unsigned_form_params: match endpoint.unsigned_form_params {
-            UnsignedFormParams::Accept => bbb_endpoint::UnsignedFormParams::Accept,
-            UnsignedFormParams::Refuse => bbb_endpoint::UnsignedFormParams::Refuse,
-        },
         metrics: Some(metrics.clone()),
         public_url: config.public_url.as_ref().map(|url| url.to_string()),
         // Relayed callbacks are held to the same outbound rule as the BBB servers.
@@ -340,24 +342,25 @@ mod tests {
         endpoint.max_upload_bytes = 67;
         endpoint.max_params = 68;
         endpoint.max_query_bytes = 69;
-        endpoint.unsigned_form_params = UnsignedFormParams::Refuse;
+        endpoint.unsigned_form_params = bbb_endpoint::UnsignedFormParams::Refuse;
         config.http.max_body_bytes = 70;
         config.public_url = Some("https://gw.example".parse().unwrap());
         let bbb = bbb_client::Client::new().unwrap();
         let key = bbb_endpoint::RelayKey::random();
 
         let settings = endpoint_settings(&config, &Metrics::new(), &bbb, &key);
-        assert_eq!(settings.secret_cache_ttl, Duration::from_secs(61));
-        assert_eq!(settings.server_cache_ttl, Duration::from_secs(62));
-        assert_eq!(settings.placement_cache_ttl, Duration::from_secs(63));
-        assert_eq!(settings.token_cache_capacity, 64);
-        assert_eq!(settings.placement_cache_capacity, 65);
-        assert_eq!(settings.fan_out_timeout, Duration::from_secs(66));
-        assert_eq!(settings.max_upload_bytes, 67);
-        assert_eq!(settings.max_params, 68);
-        assert_eq!(settings.max_query_bytes, 69);
+        let tunables = &settings.tunables;
+        assert_eq!(tunables.secret_cache_ttl, Duration::from_secs(61));
+        assert_eq!(tunables.server_cache_ttl, Duration::from_secs(62));
+        assert_eq!(tunables.placement_cache_ttl, Duration::from_secs(63));
+        assert_eq!(tunables.token_cache_capacity, 64);
+        assert_eq!(tunables.placement_cache_capacity, 65);
+        assert_eq!(tunables.fan_out_timeout, Duration::from_secs(66));
+        assert_eq!(tunables.max_upload_bytes, 67);
+        assert_eq!(tunables.max_params, 68);
+        assert_eq!(tunables.max_query_bytes, 69);
         assert_eq!(
-            settings.unsigned_form_params,
+            tunables.unsigned_form_params,
             bbb_endpoint::UnsignedFormParams::Refuse
         );
         assert_eq!(settings.max_body_bytes, 70);

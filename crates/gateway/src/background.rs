@@ -54,7 +54,10 @@ async fn poll_forever(state: &AppState) {
         |polls| async move {
             match poller::attendees_per_token(&state.store, &polls).await {
                 Ok(attendees) => state.metrics.set_token_attendees(attendees),
-                Err(error) => tracing::warn!(%error, "cannot count attendees per token"),
+                Err(error) => tracing::warn!(
+                    error = %service::ErrorChain(&error),
+                    "cannot count attendees per token"
+                ),
             }
         },
     )

@@ -15,6 +15,9 @@ use url::Url;
 
 use crate::error::GatewayError;
 
+/// `endpoint.unsigned_form_params`, defined by the endpoint.
+pub use bbb_endpoint::UnsignedFormParams;
+
 /// Prefix of the environment variables that override the configuration.
 pub const ENV_PREFIX: &str = "BBB_GATEWAY_";
 /// Database used when `database_url` is absent: a SQLite file in the working directory.
@@ -78,7 +81,10 @@ pub struct Config {
     pub poller: PollerConfig,
     pub graphql: GraphqlConfig,
     pub http: HttpConfig,
-    pub endpoint: EndpointConfig,
+    /// Limits, caches and timeouts of the BBB-compatible endpoint, as the endpoint defines
+    /// them (its form bodies and any body read before authentication are held to
+    /// `http.max_body_bytes`).
+    pub endpoint: bbb_endpoint::EndpointTunables,
     pub balancer: BalancerConfig,
     pub cors: CorsConfig,
     pub outbound: OutboundConfig,
@@ -99,7 +105,7 @@ impl Default for Config {
             poller: PollerConfig::default(),
             graphql: GraphqlConfig::default(),
             http: HttpConfig::default(),
-            endpoint: EndpointConfig::default(),
+            endpoint: bbb_endpoint::EndpointTunables::default(),
             balancer: BalancerConfig::default(),
             cors: CorsConfig::default(),
             outbound: OutboundConfig::default(),
@@ -309,64 +315,6 @@ impl Default for LoginConfig {
     }
 }
 
-/// Limits and rules of the BBB-compatible endpoint's requests (its form bodies and any body
-/// read before authentication are held to `http.max_body_bytes`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
-pub struct EndpointConfig {
-    /// Largest XML or multipart upload (create's pre-upload modules, insertDocument, text
-    /// tracks), read only after the URL's checksum has verified.
-    pub max_upload_bytes: usize,
-    /// Most parameters of one request, URL and form body together.
-    pub max_params: usize,
-    /// Longest URL query string.
-    pub max_query_bytes: usize,
-    /// Whether POST form-body parameters, which no checksum covers, are taken.
-    pub unsigned_form_params: UnsignedFormParams,
-    /// How long API tokens' decrypted secrets, the sites' domains and unknown token guids are
-    /// reused: a deleted or rotated token may keep working this long on an instance that
-    /// had it cached.
-    #[serde(with = "humantime_serde")]
-    pub secret_cache_ttl: Duration,
-    /// How long a server group's server list (state, health, secrets) is reused.
-    #[serde(with = "humantime_serde")]
-    pub server_cache_ttl: Duration,
-    /// How long a found placement (meeting → server) is reused: this instance's own changes
-    /// are seen at once, other instances' within this time.
-    #[serde(with = "humantime_serde")]
-    pub placement_cache_ttl: Duration,
-    /// Most API tokens (unknown guids included) and sites' token lists kept in the cache.
-    pub token_cache_capacity: u64,
-    /// Most placements kept in the cache.
-    pub placement_cache_capacity: u64,
-    /// How long getMeetings and getRecordings wait for each server before answering with
-    /// those that did answer.
-    #[serde(with = "humantime_serde")]
-    pub fan_out_timeout: Duration,
-}
-
-impl Default for EndpointConfig {
-    fn default() -> Self {
-        let endpoint = bbb_endpoint::EndpointSettings::default();
-        EndpointConfig {
-            max_upload_bytes: 32 * 1024 * 1024,
-            // Tomcat's (bbb-web's servlet container) own default cap on parameters.
-            max_params: 1000,
-            // Twice the 8 KiB request line BBB's nginx admits: whatever works against BBB
-            // works here.
-            max_query_bytes: 16 * 1024,
-            unsigned_form_params: UnsignedFormParams::Accept,
-            // The endpoint's own defaults, written once (in crates/bbb-endpoint).
-            secret_cache_ttl: endpoint.secret_cache_ttl,
-            server_cache_ttl: endpoint.server_cache_ttl,
-            placement_cache_ttl: endpoint.placement_cache_ttl,
-            token_cache_capacity: endpoint.token_cache_capacity,
-            placement_cache_capacity: endpoint.placement_cache_capacity,
-            fan_out_timeout: endpoint.fan_out_timeout,
-        }
-    }
-}
-
 /// How the least loaded server is chosen for a new meeting (see `service::bbb::balancer`):
 /// seats reserved for a meeting just placed, until the health poller sees its attendees.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -397,16 +345,6 @@ impl BalancerConfig {
             reservation_decay: self.reservation_decay,
         }
     }
-}
-
-/// `endpoint.unsigned_form_params`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum UnsignedFormParams {
-    /// As bbb-web: merged into the call's parameters.
-    Accept,
-    /// Answered `FAILED`/`validationError`.
-    Refuse,
 }
 
 /// Where the gateway's own outbound requests may go: BBB server URLs (which a group admin
@@ -568,7 +506,8 @@ impl Config {
         let figment = Self::figment(sources)?;
         let config: Config = figment.extract().map_err(figment_error)?;
         let given: Dict = figment.extract().map_err(figment_error)?;
-        let known = serde_json::to_value(&config).map_err(GatewayError::internal)?;
+        let known = serde_json::to_value(&config)
+            .map_err(GatewayError::failed("listing the known keys"))?;
         let mut unknown_keys = Vec::new();
         collect_unknown_keys(&given, &known, "", &mut unknown_keys);
         Ok(Loaded {
@@ -807,7 +746,8 @@ impl Config {
 
     /// The effective configuration as TOML, secrets masked.
     pub fn to_masked_toml(&self) -> Result<String, GatewayError> {
-        toml::to_string_pretty(self).map_err(GatewayError::internal)
+        toml::to_string_pretty(self)
+            .map_err(GatewayError::failed("writing the configuration as TOML"))
     }
 }
 
@@ -952,6 +892,17 @@ mod tests {
         })
     }
 
+    /// Writes `base.toml`, the valid minimum followed by `sections`, and loads it with the
+    /// jail's environment: every key known, the whole valid.
+    fn load_valid_with(jail: &Jail, sections: &str) -> Config {
+        jail.create_file("base.toml", &format!("{}{sections}", valid_toml()))
+            .unwrap();
+        let loaded = load(jail, Some("base.toml")).unwrap();
+        assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
+        loaded.config.validate().unwrap();
+        loaded.config
+    }
+
     fn valid_toml() -> String {
         format!("secret_key = \"{SECRET_KEY}\"\n[jwt]\nsecret = \"{JWT_SECRET}\"\n")
     }
@@ -1086,18 +1037,11 @@ mod tests {
     #[test]
     fn endpoint_limits_and_form_rule_load_and_are_checked() {
         Jail::expect_with(|jail| {
-            jail.create_file(
-                "base.toml",
-                &format!(
-                    "{}[endpoint]\nmax_params = 200\nunsigned_form_params = \"refuse\"\n",
-                    valid_toml()
-                ),
-            )?;
             jail.set_env("BBB_GATEWAY_ENDPOINT__MAX_UPLOAD_BYTES", "1048576");
-            let loaded = load(jail, Some("base.toml")).unwrap();
-            assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
-            let config = loaded.config;
-            config.validate().unwrap();
+            let config = load_valid_with(
+                jail,
+                "[endpoint]\nmax_params = 200\nunsigned_form_params = \"refuse\"\n",
+            );
             assert_eq!(config.endpoint.max_params, 200);
             assert_eq!(config.endpoint.max_upload_bytes, 1024 * 1024);
             assert_eq!(config.endpoint.max_query_bytes, 16 * 1024);
@@ -1143,7 +1087,7 @@ mod tests {
             assert_eq!(config.endpoint.secret_cache_ttl, Duration::from_secs(60));
             assert_eq!(config.endpoint.placement_cache_capacity, 50);
             assert_eq!(config.endpoint.fan_out_timeout, Duration::from_millis(750));
-            let defaults = bbb_endpoint::EndpointSettings::default();
+            let defaults = bbb_endpoint::EndpointTunables::default();
             assert_eq!(config.endpoint.server_cache_ttl, defaults.server_cache_ttl);
             assert_eq!(
                 config.endpoint.placement_cache_ttl,
@@ -1197,17 +1141,7 @@ mod tests {
     #[test]
     fn the_access_log_setting_loads_and_is_checked() {
         Jail::expect_with(|jail| {
-            jail.create_file(
-                "base.toml",
-                &format!(
-                    "{}[log]\naccess = \"sampled\"\naccess_one_in = 20\n",
-                    valid_toml()
-                ),
-            )?;
-            let loaded = load(jail, Some("base.toml")).unwrap();
-            assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
-            let config = loaded.config;
-            config.validate().unwrap();
+            let config = load_valid_with(jail, "[log]\naccess = \"sampled\"\naccess_one_in = 20\n");
             assert_eq!(config.log.access, AccessLogMode::Sampled);
             assert_eq!(config.log.access_one_in, 20);
             let shown = config.to_masked_toml().unwrap();
@@ -1234,18 +1168,11 @@ mod tests {
     #[test]
     fn login_limits_load_and_are_checked() {
         Jail::expect_with(|jail| {
-            jail.create_file(
-                "base.toml",
-                &format!(
-                    "{}[login]\nmax_failures_per_user = 3\nwindow = \"2m\"\ntrust_forwarded_for = true\n",
-                    valid_toml()
-                ),
-            )?;
             jail.set_env("BBB_GATEWAY_LOGIN__CONCURRENCY", "2");
-            let loaded = load(jail, Some("base.toml")).unwrap();
-            assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
-            let config = loaded.config;
-            config.validate().unwrap();
+            let config = load_valid_with(
+                jail,
+                "[login]\nmax_failures_per_user = 3\nwindow = \"2m\"\ntrust_forwarded_for = true\n",
+            );
             assert_eq!(config.login.max_failures_per_user, 3);
             assert_eq!(config.login.max_failures_per_client, 50);
             assert_eq!(config.login.window, Duration::from_secs(120));
@@ -1275,17 +1202,10 @@ mod tests {
     #[test]
     fn the_outbound_allow_list_loads_and_bad_entries_name_their_index() {
         Jail::expect_with(|jail| {
-            jail.create_file(
-                "base.toml",
-                &format!(
-                    "{}[outbound]\nallow = [\"10.0.0.0/8\", \"192.168.1.20\", \"bbb.internal\"]\n",
-                    valid_toml()
-                ),
-            )?;
-            let loaded = load(jail, Some("base.toml")).unwrap();
-            assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
-            let config = loaded.config;
-            config.validate().unwrap();
+            let config = load_valid_with(
+                jail,
+                "[outbound]\nallow = [\"10.0.0.0/8\", \"192.168.1.20\", \"bbb.internal\"]\n",
+            );
             let policy = config.outbound_policy().unwrap();
             assert!(policy.check("h", "10.9.8.7".parse().unwrap()).is_ok());
             assert!(

@@ -47,9 +47,10 @@ pub fn ensure_secrets_file(dir: &Path) -> Result<PathBuf, GatewayError> {
         Config::generate_secret_key(),
         random_base64(48),
     );
-    write_private(&path, &contents).map_err(|error| {
-        GatewayError::internal(format!("cannot write {}: {error}", path.display()))
-    })?;
+    write_private(&path, &contents).map_err(GatewayError::caused(format!(
+        "cannot write {}",
+        path.display()
+    )))?;
     Ok(path)
 }
 
@@ -87,7 +88,7 @@ pub fn start_simulators(count: usize) -> Result<Vec<SimServer>, GatewayError> {
                 },
                 ..SimConfig::default()
             })
-            .map_err(|error| GatewayError::internal(format!("cannot start bbb-sim: {error}")))
+            .map_err(GatewayError::caused("cannot start bbb-sim"))
         })
         .collect()
 }
@@ -179,7 +180,7 @@ pub async fn ensure_admin(
         let password = password.clone();
         tokio::task::spawn_blocking(move || auth::hash_password(&password))
             .await
-            .map_err(GatewayError::internal)??
+            .map_err(GatewayError::failed("the password hashing task"))??
     };
     let admin = service::users::create_local(
         &state.store,

@@ -19,7 +19,7 @@ use async_graphql::{
 /// The stable `extensions.code` values: the service layer's codes, so every front door speaks
 /// the same vocabulary.
 pub use service::ErrorCode;
-use service::ServiceError;
+use service::{ErrorChain, ServiceError};
 
 /// Every failure of the gateway. The `Display` text of the client-facing variants is what the
 /// client reads; the detail of `Config`, `Internal` and of the service's BBB and internal
@@ -51,14 +51,16 @@ pub enum GatewayError {
     /// The configuration is unusable; names the key and the expected form.
     #[error("invalid configuration `{key}`: {expected}")]
     Config { key: String, expected: String },
-    /// Anything else: a bug, the database, the file system. Detail is for the log only.
+    /// A failure with no error below it (a missing piece of request state), in words: build it
+    /// with [`GatewayError::internal`]. A failure caused by an error is [`Self::Failed`], which
+    /// keeps it. Detail is for the log only.
     #[error("internal error: {0}")]
     Internal(String),
-    /// A library call that should not fail did (a task, the JWT encoder, the password hasher):
-    /// what was being done, and the library's error as the source, for the log only.
-    #[error("internal error: {what} failed")]
+    /// A call that should not fail did (a task, the file system, the JWT encoder, the password
+    /// hasher): what failed, in words, and the error as the source, for the log only.
+    #[error("internal error: {what}")]
     Failed {
-        what: &'static str,
+        what: std::borrow::Cow<'static, str>,
         #[source]
         source: Arc<dyn std::error::Error + Send + Sync>,
     },
@@ -108,14 +110,26 @@ impl GatewayError {
         GatewayError::RateLimited { retry_after }
     }
 
-    pub fn internal(detail: impl std::fmt::Display) -> Self {
-        GatewayError::Internal(detail.to_string())
+    /// A failure no error lies below, said in words; for one caused by an error, use
+    /// [`Self::failed`] or [`Self::caused`], which keep it.
+    pub fn internal(message: impl Into<String>) -> Self {
+        GatewayError::Internal(message.into())
     }
 
-    /// For `map_err`: `what` failed with `source`, which is kept (not stringified) for the log.
+    /// For `map_err`: `what` (`reading the key`) failed with `source`, which is kept (not
+    /// stringified) for the log.
     pub fn failed<E: std::error::Error + Send + Sync + 'static>(
         what: &'static str,
     ) -> impl FnOnce(E) -> Self {
+        Self::caused(format!("{what} failed"))
+    }
+
+    /// For `map_err`: the failure said in words (`cannot write /etc/x`), with `source` kept
+    /// (not stringified) for the log.
+    pub fn caused<E: std::error::Error + Send + Sync + 'static>(
+        what: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> impl FnOnce(E) -> Self {
+        let what = what.into();
         move |source| GatewayError::Failed {
             what,
             source: Arc::new(source),
@@ -235,21 +249,6 @@ fn graphql_field_name(field: &str) -> String {
         }
     }
     name
-}
-
-/// An error with its sources, for the log: `outer: cause: root cause`.
-struct ErrorChain<'e>(&'e (dyn std::error::Error + 'static));
-
-impl std::fmt::Display for ErrorChain<'_> {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(formatter, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(cause) = source {
-            write!(formatter, ": {cause}")?;
-            source = cause.source();
-        }
-        Ok(())
-    }
 }
 
 /// For the composition root, which opens the database itself: the same mapping as every
@@ -460,6 +459,22 @@ mod tests {
             "internal error: reading the key failed: disk gone"
         );
         assert_eq!(error.client_message(), "internal server error");
+    }
+
+    #[test]
+    fn the_log_reads_each_cause_once() {
+        let error = GatewayError::from(store::StoreError::Crypto("bad key".into()));
+        assert_eq!(
+            ErrorChain(&error).to_string(),
+            "internal error: secret handling failed: bad key"
+        );
+        let hashing =
+            GatewayError::failed("hashing a password")(argon2::password_hash::Error::Password);
+        // The hasher's error itself, not words copied from it (argon2's `std` feature).
+        assert_eq!(
+            std::error::Error::source(&hashing).map(ToString::to_string),
+            Some(argon2::password_hash::Error::Password.to_string())
+        );
     }
 
     #[test]

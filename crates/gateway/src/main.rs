@@ -10,7 +10,8 @@ async fn main() -> ExitCode {
     match run(Cli::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("bbb-gateway: {error}");
+            // Every cause once, after the message (errors never repeat their sources).
+            eprintln!("bbb-gateway: {}", service::ErrorChain(&error));
             ExitCode::FAILURE
         }
     }

@@ -63,16 +63,20 @@ impl Actor {
         }
     }
 
-    /// The signed-in user, or [`ServiceError::Unauthenticated`](crate::ServiceError).
+    /// The signed-in user ([`session_user`](Self::session_user)), or
+    /// [`ServiceError::Unauthenticated`](crate::ServiceError). An API token's owner is not
+    /// one: services that act as the signed-in user (own a new token, list "my" tokens, join
+    /// under their name) refuse a token, whose rules are its scope's.
     pub fn require_user(&self) -> Result<&User, crate::ServiceError> {
-        self.user
-            .as_ref()
+        self.session_user()
             .ok_or(crate::ServiceError::Unauthenticated)
     }
 
-    /// [`ServiceError::Unauthenticated`](crate::ServiceError) for a caller who proved nothing:
-    /// services that refuse anonymous callers but do not act as a user check this, so the
-    /// operator (who has no user) passes where a signed-in user would.
+    /// [`ServiceError::Unauthenticated`](crate::ServiceError) for a caller who is neither
+    /// signed in nor the operator: services that refuse anonymous callers but do not act as a
+    /// user check this, so the operator (who has no user) passes where a signed-in user would.
+    /// An API token does not pass: these services' rules are about users (grants, staff), and
+    /// a token reaches the domain only through the functions made for it (`*::for_api_token`).
     pub fn require_authenticated(&self) -> Result<(), crate::ServiceError> {
         if self.is_operator() {
             return Ok(());
@@ -110,5 +114,36 @@ impl Actor {
             || self
                 .session_user()
                 .is_some_and(|u| u.is_staff || u.is_superuser)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ServiceError;
+
+    fn unauthenticated<T>(result: Result<T, ServiceError>) -> bool {
+        matches!(result, Err(ServiceError::Unauthenticated))
+    }
+
+    fn site() -> Site {
+        Site {
+            id: 1,
+            domain: "lms.example".to_owned(),
+            name: "lms".to_owned(),
+            is_default: true,
+        }
+    }
+
+    /// An API token's owner is never the signed-in user: that is tested with the other
+    /// token rules (`permissions::tests::a_superuser_owner_never_widens_a_token`).
+    #[test]
+    fn the_operator_is_authenticated_without_being_a_user_anonymous_callers_are_neither() {
+        let operator = Actor::operator(site());
+        assert!(unauthenticated(operator.require_user()));
+        operator.require_authenticated().unwrap();
+        let anonymous = Actor::anonymous(site());
+        assert!(unauthenticated(anonymous.require_user()));
+        assert!(unauthenticated(anonymous.require_authenticated()));
     }
 }

@@ -33,7 +33,7 @@ pub async fn meeting_permissions(
         .into_iter()
         .map(|group| (group.id, group.site_id))
         .collect();
-    let granted = match &actor.user {
+    let granted = match actor.session_user() {
         Some(user) => {
             let meeting_ids: Vec<i64> = meetings.iter().map(|m| m.id).collect();
             store

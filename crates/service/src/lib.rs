@@ -20,7 +20,7 @@ pub mod urls;
 pub mod users;
 
 pub use actor::{Actor, Credential};
-pub use error::{ErrorCode, ServiceError};
+pub use error::{ErrorChain, ErrorCode, ServiceError};
 
 /// The database handle every service function takes. Front doors receive it from the
 /// composition root and pass it on; they never call its repositories themselves (clippy's

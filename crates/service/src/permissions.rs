@@ -1,4 +1,5 @@
-//! Who may do what: every rule of DESIGN.md's "Permission rules" in one module.
+//! Who may do what: every permission rule in one module (what they promise: the README's
+//! "Security" section).
 //!
 //! The rules are pure functions over data an [`Actor`] and the object's rows provide, so each
 //! one is tested without a database; the `load_*` functions at the end fetch that data.
@@ -34,6 +35,7 @@
 //! | list every API token of the site       | staff                                                          |
 //! | see and call meetings at the BBB endpoint | an API token, within its scope: `token` its own meetings, `user` its user's, `global` the group's while its owner is a superuser ([`api_token_scope`], [`api_token_sees`]) |
 //! | join at the BBB endpoint               | the same, while the token's meetings hold fewer than its `max_attendees` |
+//! | create a new meeting at the BBB endpoint | the same, while the token has fewer live meetings than its `max_meetings` (negative: none; owned or not); a live meeting created again or placed anew is no new one ([`api_token_meeting_quota`], [`require_meeting_room`]) |
 //! | see a user by ID, with their email     | that user, staff                                               |
 //! | see which server hosts a live meeting  | staff (others see its name only)                               |
 //! | list every user of the site            | staff                                                          |
@@ -597,6 +599,16 @@ pub fn api_token_scope(actor: &Actor) -> Option<TokenScope> {
     })
 }
 
+/// Whether `token` sees only the meetings it created, whoever its owner is and whether or
+/// not the owner was read: a `token` token, or a `user` one without a user (which acts as one,
+/// see [`api_token_scope`]). Other scopes depend on the owner (`tokens::TokenView` reads it).
+pub fn api_token_sees_its_own_only(token: &ApiToken) -> bool {
+    matches!(
+        (token.scope, token.user_id),
+        (TokenScope::Token, _) | (TokenScope::User, None)
+    )
+}
+
 /// What a `user` token's user holds, for [`api_token_sees`]: the ids of the user's API
 /// tokens, and the owners of the GraphQL meetings behind the placements asked about. Loaded
 /// only for `user` tokens; empty otherwise.
@@ -652,6 +664,29 @@ pub fn require_attendee_room(actor: &Actor, attendees: u64) -> Result<(), Servic
         }),
         _ => Ok(()),
     }
+}
+
+/// The most live meetings the actor's API token may hold (`max_meetings`); `None` without
+/// such a quota, or for an actor that is no API token. A negative quota admits nothing. It
+/// holds for every token alike, with an owner or without (the operator's): the owner never
+/// widens it.
+pub fn api_token_meeting_quota(actor: &Actor) -> Option<u32> {
+    let limit = actor.api_token_used()?.max_meetings?;
+    Some(u32::try_from(limit).unwrap_or(0))
+}
+
+/// Refuses one more meeting of a token whose quota is `max_meetings` once it holds `live`
+/// live ones. Decided inside the store's transaction that counts them and records the new
+/// one, so concurrent creates cannot overshoot; a meeting that is already live, or placed
+/// anew after its server died, is no new meeting and never asks.
+pub fn require_meeting_room(max_meetings: u32, live: u64) -> Result<(), ServiceError> {
+    if live >= u64::from(max_meetings) {
+        return Err(ServiceError::QuotaExceeded {
+            quota: "max_meetings",
+            limit: max_meetings,
+        });
+    }
+    Ok(())
 }
 
 /// The site of a meeting is that of its server group.
@@ -1291,6 +1326,25 @@ mod tests {
             );
         }
         // No API token, no scope.
+        for (scope, owner, own_only) in [
+            (TokenScope::Token, None, true),
+            (TokenScope::Token, Some(ALICE), true),
+            (TokenScope::User, None, true),
+            (TokenScope::User, Some(ALICE), false),
+            (TokenScope::Global, None, false),
+            (TokenScope::Global, Some(ALICE), false),
+        ] {
+            let token = api_token(scope, owner);
+            assert_eq!(api_token_sees_its_own_only(&token), own_only, "{scope:?}");
+            if own_only {
+                // Whatever owner is read, such a token acts as `token`.
+                let owner = owner.map(|id| user(id, SITE, true, true));
+                assert_eq!(
+                    api_token_scope(&signed_with(token, owner)),
+                    Some(TokenScope::Token)
+                );
+            }
+        }
         assert_eq!(api_token_scope(&superuser()), None);
         assert_eq!(api_token_scope(&Actor::operator(site(SITE))), None);
     }
@@ -1301,8 +1355,17 @@ mod tests {
         for scope in [TokenScope::Token, TokenScope::User] {
             let actor = signed_with(api_token(scope, Some(ALICE)), Some(admin.clone()));
             assert_eq!(api_token_scope(&actor), Some(scope));
-            // The owner's flags and grants count for nothing through the token.
+            // The owner's flags and grants count for nothing through the token, and the owner
+            // is not the signed-in user of services that act as one (`Actor::require_user`).
             assert!(!actor.is_superuser() && !actor.is_staff());
+            assert!(matches!(
+                actor.require_user(),
+                Err(ServiceError::Unauthenticated)
+            ));
+            assert!(matches!(
+                actor.require_authenticated(),
+                Err(ServiceError::Unauthenticated)
+            ));
             assert!(!on_meeting(&actor, &MEETING_PERMISSIONS).can_view());
             assert!(
                 !GroupAccess::evaluate(&actor, SITE, &GROUP_PERMISSIONS)
@@ -1425,6 +1488,43 @@ mod tests {
         assert_eq!(api_token_attendee_quota(&unlimited), None);
         assert!(require_attendee_room(&unlimited, u64::MAX).is_ok());
         assert_eq!(api_token_attendee_quota(&superuser()), None);
+    }
+
+    #[test]
+    fn meeting_quotas_refuse_the_meeting_that_would_pass_them() {
+        let limited = |max_meetings, owner: Option<User>| {
+            let token = ApiToken {
+                max_meetings: Some(max_meetings),
+                ..api_token(TokenScope::Token, owner.as_ref().map(|user| user.id))
+            };
+            signed_with(token, owner)
+        };
+        assert_eq!(api_token_meeting_quota(&limited(2, None)), Some(2));
+        // An owner, even a superuser, never widens the quota.
+        let owner = user(ALICE, SITE, false, true);
+        assert_eq!(api_token_meeting_quota(&limited(2, Some(owner))), Some(2));
+        assert_eq!(api_token_meeting_quota(&limited(-1, None)), Some(0));
+        assert_eq!(api_token_meeting_quota(&limited(0, None)), Some(0));
+        let unlimited = signed_with(api_token(TokenScope::Global, None), None);
+        assert_eq!(api_token_meeting_quota(&unlimited), None);
+        assert_eq!(api_token_meeting_quota(&superuser()), None);
+        assert_eq!(api_token_meeting_quota(&Actor::operator(site(SITE))), None);
+
+        assert!(require_meeting_room(2, 0).is_ok());
+        assert!(require_meeting_room(2, 1).is_ok());
+        for live in [2, 3, u64::MAX] {
+            assert!(matches!(
+                require_meeting_room(2, live),
+                Err(ServiceError::QuotaExceeded {
+                    quota: "max_meetings",
+                    limit: 2
+                })
+            ));
+        }
+        assert!(
+            require_meeting_room(0, 0).is_err(),
+            "a zero quota admits nothing"
+        );
     }
 
     #[test]

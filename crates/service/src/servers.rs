@@ -272,6 +272,20 @@ pub async fn reconnect_as_operator(
     Ok((server, warning))
 }
 
+/// The meetings BBB reports on a server the actor may manage (`server drain` watches them
+/// go): its secret stays in the service. The outer error is the actor's or the server row's
+/// (a URL or secret no call can be made with), the inner one the BBB call's.
+pub async fn meetings_on(
+    store: &Store,
+    actor: &Actor,
+    client: &bbb_client::Client,
+    id: i64,
+) -> Result<Result<Vec<bbb_client::model::MeetingInfo>, bbb_client::Error>, ServiceError> {
+    let server = get(store, actor, id).await?;
+    let endpoint = crate::bbb::endpoint(store, &server)?;
+    Ok(client.get_meetings(&endpoint).await)
+}
+
 /// Removes a server; returns it as it was.
 pub async fn remove(store: &Store, actor: &Actor, id: i64) -> Result<Server, ServiceError> {
     let server = get(store, actor, id).await?;

@@ -26,14 +26,13 @@ pub enum StoreError {
     /// does not say which key, so `field` is only known on PostgreSQL.
     #[error("a referenced row does not exist{}", .field.map(|f| format!(" ({f})")).unwrap_or_default())]
     InvalidReference { field: Option<&'static str> },
-    /// A quota of an API token would be exceeded (`quota` names the token's field).
-    #[error("the {quota} quota of {limit} is reached")]
-    QuotaExceeded { quota: &'static str, limit: u32 },
-    #[error("secret handling failed: {0}")]
+    /// The words of the [`CryptoError`] are its source, not repeated here (see
+    /// `service::ErrorChain` for the convention).
+    #[error("secret handling failed")]
     Crypto(#[source] CryptoError),
     #[error("unsupported database URL `{0}`: expected sqlite:… or postgres://…")]
     UnsupportedUrl(String),
-    #[error("database error: {0}")]
+    #[error("database error")]
     Database(#[source] DbErr),
 }
 
@@ -360,9 +359,11 @@ mod tests {
             "decrypted secret is not UTF-8",
             not_utf8,
         ));
+        // Each level says its own words once: the store's, then the reason (its source).
+        assert_eq!(error.to_string(), "secret handling failed");
         assert_eq!(
-            error.to_string(),
-            "secret handling failed: decrypted secret is not UTF-8"
+            error.source().map(ToString::to_string).as_deref(),
+            Some("decrypted secret is not UTF-8")
         );
         let cause = error.source().and_then(Error::source);
         assert!(

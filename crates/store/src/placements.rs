@@ -119,16 +119,18 @@ impl<'s> Placements<'s> {
         }
     }
 
-    /// As [`Self::create_or_get`] for a meeting created through an API token, refusing a new
-    /// placement once the token has `max_live` live ones (the token's `max_meetings` quota).
-    /// The count and the insert happen in one transaction that holds the token's row (on
-    /// SQLite, the database's write lock), so concurrent creates cannot overshoot the quota.
-    /// Re-creating a meeting that is already live never counts against it.
-    pub async fn create_or_get_within_quota(
+    /// As [`Self::create_or_get`] for a meeting created through an API token whose live
+    /// meetings are limited (its `max_meetings` quota): `admit` is told how many live
+    /// placements the token holds and refuses one more with its error. Whether that is too
+    /// many is the caller's rule (`service::permissions`); the count and the insert happen in
+    /// one transaction that holds the token's row (on SQLite, the database's write lock), so
+    /// concurrent creates cannot overshoot the quota. Re-creating a meeting that is already
+    /// live is never counted.
+    pub async fn create_or_get_counted<E: From<StoreError>>(
         &self,
         new: NewPlacement,
-        max_live: u32,
-    ) -> Result<(Placement, bool), StoreError> {
+        admit: impl FnOnce(u64) -> Result<(), E> + Send,
+    ) -> Result<(Placement, bool), E> {
         let token_id = new
             .token_id
             .ok_or_else(|| StoreError::invalid("token_id", "a quota belongs to an API token"))?;
@@ -139,30 +141,30 @@ impl<'s> Placements<'s> {
         api_token::Entity::find_by_id(token_id)
             .lock_exclusive()
             .one(&txn)
-            .await?
+            .await
+            .map_err(StoreError::from)?
             .ok_or(StoreError::not_found("api token"))?;
         if let Some(existing) =
             live_by_client_id(new.group_id, &new.namespace, &new.client_meeting_id)
                 .one(&txn)
-                .await?
+                .await
+                .map_err(StoreError::from)?
         {
-            txn.commit().await?;
+            txn.commit().await.map_err(StoreError::from)?;
             return Ok((existing, false));
         }
         let live = placement::Entity::find()
             .filter(placement::Column::TokenId.eq(token_id))
             .filter(placement::Column::EndedAt.is_null())
             .count(&txn)
-            .await?;
-        if live >= u64::from(max_live) {
-            txn.rollback().await?;
-            return Err(StoreError::QuotaExceeded {
-                quota: "max_meetings",
-                limit: max_live,
-            });
+            .await
+            .map_err(StoreError::from)?;
+        if let Err(refusal) = admit(live) {
+            txn.rollback().await.map_err(StoreError::from)?;
+            return Err(refusal);
         }
-        let placement = new.row().insert(&txn).await?;
-        txn.commit().await?;
+        let placement = new.row().insert(&txn).await.map_err(StoreError::from)?;
+        txn.commit().await.map_err(StoreError::from)?;
         Ok((placement, true))
     }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 use actix_web::{App, HttpServer};
 use bbb_client::checksum::{ChecksumAlgorithm, checksum};
 use bbb_client::{Client, Server};
-use bbb_endpoint::{Endpoint, EndpointSettings, configure};
+use bbb_endpoint::{Endpoint, EndpointSettings, EndpointTunables, configure};
 use bbb_sim::{SimConfig, SimServer};
 use service::bbb::balancer::{Balancer, BalancerSettings};
 use service::bbb::poller::{PollSettings, poll_once};
@@ -103,9 +103,12 @@ impl Harness {
         let mut settings = EndpointSettings {
             // Where the simulators reach the gateway, for relayed callbacks.
             public_url: Some(format!("http://127.0.0.1:{port}")),
-            // Every request sees health changes at once.
-            server_cache_ttl: Duration::ZERO,
-            fan_out_timeout: Duration::from_secs(2),
+            tunables: EndpointTunables {
+                // Every request sees health changes at once.
+                server_cache_ttl: Duration::ZERO,
+                fan_out_timeout: Duration::from_secs(2),
+                ..EndpointTunables::default()
+            },
             outbound: loopback,
             ..EndpointSettings::default()
         };

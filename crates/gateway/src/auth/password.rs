@@ -12,11 +12,11 @@ use crate::error::GatewayError;
 pub fn hash_password(password: &str) -> Result<String, GatewayError> {
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(GatewayError::internal)?;
+    let salt = SaltString::encode_b64(&salt).map_err(GatewayError::failed("encoding a salt"))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(GatewayError::internal)
+        .map_err(GatewayError::failed("hashing a password"))
 }
 
 /// Whether `password` matches the stored PHC string. An unreadable hash matches nothing.

@@ -2,8 +2,6 @@
 //! that names the problem. The service layer's errors come through [`CliError::Service`];
 //! unlike a GraphQL client, the operator runs the server, so they read the whole cause.
 
-use std::error::Error as _;
-
 use service::ServiceError;
 
 use crate::error::GatewayError;
@@ -16,7 +14,9 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
     /// A rule or a validation of the service layer refused the command, or the service failed.
-    #[error("{}", operator_message(.0))]
+    /// The operator reads its message (which names the field or the rule) followed by each
+    /// cause: `main` prints the error with [`ErrorChain`](service::ErrorChain).
+    #[error(transparent)]
     Service(#[from] ServiceError),
     /// The configuration, the database's opening and migrations, `serve`.
     #[error(transparent)]
@@ -27,22 +27,6 @@ impl CliError {
     pub fn usage(message: impl Into<String>) -> Self {
         CliError::Usage(message.into())
     }
-}
-
-/// The service error as the operator reads it: its own message (which names the field or the
-/// rule), followed by each cause it does not already spell out.
-fn operator_message(error: &ServiceError) -> String {
-    let mut message = error.to_string();
-    let mut cause = error.source();
-    while let Some(inner) = cause {
-        let text = inner.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        cause = inner.source();
-    }
-    message
 }
 
 /// `message()` in place of the service's NOT_FOUND: the operator named something by hand (a

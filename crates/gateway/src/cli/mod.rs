@@ -106,9 +106,10 @@ fn export_schema(output: &std::path::Path) -> Result<(), CliError> {
         print!("{sdl}");
         return Ok(());
     }
-    std::fs::write(output, sdl).map_err(|error| {
-        GatewayError::internal(format!("cannot write {}: {error}", output.display()))
-    })?;
+    std::fs::write(output, sdl).map_err(GatewayError::caused(format!(
+        "cannot write {}",
+        output.display()
+    )))?;
     eprintln!("wrote {}", output.display());
     Ok(())
 }

@@ -28,7 +28,8 @@ pub struct ServeArgs {
 
 pub async fn serve(file: Option<PathBuf>, args: ServeArgs) -> Result<(), GatewayError> {
     let dev_secrets = if args.dev {
-        let cwd = std::env::current_dir().map_err(GatewayError::internal)?;
+        let cwd = std::env::current_dir()
+            .map_err(GatewayError::failed("reading the current directory"))?;
         Some(dev::ensure_secrets_file(&cwd)?)
     } else {
         None
@@ -92,10 +93,8 @@ pub async fn serve(file: Option<PathBuf>, args: ServeArgs) -> Result<(), Gateway
 #[cfg(unix)]
 fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, GatewayError> {
     use tokio::signal::unix::{SignalKind, signal};
-    let install = |kind: SignalKind| {
-        signal(kind)
-            .map_err(|error| GatewayError::internal(format!("cannot listen for signals: {error}")))
-    };
+    let install =
+        |kind: SignalKind| signal(kind).map_err(GatewayError::caused("cannot listen for signals"));
     let mut interrupt = install(SignalKind::interrupt())?;
     let mut terminate = install(SignalKind::terminate())?;
     Ok(async move {

@@ -272,8 +272,6 @@ async fn drain(
         change_state(operator, &server, ServerState::Cordoned).await?;
     }
     println!("cordoned {}: it gets no new meetings", server.name);
-    let endpoint = service::bbb::endpoint(&operator.store, &server)
-        .map_err(|error| GatewayError::internal(format!("server {}: {error}", server.name)))?;
     let client = bbb_client::Client::builder()
         .timeout(config.bbb.request_timeout)
         .connect_timeout(config.bbb.connect_timeout)
@@ -282,7 +280,11 @@ async fn drain(
         .map_err(GatewayError::from)?;
     let started = Instant::now();
     loop {
-        match client.get_meetings(&endpoint).await {
+        let asked =
+            service::servers::meetings_on(&operator.store, &operator.actor, &client, server.id)
+                .await
+                .map_err(GatewayError::caused(format!("server {}", server.name)))?;
+        match asked {
             Ok(meetings) => {
                 let running: Vec<_> = meetings
                     .iter()

@@ -131,7 +131,7 @@ async fn create(
         // argon2 takes tens of milliseconds of CPU: off the async workers.
         tokio::task::spawn_blocking(move || auth::hash_password(&password))
             .await
-            .map_err(GatewayError::internal)??
+            .map_err(GatewayError::failed("the password hashing task"))??
     };
     let user = service::users::create_local(
         &operator.store,

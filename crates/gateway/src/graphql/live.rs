@@ -295,11 +295,7 @@ impl From<&Attendee> for LiveAttendee {
         LiveAttendee {
             user_id: attendee.user_id.clone(),
             full_name: attendee.full_name.clone(),
-            role: if bbb_client::Role::parse(&attendee.role) == Some(bbb_client::Role::Moderator) {
-                JoinRole::Moderator
-            } else {
-                JoinRole::Attendee
-            },
+            role: service::bbb::events::join_role(attendee).into(),
             is_presenter: attendee.is_presenter,
             is_listening_only: attendee.is_listening_only,
             has_joined_voice: attendee.has_joined_voice,

@@ -70,7 +70,7 @@ pub async fn asset(
             Ok(file) => file.into_response(&request),
             Err(error) => errors::response(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                &GatewayError::internal(format!("cannot read {}: {error}", path.display())),
+                &GatewayError::caused(format!("cannot read {}", path.display()))(error),
             ),
         },
         false => errors::response(

@@ -48,7 +48,7 @@ pub fn start(state: AppState, listener: TcpListener) -> Result<Server, GatewayEr
     .disable_signals()
     .shutdown_timeout(shutdown_timeout)
     .listen(listener)
-    .map_err(|error| GatewayError::internal(format!("cannot listen: {error}")))?
+    .map_err(GatewayError::caused("cannot listen"))?
     .run();
     Ok(server)
 }

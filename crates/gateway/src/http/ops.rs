@@ -31,7 +31,7 @@ pub async fn readyz(app: web::Data<AppState>) -> HttpResponse {
             format!("migrations not applied: {}", pending.join(", "))
         }
         Ok(Err(error)) => {
-            tracing::warn!(%error, "readiness: database unavailable");
+            tracing::warn!(error = %service::ErrorChain(&error), "readiness: database unavailable");
             "database unavailable".to_owned()
         }
         Err(_) => "database did not answer in time".to_owned(),
@@ -43,7 +43,10 @@ pub async fn readyz(app: web::Data<AppState>) -> HttpResponse {
 /// each scrape, so every instance reports the same fleet.
 pub async fn metrics(app: web::Data<AppState>) -> HttpResponse {
     if let Err(error) = refresh_from_database(&app).await {
-        tracing::warn!(%error, "metrics: cannot read servers and placements");
+        tracing::warn!(
+            error = %service::ErrorChain(&error),
+            "metrics: cannot read servers and placements"
+        );
     }
     HttpResponse::Ok()
         .content_type(CONTENT_TYPE)

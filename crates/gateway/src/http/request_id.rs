@@ -56,15 +56,17 @@ impl AccessLog {
         self.mode != AccessLogMode::Off
     }
 
-    /// Whether the answer with `status` gets a line: every error status when sampling (they
-    /// are few and each may matter), and every `one_in`-th of the others — a counter, not a
+    /// Whether the answer with `status` gets a line: every error when sampling (they are few
+    /// and each may matter) — an error status, or a BBB endpoint's `FAILED` answer (`failed`),
+    /// which is an HTTP 200 as BBB's — and every `one_in`-th of the others: a counter, not a
     /// random draw, so that the share is exact and costs one atomic addition.
-    fn records(&self, status: StatusCode) -> bool {
+    fn records(&self, status: StatusCode, failed: bool) -> bool {
         match self.mode {
             AccessLogMode::All => true,
             AccessLogMode::Off => false,
             AccessLogMode::Sampled => {
-                status.is_client_error()
+                failed
+                    || status.is_client_error()
                     || status.is_server_error()
                     || self
                         .sampled
@@ -95,7 +97,13 @@ pub async fn middleware(
     let started = access_log.enabled().then(Instant::now);
     let mut response = next.call(request).instrument(span.clone()).await?;
     if let Some(started) = started
-        && access_log.records(response.status())
+        && access_log.records(
+            response.status(),
+            response
+                .response()
+                .extensions()
+                .contains::<bbb_endpoint::FailedOutcome>(),
+        )
     {
         span.in_scope(|| {
             tracing::info!(
@@ -136,24 +144,29 @@ mod tests {
     fn the_access_log_takes_all_none_or_errors_and_every_nth_other_answer() {
         let all = access_log(AccessLogMode::All, 3);
         assert!(all.enabled());
-        assert!((0..5).all(|_| all.records(StatusCode::OK)));
+        assert!((0..5).all(|_| all.records(StatusCode::OK, false)));
 
         let off = access_log(AccessLogMode::Off, 3);
         assert!(!off.enabled());
-        assert!(!off.records(StatusCode::INTERNAL_SERVER_ERROR));
+        assert!(!off.records(StatusCode::INTERNAL_SERVER_ERROR, false));
 
         let sampled = access_log(AccessLogMode::Sampled, 3);
         assert!(sampled.enabled());
-        let picked: Vec<bool> = (0..7).map(|_| sampled.records(StatusCode::OK)).collect();
+        let picked: Vec<bool> = (0..7)
+            .map(|_| sampled.records(StatusCode::OK, false))
+            .collect();
         assert_eq!(picked, [true, false, false, true, false, false, true]);
         // Errors always, and without taking a turn of the sample.
         for status in [StatusCode::NOT_FOUND, StatusCode::BAD_GATEWAY] {
-            assert!(sampled.records(status));
+            assert!(sampled.records(status, false));
         }
-        assert!(!sampled.records(StatusCode::OK));
+        assert!(!sampled.records(StatusCode::OK, false));
+        // A BBB FAILED answer (HTTP 200) too, without taking a turn either.
+        assert!(sampled.records(StatusCode::OK, true));
+        assert!(!sampled.records(StatusCode::OK, false));
 
         let every = access_log(AccessLogMode::Sampled, 1);
-        assert!((0..5).all(|_| every.records(StatusCode::NO_CONTENT)));
+        assert!((0..5).all(|_| every.records(StatusCode::NO_CONTENT, false)));
     }
 
     #[test]

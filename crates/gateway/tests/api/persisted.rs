@@ -1,13 +1,11 @@
 //! Persisted queries: Apollo's automatic persisted queries on POST and GET, and the operator's
 //! trusted documents, which lock the API to known documents.
 
-use std::net::TcpListener;
-
-use gateway::app::AppState;
+use gateway::app::Application;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::common::{TestApp, error_code};
+use crate::common::{TestApp, error_code, test_config};
 
 const QUERY: &str = "query Typename { __typename }";
 const MUTATION: &str = "mutation Typename { __typename }";
@@ -252,19 +250,11 @@ async fn a_trusted_documents_file_that_is_unreadable_or_wrong_stops_the_start() 
             std::fs::write(&path, contents).unwrap();
         }
         let db = store::TestDb::new().await;
-        let mut config = gateway::config::Config {
-            secret_key: Some(gateway::config::Secret::new(db.key().to_base64())),
-            ..gateway::config::Config::default()
-        };
-        config.jwt.secret = Some(gateway::config::Secret::new(
-            crate::common::JWT_SECRET.to_owned(),
-        ));
-        config.graphql.trusted_documents = Some(path);
-        let state = AppState::new(config, db.store().clone()).unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let error = gateway::http::start(state, listener)
+        let config = test_config(&db, |config| config.graphql.trusted_documents = Some(path));
+        let error = Application::build(config)
+            .await
             .err()
-            .unwrap()
+            .expect("the gateway does not start")
             .to_string();
         assert!(
             error.contains("graphql.trusted_documents"),

@@ -76,6 +76,34 @@ pub fn test_issuer(
     }
 }
 
+/// The test gateway's configuration over `db`, with external issuers `rsa` (RS256, creates
+/// users), `ec` (ES256, creates users), `ed` (EdDSA, known users only) and `jwks` (keys by kid,
+/// creates users), adjusted by `adjust`: what [`TestApp::spawn_with`] builds the gateway from,
+/// and what tests of a refused start give [`Application::build`] themselves.
+pub fn test_config(db: &TestDb, adjust: impl FnOnce(&mut Config)) -> Config {
+    let mut config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url: Some(Secret::new(db.url().to_owned())),
+        secret_key: Some(Secret::new(db.key().to_base64())),
+        ..Config::default()
+    };
+    config.jwt.secret = Some(Secret::new(JWT_SECRET.to_owned()));
+    // The simulators run on 127.0.0.1: admitted explicitly, as an operator would admit a
+    // private BBB network (the default admits public addresses only).
+    config.outbound.allow = vec!["127.0.0.0/8".to_owned()];
+    let mut jwks = test_issuer("jwks", Algorithm::RS256, "rsa-public.pem", true);
+    jwks.public_key_pem = None;
+    jwks.jwks_file = Some(key_file("jwks.json"));
+    config.issuers = vec![
+        test_issuer("rsa", Algorithm::RS256, "rsa-public.pem", true),
+        test_issuer("ec", Algorithm::ES256, "ec-public.pem", true),
+        test_issuer("ed", Algorithm::EdDSA, "ed25519-public.pem", false),
+        jwks,
+    ];
+    adjust(&mut config);
+    config
+}
+
 impl TestApp {
     /// The gateway with external issuers `rsa` (RS256, creates users), `ec` (ES256, creates
     /// users), `ed` (EdDSA, known users only) and `jwks` (keys by kid, creates users).
@@ -88,26 +116,7 @@ impl TestApp {
     /// the poller start it themselves (`background::run`), when they choose to.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let db = TestDb::new().await;
-        let mut config = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            database_url: Some(Secret::new(db.url().to_owned())),
-            secret_key: Some(Secret::new(db.key().to_base64())),
-            ..Config::default()
-        };
-        config.jwt.secret = Some(Secret::new(JWT_SECRET.to_owned()));
-        // The simulators run on 127.0.0.1: admitted explicitly, as an operator would admit a
-        // private BBB network (the default admits public addresses only).
-        config.outbound.allow = vec!["127.0.0.0/8".to_owned()];
-        let mut jwks = test_issuer("jwks", Algorithm::RS256, "rsa-public.pem", true);
-        jwks.public_key_pem = None;
-        jwks.jwks_file = Some(key_file("jwks.json"));
-        config.issuers = vec![
-            test_issuer("rsa", Algorithm::RS256, "rsa-public.pem", true),
-            test_issuer("ec", Algorithm::ES256, "ec-public.pem", true),
-            test_issuer("ed", Algorithm::EdDSA, "ed25519-public.pem", false),
-            jwks,
-        ];
-        adjust(&mut config);
+        let config = test_config(&db, adjust);
 
         // Where the simulators reach the gateway, for relayed callbacks: the address
         // listened on, unless the test set a public URL.

@@ -218,8 +218,8 @@ fn answered_paths(log: &str) -> Vec<String> {
         .collect()
 }
 
-/// Runs a gateway with `access` settings, asks `/readyz` nine times and an unknown path
-/// twice, and returns its access log lines' paths.
+/// Runs a gateway with `access` settings, asks `/readyz` nine times, an unknown path twice and
+/// the BBB endpoint twice with a wrong checksum, and returns its access log lines' paths.
 async fn access_log_of(access: &[(&'static str, &str)]) -> Vec<String> {
     let db = TestDb::new().await;
     let mut env = database_env(&db);
@@ -238,6 +238,17 @@ async fn access_log_of(access: &[(&'static str, &str)]) -> Vec<String> {
         let response = http.get(gateway.url("/no-such-page")).send().await.unwrap();
         assert_eq!(response.status(), 404);
     }
+    // BBB's failures are HTTP 200 with a FAILED document: errors all the same.
+    for _ in 0..2 {
+        let response = http
+            .get(gateway.url("/bigbluebutton/api/getMeetings?checksum=wrong"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body = response.text().await.unwrap();
+        assert!(body.contains("<returncode>FAILED</returncode>"), "{body}");
+    }
     gateway.terminate();
     let status = gateway.wait(Duration::from_secs(20)).await;
     let log = gateway.log_text();
@@ -246,6 +257,8 @@ async fn access_log_of(access: &[(&'static str, &str)]) -> Vec<String> {
     assert!(log.contains("bbb-gateway listening"), "{log}");
     answered_paths(&log)
 }
+
+const GET_MEETINGS: &str = "/bigbluebutton/api/getMeetings";
 
 fn count(paths: &[String], path: &str) -> usize {
     paths.iter().filter(|logged| *logged == path).count()
@@ -256,9 +269,11 @@ async fn the_access_log_takes_every_request_a_sample_or_none() {
     let all = access_log_of(&[]).await;
     assert_eq!(count(&all, "/readyz"), 9, "{all:?}");
     assert_eq!(count(&all, "/no-such-page"), 2, "{all:?}");
+    assert_eq!(count(&all, GET_MEETINGS), 2, "{all:?}");
 
     // One in three answers without an error status (of nine in a row, exactly three,
-    // whatever the start-up probes took), and every error.
+    // whatever the start-up probes took), and every error: an error status, or a BBB
+    // endpoint's FAILED answer.
     let sampled = access_log_of(&[
         ("BBB_GATEWAY_LOG__ACCESS", "sampled"),
         ("BBB_GATEWAY_LOG__ACCESS_ONE_IN", "3"),
@@ -266,6 +281,7 @@ async fn the_access_log_takes_every_request_a_sample_or_none() {
     .await;
     assert_eq!(count(&sampled, "/readyz"), 3, "{sampled:?}");
     assert_eq!(count(&sampled, "/no-such-page"), 2, "{sampled:?}");
+    assert_eq!(count(&sampled, GET_MEETINGS), 2, "{sampled:?}");
 
     let off = access_log_of(&[("BBB_GATEWAY_LOG__ACCESS", "off")]).await;
     assert!(off.is_empty(), "{off:?}");

@@ -49,12 +49,18 @@ impl Participant {
         Participant {
             user_id: attendee.user_id.clone(),
             full_name: attendee.full_name.clone(),
-            role: if bbb_client::Role::parse(&attendee.role) == Some(bbb_client::Role::Moderator) {
-                JoinRole::Moderator
-            } else {
-                JoinRole::Attendee
-            },
+            role: join_role(attendee),
         }
+    }
+}
+
+/// The role an attendee BBB reports joined with: moderator, or attendee for anything else
+/// (BBB's `VIEWER`, and a role this version does not know). For every reader of live state.
+pub fn join_role(attendee: &bbb_client::model::Attendee) -> JoinRole {
+    if bbb_client::Role::parse(&attendee.role) == Some(bbb_client::Role::Moderator) {
+        JoinRole::Moderator
+    } else {
+        JoinRole::Attendee
     }
 }
 
@@ -298,7 +304,11 @@ async fn watch_meeting(shared: Arc<Shared>, meeting_id: i64) {
         match live_snapshot(&shared.store, &shared.client, meeting_id).await {
             Ok(now) => shared.publish(meeting_id, now),
             Err(error) => {
-                tracing::warn!(meeting_id, %error, "live state poll failed; will retry");
+                tracing::warn!(
+                    meeting_id,
+                    error = %crate::ErrorChain(&error),
+                    "live state poll failed; will retry"
+                );
             }
         }
     }
@@ -329,6 +339,20 @@ mod tests {
         LiveSnapshot {
             create_time,
             participants: participants.to_vec(),
+        }
+    }
+
+    #[test]
+    fn only_moderators_join_as_moderators() {
+        let attendee = |role: &str| bbb_client::model::Attendee {
+            role: role.to_owned(),
+            ..Default::default()
+        };
+        for moderator in ["MODERATOR", "moderator"] {
+            assert_eq!(join_role(&attendee(moderator)), JoinRole::Moderator);
+        }
+        for other in ["VIEWER", "", "PRESENTER", "moderator "] {
+            assert_eq!(join_role(&attendee(other)), JoinRole::Attendee, "{other:?}");
         }
     }
 

@@ -10,20 +10,40 @@ use store::{Placement, PlacementFilter, Server, ServerHealth, Store};
 
 use crate::ServiceError;
 
-/// A server that could not be asked. Cloneable, so one failure can answer every live field
-/// that needed the server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A server that could not be asked, and why. Cloneable (the cause is shared), so one failure
+/// can answer every live field that needed the server.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("server {server_id}")]
 pub struct Unavailable {
     pub server_id: i64,
-    pub reason: String,
+    #[source]
+    pub reason: UnavailableReason,
+}
+
+/// Why a server could not be asked.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum UnavailableReason {
+    /// The poller found it unhealthy, so it was not asked (no error lies below).
+    #[error("the server is unhealthy")]
+    Unhealthy,
+    /// Its endpoint could not be built (secret, URL) or the call failed: that error.
+    #[error(transparent)]
+    Failed(Arc<ServiceError>),
+}
+
+impl Unavailable {
+    /// `server_id` could not be asked because of `error`, kept as the source.
+    pub fn failed(server_id: i64) -> impl Fn(ServiceError) -> Unavailable {
+        move |error| Unavailable {
+            server_id,
+            reason: UnavailableReason::Failed(Arc::new(error)),
+        }
+    }
 }
 
 impl From<Unavailable> for ServiceError {
     fn from(unavailable: Unavailable) -> Self {
-        ServiceError::BbbUnavailable(format!(
-            "server {}: {}",
-            unavailable.server_id, unavailable.reason
-        ))
+        ServiceError::ServerUnavailable(unavailable)
     }
 }
 
@@ -59,18 +79,18 @@ pub async fn fetch_server_meetings(
     client: &bbb_client::Client,
     server: &Server,
 ) -> Result<ServerMeetings, Unavailable> {
-    let unavailable = |reason: String| Unavailable {
-        server_id: server.id,
-        reason,
-    };
     if server.health == ServerHealth::Unhealthy {
-        return Err(unavailable("the server is unhealthy".to_owned()));
+        return Err(Unavailable {
+            server_id: server.id,
+            reason: UnavailableReason::Unhealthy,
+        });
     }
-    let endpoint = super::endpoint(store, server).map_err(|e| unavailable(e.to_string()))?;
+    let unavailable = Unavailable::failed(server.id);
+    let endpoint = super::endpoint(store, server).map_err(&unavailable)?;
     let meetings = client
         .get_meetings(&endpoint)
         .await
-        .map_err(|e| unavailable(e.to_string()))?;
+        .map_err(|error| unavailable(error.into()))?;
     Ok(ServerMeetings::new(server.clone(), meetings))
 }
 
@@ -137,4 +157,44 @@ pub async fn placements_of_meetings(
         .placements()
         .for_meetings(meeting_ids, live_only)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+    use crate::ErrorChain;
+
+    #[test]
+    fn an_unreachable_server_keeps_the_client_error() {
+        let unavailable = Unavailable::failed(3)(bbb_client::Error::Timeout.into());
+        let error = ServiceError::from(unavailable.clone());
+        assert_eq!(error.code(), crate::ErrorCode::BbbUnavailable);
+        let mut root: &dyn std::error::Error = &error;
+        while let Some(source) = root.source() {
+            root = source;
+        }
+        assert!(root.is::<bbb_client::Error>(), "{root:?}");
+        assert_eq!(
+            ErrorChain(&error).to_string(),
+            format!(
+                "BBB server unavailable: server 3: {}",
+                bbb_client::Error::Timeout
+            )
+        );
+    }
+
+    #[test]
+    fn an_unhealthy_server_says_so() {
+        let error = ServiceError::from(Unavailable {
+            server_id: 3,
+            reason: UnavailableReason::Unhealthy,
+        });
+        assert_eq!(
+            ErrorChain(&error).to_string(),
+            "BBB server unavailable: server 3: the server is unhealthy"
+        );
+        assert!(error.source().and_then(|e| e.source()).is_some());
+    }
 }

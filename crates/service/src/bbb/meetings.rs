@@ -112,7 +112,7 @@ impl Orchestrator {
             .role(Role::Viewer)
             .guest(true)
             .create_time(running.create_time);
-        if let Some(user) = &actor.user {
+        if let Some(user) = actor.session_user() {
             join = join.user_id(user.id.to_string());
         }
         self.signed_join(&running, &join, JoinRole::Attendee)
@@ -168,8 +168,7 @@ impl Orchestrator {
                         });
                     }
                     // Not on BBB (never created, or ended there): `create` brings it up.
-                    let endpoint = super::endpoint(&self.store, &landing.server)
-                        .map_err(StartFailure::Other)?;
+                    let endpoint = landing.endpoint().map_err(StartFailure::Other)?;
                     let request = create_request(meeting, &landing.placement.bbb_meeting_id);
                     let created = self
                         .client

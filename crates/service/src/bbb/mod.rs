@@ -55,28 +55,25 @@ impl Orchestrator {
     }
 
     /// The one placement routine, on this orchestrator's store, client and balancer.
-    pub fn placer(&self) -> Placer<'_> {
-        Placer {
-            store: &self.store,
-            client: &self.client,
-            balancer: &self.balancer,
-        }
+    pub(crate) fn placer(&self) -> Placer<'_> {
+        Placer::new(&self.store, &self.client, &self.balancer)
     }
 }
 
 /// The BBB endpoint of a stored server: its URL and decrypted secret, ready to sign calls.
 /// Servers are written through the URL rule ([`crate::servers::validate_api_url`]), but an
 /// older database may hold a URL no call can be made with: that server is unavailable (and
-/// logged), which fails the calls that need it and nothing else.
-pub fn endpoint(store: &Store, server: &Server) -> Result<bbb_client::Server, ServiceError> {
-    let secret = store.servers().secret(server).map_err(|error| {
+/// logged), which fails the calls that need it and nothing else. The service's own: a front
+/// door gets a server's endpoint only through an actor-checked function (the placement
+/// routine's [`placements::Landing::endpoint`], `servers::for_api_token`, …).
+pub(crate) fn endpoint(store: &Store, server: &Server) -> Result<bbb_client::Server, ServiceError> {
+    let secret = store.servers().secret(server).inspect_err(|error| {
         tracing::error!(
             server_id = server.id,
             server = %server.name,
-            %error,
+            error = %crate::ErrorChain(error),
             "BBB server's secret cannot be decrypted"
         );
-        error
     })?;
     bbb_client::Server::new(&server.api_url, secret.expose()).map_err(|error| {
         tracing::error!(
@@ -91,7 +88,7 @@ pub fn endpoint(store: &Store, server: &Server) -> Result<bbb_client::Server, Se
 
 /// `servers` without the rows no call can be made with (each logged by [`endpoint`]), for
 /// choosing among a group's servers: one bad row must not be chosen, nor fail the others.
-pub fn usable_servers(store: &Store, servers: Vec<Server>) -> Vec<Server> {
+pub(crate) fn usable_servers(store: &Store, servers: Vec<Server>) -> Vec<Server> {
     servers
         .into_iter()
         .filter(|server| endpoint(store, server).is_ok())

@@ -16,10 +16,13 @@
 //! - its server no longer keeps meetings: removed, disabled, or found unhealthy by the poller;
 //! - its server is cordoned (draining) and no longer has the meeting: a cordoned server keeps
 //!   what runs on it but must not get an ended meeting back;
-//! - its server gives no answer (no connection, no answer in time) to the call that starts the
-//!   meeting, and another server takes it: the starter fails over once, leaving that server
-//!   out. A server that answers, even with an error, keeps the meeting, and calls that only
-//!   use a running meeting (join, getMeetingInfo, end) never move it.
+//! - its server gives no answer (no connection, no answer in time) to the door's call that
+//!   creates the meeting, and another server takes it: the starter fails over once, leaving
+//!   that server out. A server that answers, even with an error, keeps the meeting, and calls
+//!   that only use a running meeting (join, getMeetingInfo, end) never move it: when the
+//!   routine's own getMeetingInfo (asking whether the meeting runs) gets no answer, the
+//!   meeting may well still run there, so the start fails (`BBB_UNAVAILABLE`) and the
+//!   placement stays until the poller finds the server unhealthy.
 //!
 //! The old placement is ended, never moved: it stays as the history of where that session ran,
 //! with BBB's internalMeetingID (the recordID of its recordings), so what the old server
@@ -34,10 +37,11 @@
 use std::time::Instant;
 
 use bbb_client::model::MeetingInfo;
-use store::{ApiToken, Meeting, NewPlacement, Placement, Server, Store, StoreError, TokenScope};
+use store::{ApiToken, Meeting, NewPlacement, Placement, Server, Store, StoreError};
 
 use super::Balancer;
 use super::balancer::{Choice, keeps_meetings, takes_new_meetings};
+use crate::permissions::{self, UserHoldings};
 use crate::tokens::TokenView;
 use crate::{Actor, ServiceError};
 
@@ -50,24 +54,28 @@ pub const PERSISTENT_NAMESPACE: &str = "meeting";
 const PLACEMENT_ROUNDS: usize = 4;
 
 /// A meeting to place when it has no live placement: who it is and how big it will be.
+/// Built only for an actor ([`Wanted::for_api_token`]) or by the [`super::Orchestrator`] after
+/// its permission check, so that no door names a group, token or quota of its own choosing:
+/// the fields are private.
 #[derive(Debug, Clone)]
 pub struct Wanted {
-    pub group_id: i64,
-    pub namespace: String,
-    pub client_meeting_id: String,
-    pub bbb_meeting_id: String,
-    pub token_id: Option<i64>,
-    pub meeting_id: Option<i64>,
+    group_id: i64,
+    namespace: String,
+    client_meeting_id: String,
+    bbb_meeting_id: String,
+    token_id: Option<i64>,
+    meeting_id: Option<i64>,
     /// Seats to reserve (maxParticipants, a size hint); the balancer's default without one.
-    pub size_hint: Option<u32>,
+    size_hint: Option<u32>,
     /// The most live meetings its token may hold (`max_meetings`): checked only when the
     /// meeting is new, never when a live one is created again or placed anew.
-    pub max_live: Option<u32>,
+    max_live: Option<u32>,
 }
 
 impl Wanted {
     /// A persistent meeting (GraphQL): its guid on both sides, sized by its maxParticipants.
-    pub fn persistent(meeting: &Meeting) -> Self {
+    /// The orchestrator's only, once the actor's permission on the meeting is checked.
+    pub(crate) fn persistent(meeting: &Meeting) -> Self {
         let guid = meeting.guid.to_string();
         Wanted {
             group_id: meeting.group_id,
@@ -101,10 +109,7 @@ impl Wanted {
             token_id: Some(token.id),
             meeting_id: None,
             size_hint,
-            // A negative quota admits nothing.
-            max_live: token
-                .max_meetings
-                .map(|quota| u32::try_from(quota).unwrap_or(0)),
+            max_live: permissions::api_token_meeting_quota(actor),
         })
     }
 
@@ -150,12 +155,30 @@ pub enum Existing {
 
 /// Where the door's start call is to bring the meeting up. Owned, so that the door's call is
 /// a plain closure returning a future (which stays `Send` for the caller's spawns).
-#[derive(Debug)]
 pub struct Landing {
     pub placement: Placement,
     pub server: Server,
     /// The meeting as its server reported it, when the routine asked and it runs.
     pub running: Option<MeetingInfo>,
+    store: Store,
+}
+
+impl std::fmt::Debug for Landing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Landing")
+            .field("placement", &self.placement)
+            .field("server", &self.server)
+            .field("running", &self.running)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Landing {
+    /// The server's endpoint (its secret decrypted) for the door's call: handed out for the
+    /// server the routine chose for the actor's meeting only.
+    pub fn endpoint(&self) -> Result<bbb_client::Server, ServiceError> {
+        super::endpoint(&self.store, &self.server)
+    }
 }
 
 /// What BBB answered for a started (or running) meeting, and the door's own result.
@@ -192,7 +215,7 @@ impl StartFailure<ServiceError> {
 
 /// Whether a BBB call failed without an answer from the server: no connection, no answer in
 /// time, the connection lost. Only that is taken as a sign the server is gone; an answer,
-/// even an error page, says it is there.
+/// even an error page or one over the client's size limit (`AnswerTooLarge`), says it is there.
 pub fn is_unreachable(error: &bbb_client::Error) -> bool {
     matches!(
         error,
@@ -250,11 +273,22 @@ impl<E> From<StoreError> for PlaceError<E> {
 
 /// The one placement routine. Cheap to build: it borrows the process's store, BBB client and
 /// balancer (which must be the one shared by every door, so that reservations see each other).
+/// It places what an actor-checked [`Wanted`] names, in that meeting's group only.
 #[derive(Clone, Copy)]
 pub struct Placer<'a> {
-    pub store: &'a Store,
-    pub client: &'a bbb_client::Client,
-    pub balancer: &'a Balancer,
+    store: &'a Store,
+    client: &'a bbb_client::Client,
+    balancer: &'a Balancer,
+}
+
+impl<'a> Placer<'a> {
+    pub fn new(store: &'a Store, client: &'a bbb_client::Client, balancer: &'a Balancer) -> Self {
+        Placer {
+            store,
+            client,
+            balancer,
+        }
+    }
 }
 
 impl Placer<'_> {
@@ -274,6 +308,14 @@ impl Placer<'_> {
     where
         Starting: Future<Output = Result<Started<T>, StartFailure<E>>>,
     {
+        // The door's live placement must be of the meeting's group (an actor-checked
+        // `Wanted`): another group's is not the actor's to start.
+        if live
+            .as_ref()
+            .is_some_and(|placement| placement.group_id != wanted.group_id)
+        {
+            return Err(PlaceError::Service(ServiceError::NotFound("placement")));
+        }
         // Once a meeting is live, its identity is the placement's: a token whose scope
         // reaches other tokens' meetings may start one of theirs again.
         let mut wanted = match &live {
@@ -297,17 +339,26 @@ impl Placer<'_> {
                 }
             };
             let server = match self.server_of(servers, placement.server_id).await? {
-                Some(server) if keeps_meetings(&server) => server,
-                gone => {
-                    tracing::info!(
-                        placement = placement.id,
-                        server_id = placement.server_id,
-                        server_state = ?gone.as_ref().map(|s| (s.state, s.health)),
-                        "the meeting's server keeps no meetings: placing it anew"
-                    );
-                    self.store.placements().mark_ended(placement.id).await?;
-                    continue;
-                }
+                Some(server) if keeps_meetings(&server) => Some(server),
+                // The door's list may be older than the server's state (the endpoint caches
+                // it): the stored row decides before a running meeting is moved off it.
+                Some(_) => self
+                    .stored_server(placement.server_id)
+                    .await?
+                    .filter(keeps_meetings),
+                None => None,
+            };
+            let Some(server) = server else {
+                // Only the placement as it was read: one a concurrent starter changed or
+                // ended meanwhile is left alone, and the next round reads what is live now.
+                let ended = self.store.placements().end_vanished(&placement).await?;
+                tracing::info!(
+                    placement = placement.id,
+                    server_id = placement.server_id,
+                    ended,
+                    "the meeting's server keeps no meetings: placing it anew"
+                );
+                continue;
             };
             let mut running = None;
             if !fresh && (existing == Existing::Ask || !takes_new_meetings(&server)) {
@@ -323,18 +374,11 @@ impl Placer<'_> {
                         self.store.placements().end_vanished(&placement).await?;
                         continue;
                     }
-                    Err(error) if is_unreachable(&error) => {
-                        match self
-                            .fail_over(servers, &wanted, &placement, &server, &mut left_out)
-                            .await?
-                        {
-                            Some(elsewhere) => {
-                                next = Some(elsewhere);
-                                continue;
-                            }
-                            None => return Err(PlaceError::Service(error.into())),
-                        }
-                    }
+                    // No answer to a look-up is no sign the meeting stopped: a transient
+                    // hiccup must not split a running meeting in two (one BBB meeting per
+                    // server, the old one untracked). It stays where it is, the call fails,
+                    // and only the poller's verdict (above) or a create without an answer
+                    // (below: the meeting did not run) places it anew.
                     Err(error) => return Err(PlaceError::Service(error.into())),
                 }
             }
@@ -342,6 +386,7 @@ impl Placer<'_> {
                 placement: placement.clone(),
                 server: server.clone(),
                 running,
+                store: self.store.clone(),
             };
             match start(landing).await {
                 Ok(started) => {
@@ -433,9 +478,10 @@ impl Placer<'_> {
         wanted: &Wanted,
         leave_out: Option<i64>,
     ) -> Result<Choice, ServiceError> {
+        // Only the meeting's group's servers, whatever list the door passed.
         let candidates: Vec<Server> = servers
             .iter()
-            .filter(|server| Some(server.id) != leave_out)
+            .filter(|server| server.group_id == wanted.group_id && Some(server.id) != leave_out)
             .cloned()
             .collect();
         let usable = super::usable_servers(self.store, candidates);
@@ -457,8 +503,17 @@ impl Placer<'_> {
         let placements = self.store.placements();
         let new = wanted.on(choice.server_id);
         let recorded = match wanted.max_live {
-            Some(quota) => placements.create_or_get_within_quota(new, quota).await,
-            None => placements.create_or_get(new).await,
+            Some(quota) => {
+                placements
+                    .create_or_get_counted(new, |live| {
+                        permissions::require_meeting_room(quota, live)
+                    })
+                    .await
+            }
+            None => placements
+                .create_or_get(new)
+                .await
+                .map_err(ServiceError::from),
         };
         match recorded {
             Ok((placement, true)) => Ok((placement, true)),
@@ -468,7 +523,7 @@ impl Placer<'_> {
             }
             Err(error) => {
                 self.balancer.cancel(choice.reservation);
-                Err(error.into())
+                Err(error)
             }
         }
     }
@@ -483,6 +538,11 @@ impl Placer<'_> {
         if let Some(server) = servers.iter().find(|server| server.id == server_id) {
             return Ok(Some(server.clone()));
         }
+        self.stored_server(server_id).await
+    }
+
+    /// The server as stored now; `None` when it was removed.
+    async fn stored_server(&self, server_id: i64) -> Result<Option<Server>, ServiceError> {
         match self.store.servers().get(server_id).await {
             Ok(server) => Ok(Some(server)),
             Err(StoreError::NotFound { .. }) => Ok(None),
@@ -562,12 +622,14 @@ pub async fn resolve_live(
 ) -> Result<Option<Placement>, ServiceError> {
     let token = api_token(actor)?;
     // A `token` token sees its own meetings only: one indexed look-up in its namespace.
-    if token.scope == TokenScope::Token {
+    if permissions::api_token_sees_its_own_only(token) {
         let own = store
             .placements()
             .find_live(token.group_id, namespace, client_meeting_id)
             .await?;
-        return Ok(own.filter(|placement| placement.token_id == Some(token.id)));
+        return Ok(own.filter(|placement| {
+            permissions::api_token_sees(actor, &UserHoldings::default(), placement)
+        }));
     }
     let mut visible = TokenView::new(store, actor.clone())
         .visible_by_client_id(client_meeting_id, true)
@@ -661,6 +723,8 @@ mod tests {
                 reason: "not XML".to_owned(),
             },
             bbb_client::Error::InvalidInput("no URL".to_owned()),
+            // Too much of an answer is still an answer (the client's own limit).
+            bbb_client::Error::AnswerTooLarge { limit: 10 },
         ] {
             assert!(!is_unreachable(&answered), "{answered:?}");
         }

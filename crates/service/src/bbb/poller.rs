@@ -102,7 +102,8 @@ async fn poll_server(
                 )),
             }
         }
-        Err(error) => Err(error.to_string()),
+        // The whole chain: the service's own words do not repeat their causes.
+        Err(error) => Err(crate::ErrorChain(&error).to_string()),
     };
     let recorded = match &outcome {
         Ok(meetings) => PollOutcome::Reachable {
@@ -115,7 +116,12 @@ async fn poll_server(
             ),
         },
         Err(error) => {
-            tracing::warn!(server_id = server.id, server = %server.name, %error, "BBB server poll failed");
+            tracing::warn!(
+                server_id = server.id,
+                server = %server.name,
+                %error,
+                "BBB server poll failed"
+            );
             PollOutcome::Failed {
                 error: error.clone(),
             }
@@ -222,7 +228,9 @@ pub async fn run<AfterRound, Done>(
                 }
                 after_round(polls).await;
             }
-            Err(error) => tracing::error!(%error, "health poll round failed"),
+            Err(error) => {
+                tracing::error!(error = %crate::ErrorChain(&error), "health poll round failed")
+            }
         }
     }
 }

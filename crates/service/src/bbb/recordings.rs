@@ -181,12 +181,8 @@ impl Orchestrator {
         let answers = join_all(asked.iter().filter_map(|(server_id, bbb_ids)| {
             let server = servers.get(server_id)?;
             Some(async move {
-                let unavailable = |reason: String| Unavailable {
-                    server_id: server.id,
-                    reason,
-                };
-                let endpoint =
-                    super::endpoint(&self.store, server).map_err(|e| unavailable(e.to_string()))?;
+                let unavailable = Unavailable::failed(server.id);
+                let endpoint = super::endpoint(&self.store, server).map_err(&unavailable)?;
                 let query = RecordingsQuery::new()
                     .meeting_ids(bbb_ids)
                     .states(LISTED_STATES);
@@ -194,7 +190,7 @@ impl Orchestrator {
                     .client
                     .get_recordings(&endpoint, &query)
                     .await
-                    .map_err(|e| unavailable(e.to_string()))?;
+                    .map_err(|error| unavailable(error.into()))?;
                 Ok::<_, Unavailable>((server.id, page.recordings))
             })
         }))
