@@ -8,6 +8,20 @@
 #
 #   crates/bbb-endpoint/benches/endpoint.sh            # defaults: -t1 -c32 -d8s, 3 rounds
 #   DURATION=4s ROUNDS=5 CONNECTIONS=16 crates/bbb-endpoint/benches/endpoint.sh
+#
+# Against another version (did a change make the endpoint slower?): BASELINE names a
+# bench_setup binary built from the other commit (`cargo build --profile dist -p bbb-endpoint
+# --example bench_setup` there). Then every gateway row runs baseline and candidate
+# alternately in the same run, round by round (baseline, then candidate), and prints both
+# medians and the candidate's throughput as a share of the baseline's, per round and their
+# median: comparing figures of two separate runs mixes the change with the machine's drift.
+# Each binary starts its own simulator in its own process, so the simulators are compared
+# directly as well (a check that the gateway rows compare the gateways, not the simulators);
+# the nginx reference is left out. CANDIDATE names the candidate binary instead of building
+# `target/dist/examples/bench_setup` from this tree.
+#
+#   BASELINE=/tmp/base/dist/examples/bench_setup DURATION=4s ROUNDS=5 \
+#     crates/bbb-endpoint/benches/endpoint.sh
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
@@ -19,11 +33,21 @@ ROUNDS=${ROUNDS:-3}
 NGINX_PORT=${NGINX_PORT:-18391}
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install -y wrk)" >&2; exit 1; }
 
-# The `dist` profile (fat LTO): what the Docker image ships is what is measured.
-cargo build --profile dist -q -p bbb-endpoint --example bench_setup
-SETUP=target/dist/examples/bench_setup
+BASELINE=${BASELINE:-}
+if [ -n "$BASELINE" ] && [ ! -x "$BASELINE" ]; then
+  echo "BASELINE=$BASELINE is not an executable bench_setup" >&2
+  exit 1
+fi
+if [ -n "${CANDIDATE:-}" ]; then
+  [ -x "$CANDIDATE" ] || { echo "CANDIDATE=$CANDIDATE is not an executable bench_setup" >&2; exit 1; }
+else
+  # The `dist` profile (fat LTO): what the Docker image ships is what is measured.
+  cargo build --profile dist -q -p bbb-endpoint --example bench_setup
+  CANDIDATE=target/dist/examples/bench_setup
+fi
 WORK=$(mktemp -d /tmp/bbb-endpoint-bench.XXXXXX)
 SETUP_PIDS=()
+NGINX_PID=""
 stop_setups() {
   for pid in "${SETUP_PIDS[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then
@@ -35,14 +59,14 @@ stop_setups() {
 }
 trap 'stop_setups; [ -n "$NGINX_PID" ] && kill "$NGINX_PID"; rm -rf "$WORK"' EXIT
 
-start_setup() { # tokens urls-file
-  rm -f "$2"
-  "$SETUP" --tokens "$1" --urls "$2" 2>"$2.log" &
+start_setup() { # binary tokens urls-file
+  rm -f "$3"
+  "$1" --tokens "$2" --urls "$3" 2>"$3.log" &
   local pid=$!
   SETUP_PIDS+=("$pid")
   for _ in $(seq 1 600); do
-    [ -s "$2" ] && return 0
-    kill -0 "$pid" 2>/dev/null || { cat "$2.log" >&2; exit 1; }
+    [ -s "$3" ] && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$3.log" >&2; exit 1; }
     sleep 0.5
   done
   echo "setup did not get ready" >&2; exit 1
@@ -108,7 +132,6 @@ print_median() { # label runs...
 
 # nginx as a reference: the cheapest possible reverse proxy (no checksum, no lookup, no
 # rewriting) in front of the same simulator, on the same cores. Skipped without nginx.
-NGINX_PID=""
 start_nginx() { # simulator-port
   command -v nginx >/dev/null || return 1
   mkdir -p "$WORK/nginx"
@@ -131,8 +154,52 @@ CONF
   NGINX_PID=$(cat "$WORK/nginx/nginx.pid")
 }
 
+# Baseline against candidate: the same rows, each gateway row as a pair of the two builds.
+compare_builds() {
+  echo "baseline:  $BASELINE"
+  echo "candidate: $CANDIDATE"
+  echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, median of $ROUNDS rounds (baseline, candidate); $(nproc) cores"
+  start_setup "$BASELINE" 1 "$WORK/base"
+  start_setup "$CANDIDATE" 1 "$WORK/cand"
+  echo "unloaded latency (one connection): the gateway's own cost per call"
+  for call in isMeetingRunning getMeetingInfo; do
+    measure_pair "baseline  $call, -c1" "$(url_of "gateway_$call" "$WORK/base")" \
+      "candidate $call, -c1" "$(url_of "gateway_$call" "$WORK/cand")" 1
+  done
+  echo
+  echo "under load (-c$CONNECTIONS)"
+  for call in isMeetingRunning getMeetingInfo getMeetings; do
+    measure_pair "baseline  $call" "$(url_of "gateway_$call" "$WORK/base")" \
+      "candidate $call" "$(url_of "gateway_$call" "$WORK/cand")"
+  done
+  echo
+  echo "the two simulators directly (-c$CONNECTIONS): both sides should match"
+  for call in isMeetingRunning getMeetingInfo getMeetings; do
+    measure_pair "baseline  direct $call" "$(url_of "direct_$call" "$WORK/base")" \
+      "candidate direct $call" "$(url_of "direct_$call" "$WORK/cand")"
+  done
+  # Last on these setups: a direct join would add an attendee, the gateway's join does not
+  # call the backend (see below), so both meetings stay alike.
+  echo
+  measure_pair "baseline  join" "$(url_of gateway_join "$WORK/base")" \
+    "candidate join" "$(url_of gateway_join "$WORK/cand")"
+  stop_setups
+
+  echo
+  echo "per-token path, isMeetingRunning with $MANY_TOKENS tokens in the database"
+  start_setup "$BASELINE" "$MANY_TOKENS" "$WORK/base-many"
+  start_setup "$CANDIDATE" "$MANY_TOKENS" "$WORK/cand-many"
+  measure_pair "baseline  $MANY_TOKENS tokens" "$(url_of gateway_isMeetingRunning "$WORK/base-many")" \
+    "candidate $MANY_TOKENS tokens" "$(url_of gateway_isMeetingRunning "$WORK/cand-many")"
+  stop_setups
+}
+if [ -n "$BASELINE" ]; then
+  compare_builds
+  exit 0
+fi
+
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, median of $ROUNDS alternating runs; $(nproc) cores"
-start_setup 1 "$WORK/urls"
+start_setup "$CANDIDATE" 1 "$WORK/urls"
 echo "unloaded latency (one connection): the gateway's own cost per call"
 for call in isMeetingRunning getMeetingInfo; do
   measure_pair "direct  $call, -c1" "$(url_of "direct_$call")" \
@@ -168,8 +235,8 @@ stop_setups
 
 echo
 echo "per-token path, isMeetingRunning: 1 token vs $MANY_TOKENS tokens in the database"
-start_setup 1 "$WORK/one"
-start_setup "$MANY_TOKENS" "$WORK/many"
+start_setup "$CANDIDATE" 1 "$WORK/one"
+start_setup "$CANDIDATE" "$MANY_TOKENS" "$WORK/many"
 measure_pair "1 token" "$(url_of gateway_isMeetingRunning "$WORK/one")" \
   "$MANY_TOKENS tokens" "$(url_of gateway_isMeetingRunning "$WORK/many")"
 stop_setups

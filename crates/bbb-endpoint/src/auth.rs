@@ -32,6 +32,7 @@ use service::tokens::{self, SiteDirectory, TokenCredential};
 use service::{Actor, ServiceError, Store};
 use uuid::Uuid;
 
+use crate::deferred;
 use crate::error::EndpointError;
 
 /// How often a token, or a site's token list, may be re-read because a checksum matched none
@@ -227,7 +228,7 @@ impl Authenticator {
         guid: Uuid,
     ) -> Result<Option<Arc<TokenEntry>>, EndpointError> {
         self.by_guid
-            .try_get_with(guid, self.load_token(store, guid))
+            .try_get_with(guid, deferred(|| self.load_token(store, guid)))
             .await
             .map_err(unshared)
     }
@@ -249,7 +250,7 @@ impl Authenticator {
         };
         let tokens = self
             .site_tokens
-            .try_get_with(site.id, self.load_site_tokens(store, site))
+            .try_get_with(site.id, deferred(|| self.load_site_tokens(store, site)))
             .await
             .map_err(unshared)?;
         if let Some(entry) = self.find_in_site(&tokens, signed) {
@@ -304,7 +305,7 @@ impl Authenticator {
     /// The sites, by domain and by id: read once per TTL, whatever the requests name.
     async fn directory(&self, store: &Store) -> Result<Arc<SiteDirectory>, Arc<ServiceError>> {
         self.sites
-            .try_get_with((), self.load_sites(store))
+            .try_get_with((), deferred(|| self.load_sites(store)))
             .await
             .map_err(Arc::unwrap_or_clone)
     }
@@ -353,7 +354,7 @@ where
             if current.is_some_and(|current| is_fresh(current.value())) {
                 return Ok(Op::Nop);
             }
-            load().await.map(Op::Put)
+            deferred(load).await.map(Op::Put)
         })
         .await?;
     Ok(computed.into_entry().map(|entry| entry.into_value()))

@@ -11,6 +11,7 @@ use service::bbb::balancer::keeps_meetings;
 use service::model::Server;
 use service::{Actor, Store};
 
+use crate::deferred;
 use crate::error::EndpointError;
 
 /// One server of a group: its row (state, health, load) and the client-side endpoint.
@@ -73,10 +74,10 @@ impl Fleet {
     ) -> Result<Arc<GroupServers>, EndpointError> {
         match (&self.groups, actor.api_token_used()) {
             (Some(groups), Some(token)) => Ok(groups
-                .try_get_with(token.group_id, load(store, actor))
+                .try_get_with(token.group_id, deferred(|| load(store, actor)))
                 .await?),
             // No cache, or no token (which the service refuses).
-            _ => Ok(load(store, actor).await?),
+            _ => Ok(deferred(|| load(store, actor)).await?),
         }
     }
 }

@@ -11,11 +11,11 @@ use service::bbb::placements;
 use service::model::{ApiToken, Placement};
 use service::tokens::TokenView;
 
-use crate::Shared;
 use crate::auth::TokenEntry;
 use crate::error::EndpointError;
 use crate::fleet::{Backend, GroupServers};
 use crate::ids;
+use crate::{Shared, deferred};
 
 /// An authenticated request: the token, its parameters (checksum removed, form body merged)
 /// and the body to forward, if any.
@@ -59,12 +59,12 @@ impl<'a> Ctx<'a> {
         if let Some(placement) = cache.resolved(self.token.id, client_id) {
             return Ok(Some(placement));
         }
-        let found = placements::resolve_live(
-            &self.shared.store,
-            &self.entry.actor,
-            &self.namespace(),
-            client_id,
-        )
+        // Deferred: the database's answer is the exception (once per TTL), and its future,
+        // inlined, would make every call's future that much larger.
+        let namespace = self.namespace();
+        let found = deferred(|| {
+            placements::resolve_live(&self.shared.store, &self.entry.actor, &namespace, client_id)
+        })
         .await?
         .map(Arc::new);
         if let Some(placement) = &found {
@@ -90,8 +90,10 @@ impl<'a> Ctx<'a> {
             }
         }
         if !missing.is_empty() {
-            let loaded =
-                placements::by_backend_ids(&self.shared.store, &self.entry.actor, &missing).await?;
+            let loaded = deferred(|| {
+                placements::by_backend_ids(&self.shared.store, &self.entry.actor, &missing)
+            })
+            .await?;
             let mut by_id: std::collections::HashMap<&str, Vec<Placement>> =
                 std::collections::HashMap::new();
             for placement in &loaded {

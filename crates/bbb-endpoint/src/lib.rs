@@ -44,6 +44,7 @@ mod reply;
 mod rewrite;
 mod routes;
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -220,6 +221,18 @@ impl Endpoint {
             }),
         }
     }
+}
+
+/// `load()`, made and boxed only once it is awaited: for the rarely taken paths of the hot calls,
+/// such as a cache's loader. An async fn's future holds the futures of everything it awaits,
+/// and a cache's `try_get_with` holds the unpolled loader it is given, a few times over, so a
+/// database read inlined there made every request's future kilobytes larger, cache hits
+/// included; and the handler's future is built on the stack and copied into its box once per
+/// request (12 KB when the service's reads were inlined, 2 KB with them deferred). Deferred,
+/// the caller's future holds a closure of a few references, and the load's own future is
+/// allocated only when it runs.
+pub(crate) async fn deferred<F: Future>(load: impl FnOnce() -> F) -> F::Output {
+    Box::pin(load()).await
 }
 
 impl Endpoint {

@@ -15,6 +15,7 @@ use service::bbb::placements::{
 use service::model::Placement;
 
 use crate::callbacks;
+use crate::deferred;
 use crate::error::EndpointError;
 use crate::fleet::{Backend, GroupServers};
 use crate::forward::{Ctx, decode, unavailable, unmask};
@@ -166,7 +167,9 @@ async fn end_if_gone(
     if !gone || placement.internal_meeting_id.is_none() {
         return Ok(());
     }
-    if placements::end_vanished(&ctx.shared.store, &ctx.entry.actor, placement).await? {
+    // Deferred: a refusal is rare, and this future is part of every call that may meet one.
+    if deferred(|| placements::end_vanished(&ctx.shared.store, &ctx.entry.actor, placement)).await?
+    {
         tracing::info!(
             placement = placement.id,
             server_id = placement.server_id,

@@ -37,7 +37,11 @@ pub use store::MigrationState;
 // where it is opened for all of them.
 #[allow(clippy::disallowed_methods)]
 pub async fn open_store(config: &Config) -> Result<Store, GatewayError> {
-    Ok(store::connect(Some(config.database_url()), config.secret_key()?).await?)
+    Ok(
+        store::connect(Some(config.database_url()), config.secret_key()?)
+            .await?
+            .with_lookup_ttl(config.lookup_cache_ttl),
+    )
 }
 
 /// Closes a store opened with [`open_store`], once the admin command is done with it.
@@ -241,6 +245,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The process's watchers of live meetings, shared by every `meetingEvents` subscription.
     pub meeting_watchers: MeetingWatchers,
+    /// The `getMeetings` calls in flight, which concurrent GraphQL requests share.
+    pub meeting_calls: service::bbb::live::MeetingCalls,
     /// Failed-login counters and the bound on concurrent password verifications.
     pub login_throttle: Arc<LoginThrottle>,
     /// Missed meeting URL lookups per client, against slug guessing.
@@ -287,6 +293,7 @@ impl AppState {
             balancer,
             metrics,
             meeting_watchers,
+            meeting_calls: service::bbb::live::MeetingCalls::default(),
             relay_key,
             endpoint,
         })

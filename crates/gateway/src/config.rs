@@ -62,6 +62,9 @@ impl<T> Serialize for Secret<T> {
     }
 }
 
+/// The longest `lookup_cache_ttl` accepted.
+const MAX_LOOKUP_CACHE_TTL: Duration = Duration::from_secs(600);
+
 /// The whole configuration. See the README section "Running bbb-gateway" for each key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -72,6 +75,11 @@ pub struct Config {
     pub public_url: Option<Url>,
     /// sea-orm database URL (`sqlite://…` or `postgres://…`); may hold a password.
     pub database_url: Option<Secret<String>>,
+    /// How long the rows every request reads (the site of a Host, the user of a session
+    /// token, a group's site) are kept in memory; a change made by another instance or the
+    /// CLI is seen within it. Zero reads them from the database on every request.
+    #[serde(with = "humantime_serde")]
+    pub lookup_cache_ttl: Duration,
     /// Base64 of the 32-byte key that encrypts secrets at rest (BBB server secrets, API tokens).
     pub secret_key: Option<Secret<String>>,
     pub jwt: JwtConfig,
@@ -98,6 +106,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
             database_url: None,
+            lookup_cache_ttl: store::DEFAULT_LOOKUP_TTL,
             secret_key: None,
             jwt: JwtConfig::default(),
             issuers: Vec::new(),
@@ -547,6 +556,13 @@ impl Config {
         }
         self.secret_key()?;
         self.jwt_secret()?;
+        if self.lookup_cache_ttl > MAX_LOOKUP_CACHE_TTL {
+            return Err(GatewayError::config(
+                "lookup_cache_ttl",
+                "at most 10m: a deleted or demoted user keeps what they had on other \
+                 instances for that long",
+            ));
+        }
         if self.jwt.ttl.is_zero() {
             return Err(GatewayError::config(
                 "jwt.ttl",
@@ -1030,6 +1046,30 @@ mod tests {
             jail.set_env("BBB_GATEWAY_HTTP__SHUTDOWN_TIMEOUT", "0s");
             let config = load(jail, Some("base.toml")).unwrap().config;
             assert_eq!(config_key(config.validate()), "http.shutdown_timeout");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn lookup_cache_ttl_is_zero_to_ten_minutes() {
+        Jail::expect_with(|jail| {
+            jail.create_file("base.toml", &valid_toml())?;
+            assert_eq!(
+                load(jail, Some("base.toml"))
+                    .unwrap()
+                    .config
+                    .lookup_cache_ttl,
+                Duration::from_secs(2)
+            );
+            for (value, expected) in [("0s", Duration::ZERO), ("10m", Duration::from_secs(600))] {
+                jail.set_env("BBB_GATEWAY_LOOKUP_CACHE_TTL", value);
+                let config = load(jail, Some("base.toml")).unwrap().config;
+                assert_eq!(config.lookup_cache_ttl, expected);
+                config.validate().unwrap();
+            }
+            jail.set_env("BBB_GATEWAY_LOOKUP_CACHE_TTL", "11m");
+            let config = load(jail, Some("base.toml")).unwrap().config;
+            assert_eq!(config_key(config.validate()), "lookup_cache_ttl");
             Ok(())
         });
     }

@@ -3,18 +3,14 @@
 //! `extensions.code` values below.
 //!
 //! Resolvers may simply use `?` on a `GatewayError` (or on anything that converts into one,
-//! such as `service::ServiceError`): the [`ErrorCodes`] schema extension finds the `GatewayError`
-//! behind each GraphQL error and applies its code and client-safe message, so no error can
+//! such as `service::ServiceError`): [`assign_codes`], which every transport applies to every
+//! response, finds the `GatewayError` behind each GraphQL error and applies its code and client-safe message, so no error can
 //! leave without a code. `.extend()` (from [`ErrorExtensions`]) gives the same result for code
 //! that builds `async_graphql::Error`s by hand.
 
 use std::sync::Arc;
 
-use async_graphql::{
-    ErrorExtensionValues, ErrorExtensions, Response, ServerError,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe},
-    futures_util::stream::{BoxStream, StreamExt},
-};
+use async_graphql::{ErrorExtensionValues, ErrorExtensions, ServerError};
 
 /// The stable `extensions.code` values: the service layer's codes, so every front door speaks
 /// the same vocabulary.
@@ -265,47 +261,17 @@ impl From<bbb_client::Error> for GatewayError {
     }
 }
 
-/// Schema extension that gives every GraphQL error of a response its code:
+/// Gives every error of a GraphQL response its code; each transport applies it to every
+/// response it sends (`graphql::finish_operation`):
 /// - errors already carrying a `code` (built with `.extend()`) are left alone;
 /// - errors caused by a [`GatewayError`] get its code and client message;
 /// - errors caused by anything else come from a bug (a resolver used `?` on a foreign error):
 ///   `INTERNAL`, with the detail logged and a generic message;
 /// - errors without a cause are async-graphql's own parse, validation and input-coercion
 ///   errors, which are all about the request: `BAD_USER_INPUT`.
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        for error in &mut response.errors {
-            assign_code(error);
-        }
-        response
-    }
-
-    /// Subscriptions bypass `request`: their parse and validation errors, and every error a
-    /// stream yields later, get their codes here.
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        next.run(ctx, stream)
-            .map(|mut response| {
-                for error in &mut response.errors {
-                    assign_code(error);
-                }
-                response
-            })
-            .boxed()
+pub fn assign_codes(errors: &mut [ServerError]) {
+    for error in errors {
+        assign_code(error);
     }
 }
 
@@ -392,10 +358,9 @@ mod tests {
     }
 
     async fn first_error(field: &str) -> serde_json::Value {
-        let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
-            .extension(ErrorCodes)
-            .finish();
-        let response = schema.execute(format!("{{ {field} }}")).await;
+        let schema = Schema::build(Query, EmptyMutation, EmptySubscription).finish();
+        let mut response = schema.execute(format!("{{ {field} }}")).await;
+        assign_codes(&mut response.errors);
         let json = serde_json::to_value(&response).unwrap();
         let error = &json["errors"][0];
         json!({ "message": error["message"], "extensions": error["extensions"] })

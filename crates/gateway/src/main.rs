@@ -5,6 +5,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use gateway::cli::{Cli, run};
 
+// A request's work beyond the database is mostly allocating and freeing small values (rows,
+// strings, futures, JSON), spread over the HTTP workers and the database threads; mimalloc's
+// per-thread free lists do that with less CPU and less fragmentation than glibc's arenas.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     match run(Cli::parse()).await {

@@ -456,3 +456,172 @@ async fn moderators_manage_recordings_attendees_see_published_ones() {
         "{listed:#}"
     );
 }
+
+/// The page of live meetings a busy frontend asks for over and over.
+const LIVE_PAGE: &str = "{ meetings(first: 50) { nodes { id name welcomeMessage record
+    live { running participantCount moderatorCount attendees { fullName role }
+           server { name } } } } }";
+
+/// `count` started meetings, spread over both servers, with 3 simulated attendees each;
+/// returns the organizer's token.
+async fn running_meetings_with_attendees(app: &TestApp, count: usize) -> String {
+    organizer(app, "olivia").await;
+    let token = log_in(app, "olivia", "organizer-password").await;
+    for number in 0..count {
+        let id = create_meeting(app, &token, json!({ "name": format!("Room {number}") })).await;
+        start_meeting(app, &token, &id).await;
+    }
+    for sim in &app.simulators {
+        let meetings = sim.meetings_snapshot();
+        assert!(!meetings.is_empty(), "meetings spread over both servers");
+        for meeting in meetings {
+            assert_eq!(sim.add_attendees(&meeting.meeting_id, 3).unwrap(), 3);
+        }
+    }
+    token
+}
+
+/// Every meeting of the page with its live figures, as `running_meetings_with_attendees` made
+/// them: no error, each meeting running with 3 attendees.
+fn assert_full_live_page(page: &Value, meetings: usize) {
+    assert!(page["errors"].is_null(), "{page:#}");
+    let nodes = page["data"]["meetings"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), meetings, "{page:#}");
+    for node in nodes {
+        let live = &node["live"];
+        assert_eq!(live["running"], true, "{node:#}");
+        assert_eq!(live["participantCount"], 3, "{node:#}");
+        assert_eq!(live["attendees"].as_array().unwrap().len(), 3, "{node:#}");
+        assert!(live["server"]["name"].is_string(), "{node:#}");
+    }
+}
+
+/// getMeetings calls all simulators answered.
+fn get_meetings_calls(app: &TestApp) -> Vec<u64> {
+    app.simulators
+        .iter()
+        .map(|sim| calls(sim, "getMeetings"))
+        .collect()
+}
+
+#[tokio::test]
+async fn concurrent_pages_share_each_servers_get_meetings_call() {
+    const PAGES: usize = 8;
+    let app = TestApp::spawn().await;
+    let token = running_meetings_with_attendees(&app, 6).await;
+    // What one request alone answers, for the concurrent ones to match.
+    let alone = app.graphql(LIVE_PAGE, json!({}), Some(&token)).await;
+    assert_full_live_page(&alone, 6);
+    for sim in &app.simulators {
+        // Slow servers: the pages overlap while their calls are in flight.
+        sim.set_latency(std::time::Duration::from_millis(500));
+        sim.reset_api_calls();
+    }
+
+    let pages = futures_util::future::join_all(
+        (0..PAGES).map(|_| app.graphql(LIVE_PAGE, json!({}), Some(&token))),
+    )
+    .await;
+
+    for page in &pages {
+        assert_eq!(
+            page, &alone,
+            "a page waiting for another's call gets the same answer"
+        );
+    }
+    for (sim, get_meetings) in app.simulators.iter().zip(get_meetings_calls(&app)) {
+        assert!(
+            (1..PAGES as u64).contains(&get_meetings),
+            "{PAGES} concurrent pages made {get_meetings} getMeetings calls to {}",
+            sim.base_url()
+        );
+        let total: u64 = sim.api_calls().values().sum();
+        assert_eq!(
+            total,
+            get_meetings,
+            "no other BBB call on {}",
+            sim.base_url()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_page_after_a_change_on_bbb_shows_it() {
+    let app = TestApp::spawn().await;
+    let token = running_meetings_with_attendees(&app, 4).await;
+    let page = app.graphql(LIVE_PAGE, json!({}), Some(&token)).await;
+    assert_full_live_page(&page, 4);
+    let sim = app
+        .simulators
+        .iter()
+        .find(|sim| !sim.meetings_snapshot().is_empty())
+        .unwrap();
+    let meeting = sim.meetings_snapshot()[0].clone();
+    let node_of = |page: &Value| {
+        page["data"]["meetings"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|node| node["name"] == meeting.name.as_str())
+            .cloned()
+            .unwrap_or_else(|| panic!("{} not in {page:#}", meeting.name))
+    };
+
+    // Each page right after the one before, without a pause: a kept answer would show
+    // the attendees of the page before.
+    for attendees in 4..7 {
+        assert_eq!(sim.add_attendees(&meeting.meeting_id, 1).unwrap(), 1);
+        let before = get_meetings_calls(&app);
+        let page = app.graphql(LIVE_PAGE, json!({}), Some(&token)).await;
+        assert!(page["errors"].is_null(), "{page:#}");
+        let live = &node_of(&page)["live"];
+        assert_eq!(live["participantCount"], attendees, "{live:#}");
+        assert_eq!(live["attendees"].as_array().unwrap().len(), attendees);
+        let after = get_meetings_calls(&app);
+        for (before, after) in before.iter().zip(&after) {
+            assert_eq!(
+                after - before,
+                1,
+                "one fresh getMeetings per server per page"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_failing_server_fails_the_live_field_of_every_waiting_request() {
+    const REQUESTS: usize = 6;
+    let app = TestApp::spawn().await;
+    organizer(&app, "olivia").await;
+    let token = log_in(&app, "olivia", "organizer-password").await;
+    let meeting = create_meeting(&app, &token, json!({ "name": "Fragile", "record": true })).await;
+    start_meeting(&app, &token, &meeting).await;
+    for sim in &app.simulators {
+        sim.set_error_rate(1.0);
+        sim.set_latency(std::time::Duration::from_millis(500));
+        sim.reset_api_calls();
+    }
+
+    let answers = futures_util::future::join_all((0..REQUESTS).map(|_| {
+        app.graphql(
+            "query($id: ID!) { meeting(id: $id) { name record live { running } } }",
+            json!({ "id": meeting }),
+            Some(&token),
+        )
+    }))
+    .await;
+
+    for answer in &answers {
+        assert_eq!(answer["data"]["meeting"]["name"], "Fragile", "{answer:#}");
+        assert_eq!(answer["data"]["meeting"]["record"], true);
+        assert!(answer["data"]["meeting"]["live"].is_null());
+        assert_eq!(error_code(answer), "BBB_UNAVAILABLE");
+        assert_eq!(answer["errors"][0]["path"], json!(["meeting", "live"]));
+        assert_eq!(answer["errors"].as_array().unwrap().len(), 1);
+    }
+    let get_meetings: u64 = get_meetings_calls(&app).iter().sum();
+    assert!(
+        (1..REQUESTS as u64).contains(&get_meetings),
+        "{REQUESTS} concurrent requests made {get_meetings} getMeetings calls"
+    );
+}

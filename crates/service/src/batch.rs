@@ -18,7 +18,7 @@ pub async fn groups_by_id(store: &Store, ids: &[i64]) -> Result<Vec<ServerGroup>
     Ok(store.groups().get_many(ids).await?)
 }
 
-/// The actor's permissions on many meetings at once: one query for the groups' sites and one
+/// The actor's permissions on many meetings at once: the groups' sites (kept in memory) and one
 /// for the actor's grants. Meetings of other sites are absent from the result.
 pub async fn meeting_permissions(
     store: &Store,
@@ -28,11 +28,7 @@ pub async fn meeting_permissions(
     let mut group_ids: Vec<i64> = meetings.iter().map(|m| m.group_id).collect();
     group_ids.sort_unstable();
     group_ids.dedup();
-    let site_of_group: HashMap<i64, i64> = groups_by_id(store, &group_ids)
-        .await?
-        .into_iter()
-        .map(|group| (group.id, group.site_id))
-        .collect();
+    let site_of_group = store.groups().sites_of(&group_ids).await?;
     let granted = match actor.session_user() {
         Some(user) => {
             let meeting_ids: Vec<i64> = meetings.iter().map(|m| m.id).collect();

@@ -373,7 +373,9 @@ impl<'a> TokenView<'a> {
             let token = require_api_token(&self.actor)?;
             if let Some(owner_id) = api_token_owner_to_check(token) {
                 // An owner deleted a moment ago (the token goes with them) holds nothing.
-                self.actor.to_mut().user = match self.store.users().get(owner_id).await {
+                // Boxed: only some tokens have their owner read, and this read inlined would
+                // make the future of every scope check (every getMeetings) that much larger.
+                self.actor.to_mut().user = match Box::pin(self.store.users().get(owner_id)).await {
                     Ok(owner) => Some(owner),
                     Err(StoreError::NotFound { .. }) => None,
                     Err(error) => return Err(error.into()),
@@ -392,7 +394,8 @@ impl<'a> TokenView<'a> {
         candidates: Vec<Placement>,
     ) -> Result<Vec<Placement>, ServiceError> {
         if self.scope().await? == TokenScope::User {
-            self.load_user_holdings(&candidates).await?;
+            // Boxed, as in `scope`: the other scopes need no reads.
+            Box::pin(self.load_user_holdings(&candidates)).await?;
         }
         Ok(candidates
             .into_iter()
@@ -468,6 +471,17 @@ pub async fn require_attendee_room(
     if permissions::api_token_attendee_quota(actor).is_none() {
         return Ok(());
     }
+    // Boxed: most tokens have no quota, and the count's reads and calls inlined would make the
+    // future of every join that much larger.
+    Box::pin(count_attendees_against_quota(store, bbb, actor)).await
+}
+
+/// [`require_attendee_room`] for a token that has the quota.
+async fn count_attendees_against_quota(
+    store: &Store,
+    bbb: &bbb_client::Client,
+    actor: &Actor,
+) -> Result<(), ServiceError> {
     let token = require_api_token(actor)?;
     let live = store
         .placements()

@@ -51,11 +51,12 @@ pub async fn get(store: &Store, actor: &Actor, id: i64) -> Result<User, ServiceE
     Ok(user)
 }
 
-/// The user a session token (a JWT this gateway issued) names, in one query: NOT_FOUND once
-/// the user is deleted. Every authenticated GraphQL request loads its viewer here, so this is
-/// the one place to cache it.
+/// The user a session token (a JWT this gateway issued) names: NOT_FOUND once the user is
+/// deleted. Every authenticated GraphQL request loads its viewer here, so it comes from the
+/// store's lookup cache: a change made through this instance counts at once, one made by
+/// another instance or the CLI within the configured `lookup_cache_ttl`.
 pub async fn session_user(store: &Store, user_id: i64) -> Result<User, ServiceError> {
-    Ok(store.users().get(user_id).await?)
+    Ok(store.users().get_recent(user_id).await?)
 }
 
 /// The actor with their user as stored now, for connections that outlive a request and

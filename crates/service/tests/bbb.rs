@@ -1108,3 +1108,138 @@ async fn recordings_of_a_meeting_on_a_down_server_are_bbb_unavailable() {
             .is_empty()
     );
 }
+
+/// How often `sim` answered `getMeetings`.
+fn get_meetings_calls(sim: &SimServer) -> u64 {
+    sim.api_calls().get("getMeetings").copied().unwrap_or(0)
+}
+
+/// Waits until `sim` has received `calls` getMeetings calls (it counts them on arrival).
+async fn until_get_meetings_reached(sim: &SimServer, calls: u64) {
+    while get_meetings_calls(sim) < calls {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_shared_get_meetings_call_outlives_the_request_that_started_it_and_is_not_kept() {
+    let fx = Fixture::new(1).await;
+    let meeting = fx.meeting(MeetingSettings::new("Shared")).await;
+    fx.orchestrator
+        .start(&fx.owner(), meeting.id)
+        .await
+        .unwrap();
+    let bbb_meeting_id = fx.placements(&meeting).await[0].bbb_meeting_id.clone();
+    let (store, client, sim) = (fx.store(), fx.orchestrator.client(), &fx.sims[0]);
+    let server_ids = [fx.servers[0].id];
+    let calls = live::MeetingCalls::default();
+    let participants = |answers: &std::collections::HashMap<i64, live::ServerAnswer>| {
+        let on_server = answers[&server_ids[0]].as_ref().unwrap();
+        on_server.live(&bbb_meeting_id).unwrap().participant_count
+    };
+    sim.set_latency(Duration::from_millis(1000));
+    sim.reset_api_calls();
+
+    // The request that started the call gives up while it is in flight; one that came
+    // meanwhile still gets its answer.
+    let (first_gave_up, second) = tokio::join!(
+        async {
+            tokio::select! {
+                _ = calls.meetings_on_servers(store, client, &server_ids) => false,
+                () = async {
+                    until_get_meetings_reached(sim, 1).await;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                } => true,
+            }
+        },
+        async {
+            until_get_meetings_reached(sim, 1).await;
+            calls.meetings_on_servers(store, client, &server_ids).await
+        },
+    );
+    assert!(
+        first_gave_up,
+        "the first request gave up while its call was in flight"
+    );
+    assert_eq!(participants(&second.unwrap()), 0);
+    assert_eq!(
+        get_meetings_calls(sim),
+        1,
+        "the second request waited for the first call"
+    );
+
+    // Every request gives up: the call still ends, and leaves no answer behind for the next.
+    tokio::select! {
+        _ = calls.meetings_on_servers(store, client, &server_ids) => {
+            panic!("answered before BBB did")
+        }
+        () = until_get_meetings_reached(sim, 2) => {} // given up once its call reached BBB
+    }
+    tokio::time::sleep(Duration::from_millis(1200)).await; // the call ends meanwhile
+    assert_eq!(sim.add_attendees(&bbb_meeting_id, 1).unwrap(), 1);
+    sim.set_latency(Duration::ZERO);
+    let next = calls
+        .meetings_on_servers(store, client, &server_ids)
+        .await
+        .unwrap();
+    assert_eq!(participants(&next), 1, "a fresh answer");
+    assert_eq!(get_meetings_calls(sim), 3);
+}
+
+#[tokio::test]
+async fn a_request_after_a_server_moved_does_not_take_the_old_addresss_answer() {
+    let fx = Fixture::new(2).await;
+    let meeting = fx.meeting(MeetingSettings::new("Moving")).await;
+    fx.orchestrator
+        .start(&fx.owner(), meeting.id)
+        .await
+        .unwrap();
+    let placement = &fx.placements(&meeting).await[0];
+    let (old, new) = if placement.server_id == fx.servers[0].id {
+        (0, 1)
+    } else {
+        (1, 0)
+    };
+    let server_ids = [fx.servers[old].id];
+    let (store, client) = (fx.store(), fx.orchestrator.client());
+    let calls = live::MeetingCalls::default();
+    fx.sims[old].set_latency(Duration::from_millis(400));
+    for sim in &fx.sims {
+        sim.reset_api_calls();
+    }
+
+    let (before_the_move, after_the_move) = tokio::join!(
+        calls.meetings_on_servers(store, client, &server_ids),
+        async {
+            until_get_meetings_reached(&fx.sims[old], 1).await;
+            // The server is given the other simulator's URL (and secret) while the call to
+            // its old address is in flight.
+            store
+                .servers()
+                .update(
+                    server_ids[0],
+                    store::ServerChanges {
+                        api_url: Some(fx.sims[new].api_url()),
+                        secret: Some(Secret::new(fx.sims[new].secret())),
+                        ..store::ServerChanges::default()
+                    },
+                )
+                .await
+                .unwrap();
+            calls.meetings_on_servers(store, client, &server_ids).await
+        },
+    );
+
+    let before_the_move = before_the_move.unwrap();
+    let old_answer = before_the_move[&server_ids[0]].as_ref().unwrap();
+    assert!(old_answer.live(&placement.bbb_meeting_id).is_some());
+    let after_the_move = after_the_move.unwrap();
+    let new_answer = after_the_move[&server_ids[0]].as_ref().unwrap();
+    assert!(
+        new_answer.live(&placement.bbb_meeting_id).is_none(),
+        "the answer of the new address, which does not hold the meeting"
+    );
+    assert_eq!(new_answer.server.api_url, fx.sims[new].api_url());
+    assert_eq!(get_meetings_calls(&fx.sims[old]), 1);
+    assert_eq!(get_meetings_calls(&fx.sims[new]), 1);
+}

@@ -18,6 +18,8 @@ pub const DEFAULT_SQLITE_FILE: &str = "bbb-gateway.sqlite";
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// SQLite has one writer at a time anyway; a few connections let reads proceed beside it.
 const SQLITE_POOL_SIZE: u32 = 8;
+/// How long a PostgreSQL connection may sit idle in the pool before it is tested on use.
+const POSTGRES_PING_AFTER_IDLE: Duration = Duration::from_secs(5);
 /// Two gateway instances starting at once must not both migrate (an arbitrary fixed number).
 const MIGRATION_LOCK_ID: i64 = 0x6262_625f_6777_0001;
 
@@ -45,6 +47,9 @@ pub async fn open_database(url: Option<&str>) -> Result<DatabaseConnection, Stor
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         options
             .max_connections(if in_memory { 1 } else { SQLITE_POOL_SIZE })
+            // A SQLite connection is a file handle on a thread of ours: it cannot go away
+            // while idle, and pinging it costs a round trip to that thread per statement.
+            .test_before_acquire(false)
             .map_sqlx_sqlite_opts(|opts: SqliteConnectOptions| {
                 opts.create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
@@ -53,7 +58,12 @@ pub async fn open_database(url: Option<&str>) -> Result<DatabaseConnection, Stor
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     .foreign_keys(true)
             });
-    } else if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        // A connection the server may have dropped (restart, idle timeout) is tested before
+        // use; one that was busy a moment ago is not, which saves a network round trip per
+        // statement under load (sqlx tests each connection again when it is returned).
+        options.test_before_acquire_if_idle_for(POSTGRES_PING_AFTER_IDLE);
+    } else {
         return Err(StoreError::UnsupportedUrl(redact_password(&url)));
     }
     Database::connect(options)

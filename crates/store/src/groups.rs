@@ -1,9 +1,12 @@
 //! Server groups and the permissions users hold on them.
 
+use std::collections::HashMap;
+
 use entity::{group_grant, server_group};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
 use crate::error::inserted_unless_duplicate;
@@ -46,6 +49,27 @@ impl<'s> Groups<'s> {
             .order_by_asc(server_group::Column::Id)
             .all(self.store.connection())
             .await?)
+    }
+
+    /// The site of each group in `ids` (missing ids are skipped), for permission checks on
+    /// lists. A group never moves to another site, so the answers are kept in memory.
+    pub async fn sites_of(&self, ids: &[i64]) -> Result<HashMap<i64, i64>, StoreError> {
+        let cache = &self.store.lookups.group_sites;
+        let (mut sites, missing) = cache.get_many(ids);
+        if missing.is_empty() {
+            return Ok(sites);
+        }
+        let ticket = cache.begin_load();
+        let loaded: Vec<(i64, i64)> = server_group::Entity::find()
+            .select_only()
+            .columns([server_group::Column::Id, server_group::Column::SiteId])
+            .filter(server_group::Column::Id.is_in(missing))
+            .into_tuple()
+            .all(self.store.connection())
+            .await?;
+        sites.extend(loaded.iter().copied());
+        cache.finish_load(ticket, loaded);
+        Ok(sites)
     }
 
     pub async fn find_by_name(
@@ -99,6 +123,7 @@ impl<'s> Groups<'s> {
 
     /// Deletes a group with its servers, meetings, API tokens, grants and placements.
     pub async fn delete(&self, id: i64) -> Result<(), StoreError> {
+        let _forget = self.store.lookups.group_sites.forget_after(id);
         let deleted = server_group::Entity::delete_by_id(id)
             .exec(self.store.connection())
             .await?;

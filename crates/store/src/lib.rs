@@ -17,6 +17,7 @@
 mod database;
 mod error;
 mod groups;
+mod lookups;
 mod meetings;
 mod page;
 mod placements;
@@ -30,6 +31,7 @@ mod users;
 mod validate;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend};
@@ -42,6 +44,7 @@ pub use entity;
 pub use entity::{GroupPermission, MeetingPermission, ServerHealth, ServerState, TokenScope};
 pub use error::{CryptoError, StoreError};
 pub use groups::Groups;
+pub use lookups::DEFAULT_LOOKUP_TTL;
 pub use meetings::{
     MeetingFilter, MeetingGrants, MeetingSettings, MeetingUrls, Meetings, NewMeeting, NewMeetingUrl,
 };
@@ -67,19 +70,35 @@ pub type MeetingUrl = entity::meeting_url::Model;
 pub type ApiToken = entity::api_token::Model;
 pub type Placement = entity::placement::Model;
 
-/// A connected database plus the key for secrets. Cheap to clone: clones share the pool.
+/// A connected database plus the key for secrets and the in-memory copies of rows every
+/// request reads (see [`Store::with_lookup_ttl`]). Cheap to clone: clones share the pool and
+/// those copies, so a write through one clone is seen by reads through every other.
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
     cipher: Arc<secrets::Cipher>,
+    lookups: Arc<lookups::Lookups>,
 }
 
 impl Store {
-    /// Wraps a connection whose schema is already migrated (see [`connect`]).
+    /// Wraps a connection whose schema is already migrated (see [`connect`]), keeping looked-up
+    /// rows for [`DEFAULT_LOOKUP_TTL`].
     pub fn new(db: DatabaseConnection, key: &SecretKey) -> Self {
         Store {
             db,
             cipher: Arc::new(secrets::Cipher::new(key)),
+            lookups: Arc::new(lookups::Lookups::new(DEFAULT_LOOKUP_TTL)),
+        }
+    }
+
+    /// This store with its per-request lookups (the site a Host header picks, the user a
+    /// session names, a group's site) kept in memory for at most `ttl`: writes through this
+    /// store are seen at once; writes by another process (another instance, the CLI) within
+    /// `ttl`. Zero keeps nothing. Starts with nothing cached.
+    pub fn with_lookup_ttl(self, ttl: Duration) -> Self {
+        Store {
+            lookups: Arc::new(lookups::Lookups::new(ttl)),
+            ..self
         }
     }
 

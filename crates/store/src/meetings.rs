@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use entity::{meeting, meeting_grant, meeting_url, server_group};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Select, Set,
 };
 use uuid::Uuid;
 
 use crate::error::inserted_unless_duplicate;
+use crate::page::fetch_page;
 use crate::{
     Meeting, MeetingGrant, MeetingPermission, MeetingUrl, Page, PageRequest, Store, StoreError,
     now, validate,
@@ -133,8 +133,7 @@ impl<'s> Meetings<'s> {
     }
 
     pub async fn get(&self, id: i64) -> Result<Meeting, StoreError> {
-        meeting::Entity::find_by_id(id)
-            .one(self.store.connection())
+        unique_row(meeting::Entity::find_by_id(id), self.store)
             .await?
             .ok_or(StoreError::not_found("meeting"))
     }
@@ -152,17 +151,13 @@ impl<'s> Meetings<'s> {
     }
 
     pub async fn find_by_guid(&self, guid: Uuid) -> Result<Option<Meeting>, StoreError> {
-        Ok(meeting::Entity::find()
-            .filter(meeting::Column::Guid.eq(guid))
-            .one(self.store.connection())
-            .await?)
+        let select = meeting::Entity::find().filter(meeting::Column::Guid.eq(guid));
+        Ok(unique_row(select, self.store).await?)
     }
 
     pub async fn find_by_conference_pin(&self, pin: &str) -> Result<Option<Meeting>, StoreError> {
-        Ok(meeting::Entity::find()
-            .filter(meeting::Column::ConferencePin.eq(pin))
-            .one(self.store.connection())
-            .await?)
+        let select = meeting::Entity::find().filter(meeting::Column::ConferencePin.eq(pin));
+        Ok(unique_row(select, self.store).await?)
     }
 
     /// Replaces all settings (start from `MeetingSettings::from(&meeting)` to change a few).
@@ -250,15 +245,21 @@ impl<'s> Meetings<'s> {
                     .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
             );
         }
-        let limit = page.effective_limit();
-        let items = meeting::Entity::find()
+        let select = meeting::Entity::find()
             .filter(condition)
-            .order_by_asc(C::Id)
-            .limit(limit + 1)
-            .all(self.store.connection())
-            .await?;
-        Ok(Page::from_overfetch(items, limit))
+            .order_by_asc(C::Id);
+        Ok(fetch_page(select, page, self.store.connection()).await?)
     }
+}
+
+/// The row of a primary or unique key, or `None`. Not `.one()`: that adds a bound `LIMIT ?`,
+/// which makes SQLite parse and plan the statement again on every execution (see
+/// [`fetch_page`]); the key admits one row at most, so the query needs no limit.
+async fn unique_row<E: EntityTrait>(
+    select: Select<E>,
+    store: &Store,
+) -> Result<Option<E::Model>, sea_orm::DbErr> {
+    Ok(select.all(store.connection()).await?.into_iter().next())
 }
 
 fn apply_settings(
@@ -456,8 +457,7 @@ impl<'s> MeetingUrls<'s> {
     }
 
     pub async fn get(&self, id: i64) -> Result<MeetingUrl, StoreError> {
-        meeting_url::Entity::find_by_id(id)
-            .one(self.store.connection())
+        unique_row(meeting_url::Entity::find_by_id(id), self.store)
             .await?
             .ok_or(StoreError::not_found("meeting URL"))
     }
@@ -467,11 +467,10 @@ impl<'s> MeetingUrls<'s> {
         site_id: i64,
         slug: &str,
     ) -> Result<Option<MeetingUrl>, StoreError> {
-        Ok(meeting_url::Entity::find()
+        let select = meeting_url::Entity::find()
             .filter(meeting_url::Column::SiteId.eq(site_id))
-            .filter(meeting_url::Column::Slug.eq(slug))
-            .one(self.store.connection())
-            .await?)
+            .filter(meeting_url::Column::Slug.eq(slug));
+        Ok(unique_row(select, self.store).await?)
     }
 
     pub async fn list(&self, meeting_id: i64) -> Result<Vec<MeetingUrl>, StoreError> {

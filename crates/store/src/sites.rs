@@ -3,7 +3,11 @@
 use entity::site;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
+use crate::lookups::Forget;
 use crate::{Site, Store, StoreError, validate};
+
+/// The longest domain a site may have (DNS's limit).
+const MAX_DOMAIN_LEN: usize = 253;
 
 pub struct NewSite {
     /// Host name; stored lower-case without port.
@@ -29,12 +33,25 @@ impl<'s> Sites<'s> {
             .ok_or(StoreError::not_found("default site"))
     }
 
-    /// The site for a Host header (any port and letter case), or the default site.
+    /// The site for a Host header (any port and letter case), or the default site. Every
+    /// request asks this, so the answer is kept in memory (see [`Store::with_lookup_ttl`]).
     pub async fn for_host(&self, host: &str) -> Result<Site, StoreError> {
-        match self.find_by_domain(host).await? {
-            Some(site) => Ok(site),
-            None => self.default_site().await,
+        let cache = &self.store.lookups.sites_by_host;
+        let host = normalize_host(host);
+        if host.chars().count() > MAX_DOMAIN_LEN {
+            // No site has such a domain; not kept, so that long made-up hosts fill nothing.
+            return self.default_site().await;
         }
+        if let Some(site) = cache.get(&host) {
+            return Ok(site);
+        }
+        let ticket = cache.begin_load();
+        let site = match self.find_by_domain(&host).await? {
+            Some(site) => site,
+            None => self.default_site().await?,
+        };
+        cache.finish_load(ticket, [(host, site.clone())]);
+        Ok(site)
     }
 
     pub async fn find_by_domain(&self, host: &str) -> Result<Option<Site>, StoreError> {
@@ -59,6 +76,8 @@ impl<'s> Sites<'s> {
     }
 
     pub async fn create(&self, new: NewSite) -> Result<Site, StoreError> {
+        // A host that fell back to the default site may be this site's domain now.
+        let _forget = self.forget_hosts();
         Ok(site::ActiveModel {
             domain: Set(domain(&new.domain)?),
             name: Set(validate::name("name", &new.name, 60)?),
@@ -73,11 +92,13 @@ impl<'s> Sites<'s> {
         let mut site: site::ActiveModel = self.get(id).await?.into();
         site.domain = Set(domain(&new.domain)?);
         site.name = Set(validate::name("name", &new.name, 60)?);
+        let _forget = self.forget_hosts();
         Ok(site.update(self.store.connection()).await?)
     }
 
     /// Makes `id` the default site (and no other).
     pub async fn set_default(&self, id: i64) -> Result<Site, StoreError> {
+        let _forget = self.forget_hosts();
         let txn = self.store.begin_write().await?;
         let mut site: site::ActiveModel = site::Entity::find_by_id(id)
             .one(&txn)
@@ -97,6 +118,13 @@ impl<'s> Sites<'s> {
 
     /// Deletes a site and, through cascades, everything in it.
     pub async fn delete(&self, id: i64) -> Result<(), StoreError> {
+        let lookups = &self.store.lookups;
+        let _forget = (
+            self.forget_hosts(),
+            // The cascade takes the site's users and groups with it.
+            lookups.users.forget_all_after(),
+            lookups.group_sites.forget_all_after(),
+        );
         let deleted = site::Entity::delete_by_id(id)
             .exec(self.store.connection())
             .await?;
@@ -104,6 +132,12 @@ impl<'s> Sites<'s> {
             return Err(StoreError::not_found("site"));
         }
         Ok(())
+    }
+
+    /// Taken before any write to sites, dropped after it (however it ends): which site a
+    /// host picks may have changed for any host.
+    fn forget_hosts(&self) -> Forget<'_, String, Site> {
+        self.store.lookups.sites_by_host.forget_all_after()
     }
 }
 
@@ -121,7 +155,7 @@ pub fn normalize_host(host: &str) -> String {
 
 fn domain(value: &str) -> Result<String, StoreError> {
     let domain = normalize_host(value);
-    validate::name("domain", &domain, 253)?;
+    validate::name("domain", &domain, MAX_DOMAIN_LEN)?;
     if domain.contains(|c: char| c.is_whitespace() || c == '/') {
         return Err(StoreError::invalid("domain", "must be a host name"));
     }

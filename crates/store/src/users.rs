@@ -69,6 +69,21 @@ impl<'s> Users<'s> {
             .ok_or(StoreError::not_found("user"))
     }
 
+    /// The user as read at most the lookup TTL ago (see [`Store::with_lookup_ttl`]), for the
+    /// one read every authenticated request makes: the user its session token names. Writes
+    /// through this store are seen at once. Reads that decide from what is stored right now
+    /// use [`get`](Self::get).
+    pub async fn get_recent(&self, id: i64) -> Result<User, StoreError> {
+        let cache = &self.store.lookups.users;
+        if let Some(user) = cache.get(&id) {
+            return Ok(user);
+        }
+        let ticket = cache.begin_load();
+        let user = self.get(id).await?;
+        cache.finish_load(ticket, [(id, user.clone())]);
+        Ok(user)
+    }
+
     /// Users by id in one query (for DataLoaders); missing ids are skipped.
     pub async fn get_many(&self, ids: &[i64]) -> Result<Vec<User>, StoreError> {
         if ids.is_empty() {
@@ -171,11 +186,13 @@ impl<'s> Users<'s> {
             user.is_superuser = Set(is_superuser);
         }
         user.updated_at = Set(now());
+        let _forget = self.store.lookups.users.forget_after(id);
         Ok(user.update(self.store.connection()).await?)
     }
 
     /// Deletes a user with their grants and API tokens; meetings they own stay, ownerless.
     pub async fn delete(&self, id: i64) -> Result<(), StoreError> {
+        let _forget = self.store.lookups.users.forget_after(id);
         let deleted = user::Entity::delete_by_id(id)
             .exec(self.store.connection())
             .await?;

@@ -131,7 +131,15 @@ pub struct TokenVerifier {
     local_key: DecodingKey,
     local_validation: Validation,
     external: Vec<ExternalIssuer>,
+    /// Tokens that passed verification, with what it gave. A client sends the same token on
+    /// every request; the keys and rules it was checked against are fixed for the life of the
+    /// process, and time only moves on, so the one check that can turn a verified token into a
+    /// refused one is its expiry, done again on every use. Refused tokens are never kept.
+    verified: moka::sync::Cache<String, (TokenSubject, i64)>,
 }
+
+/// What the verified tokens may hold in all, in bytes of token text.
+const VERIFIED_TOKENS_BYTES: u64 = 2 * 1024 * 1024;
 
 struct ExternalIssuer {
     config: Arc<IssuerConfig>,
@@ -166,6 +174,11 @@ impl TokenVerifier {
                 &config.jwt.audience,
             ),
             external,
+            verified: moka::sync::Cache::builder()
+                .max_capacity(VERIFIED_TOKENS_BYTES)
+                .weigher(|token: &String, _| u32::try_from(token.len()).unwrap_or(u32::MAX))
+                .time_to_idle(Duration::from_secs(15 * 60))
+                .build(),
         })
     }
 
@@ -177,6 +190,21 @@ impl TokenVerifier {
     /// [`Self::verify`], with the token's expiry (`exp`, seconds since the epoch): a
     /// long-lived connection ends with its credentials.
     pub fn verify_until(&self, token: &str) -> Result<(TokenSubject, i64), GatewayError> {
+        if let Some((subject, expires_at)) = self.verified.get(token) {
+            // jsonwebtoken's rule: expired once `exp` is more than the leeway in the past.
+            let leeway = i64::try_from(LEEWAY_SECONDS).unwrap_or(i64::MAX);
+            if expires_at.saturating_add(leeway) >= Utc::now().timestamp() {
+                return Ok((subject, expires_at));
+            }
+            self.verified.invalidate(token);
+        }
+        let verified = self.verify_signed(token)?;
+        self.verified.insert(token.to_owned(), verified.clone());
+        Ok(verified)
+    }
+
+    /// The checks of [`Self::verify_until`], on the token's text.
+    fn verify_signed(&self, token: &str) -> Result<(TokenSubject, i64), GatewayError> {
         // An unknown `alg` (including "none") already fails here.
         let header = jsonwebtoken::decode_header(token).map_err(refusal)?;
         let claimed_issuer =
@@ -596,6 +624,39 @@ mod tests {
             refusal_message(&rsa_token(&eternal)),
             "token has no `exp` claim"
         );
+    }
+
+    #[test]
+    fn a_token_verified_before_is_refused_once_it_expires() {
+        let verifier = verifier();
+        let leeway = i64::try_from(LEEWAY_SECONDS).unwrap();
+        let mut short_lived = claims("https://rsa.example", "bbb-gateway-tests");
+        // Valid for one more second, counting the leeway.
+        short_lived["exp"] = json!(now() - leeway + 1);
+        let token = rsa_token(&short_lived);
+        assert!(verifier.verify(&token).is_ok());
+        assert!(
+            verifier.verify(&token).is_ok(),
+            "again, from the verified tokens"
+        );
+        std::thread::sleep(Duration::from_millis(2100));
+        match verifier.verify(&token) {
+            Err(GatewayError::Unauthenticated(message)) => assert_eq!(message, "token expired"),
+            other => panic!("expected UNAUTHENTICATED, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_refused_token_is_refused_every_time() {
+        let verifier = verifier();
+        let mut forged = rsa_token(&claims("https://rsa.example", "bbb-gateway-tests"));
+        forged.push('x');
+        for _ in 0..2 {
+            assert!(matches!(
+                verifier.verify(&forged),
+                Err(GatewayError::Unauthenticated(_))
+            ));
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! How much one request may ask the gateway to *do*: one `login`, and at most
-//! `graphql.max_mutation_fields` root fields of mutations, per operation ([`MutationBounds`],
-//! every transport) and per batch (the HTTP layer applies [`check_mutation_bounds`] to it).
+//! `graphql.max_mutation_fields` root fields of mutations, per operation (every transport,
+//! through `super::prepare_operation`) and per batch (the HTTP layer applies [`check_mutation_bounds`] to it).
 //!
 //! Depth and complexity limits bound what a query reads, but each root field of a mutation is
 //! a separate action — a BBB call, an argon2 verification, a database write — and aliases let
@@ -14,12 +14,10 @@
 use std::{
     collections::{HashMap, HashSet},
     net::IpAddr,
-    sync::Arc,
 };
 
 use async_graphql::{
-    Name, Positioned, Request, ServerResult,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest},
+    Name, Positioned, Request,
     parser::types::{
         DocumentOperations, ExecutableDocument, FragmentDefinition, OperationType, Selection,
         SelectionSet,
@@ -132,36 +130,6 @@ pub fn check_mutation_bounds(
         )));
     }
     Ok(())
-}
-
-/// Applies [`check_mutation_bounds`] to every operation the schema runs, whatever the
-/// transport (HTTP, WebSocket); the HTTP layer also applies it to a batch as a whole.
-pub struct MutationBounds {
-    pub max_mutation_fields: usize,
-}
-
-impl ExtensionFactory for MutationBounds {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(MutationBounds {
-            max_mutation_fields: self.max_mutation_fields,
-        })
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for MutationBounds {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let mut requests = [request];
-        check_mutation_bounds(&mut requests, self.max_mutation_fields)
-            .map_err(|error| error.to_server_error())?;
-        let [request] = requests;
-        next.run(ctx, request).await
-    }
 }
 
 /// Counts the root fields of the mutation operations `operation_name` selects (all of them

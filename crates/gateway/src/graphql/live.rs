@@ -3,22 +3,27 @@
 //! (`getMeetings`), however many meetings it lists.
 //!
 //! The loaders cache their answers, so unlike the schema-wide loaders of `loaders.rs` they
-//! must not outlive a request: the [`BbbLoaders`] extension gives every request fresh ones.
+//! must not outlive a request: every operation gets fresh ones ([`request_loaders_for`]).
+//! What requests share is the application's one [`MeetingCalls`]: concurrent requests wait for the
+//! same `getMeetings` call in flight instead of each making its own.
+//!
+//! A page shows many meetings of few servers, so a live meeting and its attendees point into
+//! the shared answer (`Arc`s) instead of copying it, and strings are copied only into the
+//! fields the query asks for.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{
-    Context, ID, Object, Request, ServerResult, SimpleObject,
+    Context, ID, Object,
     dataloader::{DataLoader, HashMapCache, Loader},
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest},
 };
 use bbb_client::model::{Attendee, MeetingInfo, Recording};
 use chrono::{DateTime, Utc};
 use service::Store;
-use service::bbb::live::{self as live_service, ServerAnswer};
+use service::bbb::live::{self as live_service, MeetingCalls, ServerAnswer, ServerMeetings};
 use service::bbb::{Orchestrator, Unavailable};
-use service::model::{Placement, Server};
+use service::model::Placement;
 
 use service::permissions::{EffectivePermissions, can_see_hosting_server};
 
@@ -30,22 +35,32 @@ use super::{
 };
 use crate::{app::AppState, error::GatewayError};
 
-/// The live placement of each meeting (one `IN (…)` query per batch).
+/// The live placement of each meeting (one `IN (…)` query per batch). Behind an `Arc`: the
+/// loader hands out a copy of its value on every load.
 pub struct LivePlacements(Store);
 
 impl Loader<i64> for LivePlacements {
-    type Value = Placement;
+    type Value = Arc<Placement>;
     type Error = GatewayError;
 
-    async fn load(&self, meeting_ids: &[i64]) -> Result<HashMap<i64, Placement>, GatewayError> {
-        Ok(live_service::live_placements(&self.0, meeting_ids).await?)
+    async fn load(
+        &self,
+        meeting_ids: &[i64],
+    ) -> Result<HashMap<i64, Arc<Placement>>, GatewayError> {
+        let placements = live_service::live_placements(&self.0, meeting_ids).await?;
+        Ok(placements
+            .into_iter()
+            .map(|(meeting_id, placement)| (meeting_id, Arc::new(placement)))
+            .collect())
     }
 }
 
-/// `getMeetings` of each server (one call per server, all servers of a batch concurrently).
+/// `getMeetings` of each server (one call per server, all servers of a batch concurrently,
+/// shared with concurrent requests through `calls`).
 pub struct MeetingsOnServer {
     store: Store,
     client: bbb_client::Client,
+    calls: MeetingCalls,
 }
 
 impl Loader<i64> for MeetingsOnServer {
@@ -53,7 +68,10 @@ impl Loader<i64> for MeetingsOnServer {
     type Error = GatewayError;
 
     async fn load(&self, server_ids: &[i64]) -> Result<HashMap<i64, ServerAnswer>, GatewayError> {
-        Ok(live_service::meetings_on_servers(&self.store, &self.client, server_ids).await?)
+        Ok(self
+            .calls
+            .meetings_on_servers(&self.store, &self.client, server_ids)
+            .await?)
     }
 }
 
@@ -77,7 +95,7 @@ pub struct RequestLoaders {
 }
 
 impl RequestLoaders {
-    fn new(orchestrator: Orchestrator) -> Self {
+    fn new(orchestrator: Orchestrator, calls: MeetingCalls) -> Self {
         let store = orchestrator.store().clone();
         let client = orchestrator.client().clone();
         RequestLoaders {
@@ -87,7 +105,11 @@ impl RequestLoaders {
                 HashMapCache::default(),
             ),
             server_meetings: DataLoader::with_cache(
-                MeetingsOnServer { store, client },
+                MeetingsOnServer {
+                    store,
+                    client,
+                    calls,
+                },
                 tokio::spawn,
                 HashMapCache::default(),
             ),
@@ -100,30 +122,11 @@ impl RequestLoaders {
     }
 }
 
-/// Schema extension that gives every request its own [`RequestLoaders`].
-pub struct BbbLoaders;
-
-impl ExtensionFactory for BbbLoaders {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(BbbLoaders)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for BbbLoaders {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let request = match ctx.data_opt::<AppState>() {
-            Some(app) => request.data(RequestLoaders::new(orchestrator_of(app))),
-            // Only a schema built without state (SDL export) gets here; it executes nothing.
-            None => request,
-        };
-        next.run(ctx, request).await
-    }
+/// The [`RequestLoaders`] of one operation, all of them over the application's one
+/// [`MeetingCalls`]. Every transport adds them to each operation it runs (see
+/// [`super::prepare_operation`]).
+pub fn request_loaders_for(app: &AppState) -> RequestLoaders {
+    RequestLoaders::new(orchestrator_of(app), app.meeting_calls.clone())
 }
 
 fn orchestrator_of(app: &AppState) -> Orchestrator {
@@ -157,19 +160,21 @@ pub async fn live_of(
         return Ok(None);
     };
     let on_server = answer.map_err(service::ServiceError::from)?;
-    Ok(on_server
-        .live(&placement.bbb_meeting_id)
-        .map(|info| LiveMeeting {
-            info: info.clone(),
-            server: on_server.server.clone(),
-            permissions: meeting.permissions,
-        }))
+    let Some(info) = on_server.live(&placement.bbb_meeting_id).cloned() else {
+        return Ok(None);
+    };
+    Ok(Some(LiveMeeting {
+        info,
+        on_server,
+        permissions: meeting.permissions,
+    }))
 }
 
-/// A meeting as BBB reports it right now.
+/// A meeting as BBB reports it right now: a share of its server's answer.
 pub struct LiveMeeting {
-    info: MeetingInfo,
-    server: Server,
+    info: Arc<MeetingInfo>,
+    /// The answer it is part of, with the server it came from.
+    on_server: Arc<ServerMeetings>,
     /// The viewer's on the meeting: who is in it is not for everyone who sees it.
     permissions: EffectivePermissions,
 }
@@ -248,11 +253,11 @@ impl LiveMeeting {
             return None;
         }
         Some(
-            self.info
-                .attendees
-                .attendee
-                .iter()
-                .map(LiveAttendee::from)
+            (0..self.info.attendees.attendee.len())
+                .map(|index| LiveAttendee {
+                    meeting: self.info.clone(),
+                    index,
+                })
                 .collect(),
         )
     }
@@ -260,47 +265,78 @@ impl LiveMeeting {
     /// The BBB server that hosts the meeting.
     async fn server(&self, ctx: &Context<'_>) -> Result<LiveServer, GatewayError> {
         self.require_details()?;
+        let server = &self.on_server.server;
         Ok(LiveServer {
-            id: can_see_hosting_server(actor(ctx)?).then(|| encode_id("Server", self.server.id)),
-            name: self.server.name.clone(),
+            id: can_see_hosting_server(actor(ctx)?).then(|| encode_id("Server", server.id)),
+            on_server: self.on_server.clone(),
         })
     }
 }
 
+/// Where a live meeting runs; `id` as the viewer may see it.
+pub struct LiveServer {
+    id: Option<ID>,
+    on_server: Arc<ServerMeetings>,
+}
+
 /// Where a live meeting runs. Its name helps support; its ID, which leads to the server's
 /// administration, is shown to staff only.
-#[derive(SimpleObject)]
-pub struct LiveServer {
+#[Object]
+impl LiveServer {
     /// The global ID of the `Server`; null unless the viewer is staff.
-    id: Option<ID>,
-    name: String,
+    async fn id(&self) -> Option<&ID> {
+        self.id.as_ref()
+    }
+
+    async fn name(&self) -> &str {
+        &self.on_server.server.name
+    }
+}
+
+/// Someone in a live meeting: the attendee at `index` of the meeting's shared answer.
+pub struct LiveAttendee {
+    meeting: Arc<MeetingInfo>,
+    index: usize,
+}
+
+impl LiveAttendee {
+    fn attendee(&self) -> &Attendee {
+        // `index` comes from enumerating this very list, which is never changed (shared).
+        &self.meeting.attendees.attendee[self.index]
+    }
 }
 
 /// Someone in a live meeting.
-#[derive(SimpleObject)]
-pub struct LiveAttendee {
+#[Object]
+impl LiveAttendee {
     /// BBB's userID: the gateway user's id for users who joined through `joinMeeting`, an id
     /// BBB made up for guests and others.
-    user_id: String,
-    full_name: String,
-    role: JoinRole,
-    is_presenter: bool,
-    is_listening_only: bool,
-    has_joined_voice: bool,
-    has_video: bool,
-}
+    async fn user_id(&self) -> &str {
+        &self.attendee().user_id
+    }
 
-impl From<&Attendee> for LiveAttendee {
-    fn from(attendee: &Attendee) -> Self {
-        LiveAttendee {
-            user_id: attendee.user_id.clone(),
-            full_name: attendee.full_name.clone(),
-            role: service::bbb::events::join_role(attendee).into(),
-            is_presenter: attendee.is_presenter,
-            is_listening_only: attendee.is_listening_only,
-            has_joined_voice: attendee.has_joined_voice,
-            has_video: attendee.has_video,
-        }
+    async fn full_name(&self) -> &str {
+        &self.attendee().full_name
+    }
+
+    async fn role(&self) -> JoinRole {
+        service::bbb::events::join_role(self.attendee()).into()
+    }
+
+    async fn is_presenter(&self) -> bool {
+        self.attendee().is_presenter
+    }
+
+    async fn is_listening_only(&self) -> bool {
+        self.attendee().is_listening_only
+    }
+
+    async fn has_joined_voice(&self) -> bool {
+        self.attendee().has_joined_voice
+    }
+
+    async fn has_video(&self) -> bool {
+        self.attendee().has_video
     }
 }
 

@@ -25,7 +25,11 @@ pub use limits::{SlugLookupThrottle, check_mutation_bounds};
 pub use loaders::Loaders;
 pub use user::UserNode;
 
-use crate::{config::GraphqlConfig, error::ErrorCodes};
+use crate::{
+    app::AppState,
+    config::GraphqlConfig,
+    error::{GatewayError, assign_codes},
+};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -59,11 +63,32 @@ pub fn schema_builder(limits: &GraphqlConfig) -> SchemaBuilder<Query, Mutation, 
     )
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
-    .extension(ErrorCodes)
-    .extension(limits::MutationBounds {
-        max_mutation_fields: limits.max_mutation_fields,
-    })
-    .extension(live::BbbLoaders)
+}
+
+// What every operation gets from the gateway around its execution — its per-request loaders,
+// the bound on mutation fields, a code on every error — is done by the transports (HTTP and
+// WebSocket) through the two functions below, not by schema extensions: as soon as one
+// extension is registered, async-graphql routes every field of every response through the
+// extension chain (a registry lookup and a boxed future per extension per field), which cost
+// a 50-meeting page with live data about a tenth of its CPU, and none of this needs a field.
+
+/// Readies one operation to run: refuses more mutation fields than `max_mutation_fields`
+/// (one `login` at most), and gives it its own BBB loaders.
+pub fn prepare_operation(
+    app: &AppState,
+    request: &mut async_graphql::Request,
+) -> Result<(), GatewayError> {
+    check_mutation_bounds(
+        std::slice::from_mut(request),
+        app.config.graphql.max_mutation_fields,
+    )?;
+    request.data.insert(live::request_loaders_for(app));
+    Ok(())
+}
+
+/// Gives every error of a finished operation its code (see [`assign_codes`]).
+pub fn finish_operation(response: &mut async_graphql::Response) {
+    assign_codes(&mut response.errors);
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

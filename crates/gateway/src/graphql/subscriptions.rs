@@ -50,7 +50,7 @@ impl MeetingSubscriptions {
             let recheck_every = ctx.config()?.graphql.subscription_poll_interval;
             Ok::<_, GatewayError>(watcher.events_while_allowed(events, recheck_every))
         };
-        // Subscriptions bypass the `ErrorCodes` request hook: the code is applied here.
+        // The code is applied here too, so that the refusal reads the same on any transport.
         watch.await.map_err(|error| error.extend())
     }
 }

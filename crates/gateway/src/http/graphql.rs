@@ -14,6 +14,7 @@ use metrics::FrontDoor;
 use service::model::Site;
 
 use super::{
+    documents::{FreshDocument, ParsedDocuments},
     errors,
     persisted::{PersistedQueries, PersistedQueryError},
 };
@@ -36,6 +37,7 @@ pub async fn post(
     app: web::Data<AppState>,
     schema: web::Data<GatewaySchema>,
     persisted: web::Data<PersistedQueries>,
+    documents: web::Data<ParsedDocuments>,
 ) -> Answer {
     let mut batch = match read_post(&request, payload, app.config.http.max_body_bytes).await {
         Ok(batch) => batch,
@@ -49,7 +51,11 @@ pub async fn post(
     if batch.iter().any(has_no_query) {
         return refuse(StatusCode::BAD_REQUEST, no_query());
     }
-    execute(&request, &app, &schema, batch).await
+    let fresh = batch
+        .iter_mut()
+        .map(|graphql_request| documents.prepare(graphql_request))
+        .collect();
+    execute(&request, &app, &schema, &documents, fresh, batch).await
 }
 
 pub async fn get(
@@ -57,6 +63,7 @@ pub async fn get(
     app: web::Data<AppState>,
     schema: web::Data<GatewaySchema>,
     persisted: web::Data<PersistedQueries>,
+    documents: web::Data<ParsedDocuments>,
 ) -> Answer {
     let mut graphql_request = match parse_query_string(request.query_string()) {
         Ok(graphql_request) => graphql_request,
@@ -69,6 +76,7 @@ pub async fn get(
     if has_no_query(&graphql_request) {
         return refuse(StatusCode::BAD_REQUEST, no_query());
     }
+    let fresh = documents.prepare(&mut graphql_request);
     if !is_query(&mut graphql_request) {
         // GET must be safe: a link or a prefetch must never change anything.
         return Either::Right(
@@ -86,6 +94,8 @@ pub async fn get(
         &request,
         &app,
         &schema,
+        &documents,
+        vec![fresh],
         BatchRequest::Single(graphql_request),
     )
     .await
@@ -118,6 +128,8 @@ async fn execute(
     request: &HttpRequest,
     app: &AppState,
     schema: &GatewaySchema,
+    documents: &ParsedDocuments,
+    fresh: Vec<Option<FreshDocument>>,
     mut batch: BatchRequest,
 ) -> Answer {
     let started = Instant::now();
@@ -135,15 +147,27 @@ async fn execute(
         BatchRequest::Single(request) => std::slice::from_mut(request),
         BatchRequest::Batch(requests) => requests.as_mut_slice(),
     };
-    if let Err(error) =
-        graphql::check_mutation_bounds(requests, app.config.graphql.max_mutation_fields)
-    {
+    let prepared = graphql::check_mutation_bounds(requests, app.config.graphql.max_mutation_fields)
+        .and_then(|()| {
+            requests
+                .iter_mut()
+                .try_for_each(|request| graphql::prepare_operation(app, request))
+        });
+    if let Err(error) = prepared {
         observe(vec![error.code().as_str(); calls.len()]);
         return refuse(StatusCode::BAD_REQUEST, error);
     }
     match request_context(request, app).await {
         Ok(context) => {
-            let response = schema.execute_batch(batch.data(context)).await;
+            let mut response = schema.execute_batch(batch.data(context)).await;
+            let responses = match &mut response {
+                BatchResponse::Single(response) => std::slice::from_mut(response),
+                BatchResponse::Batch(responses) => responses.as_mut_slice(),
+            };
+            for (response, fresh) in responses.iter_mut().zip(fresh) {
+                graphql::finish_operation(response);
+                documents.keep_if_clean(fresh, response);
+            }
             observe(match &response {
                 BatchResponse::Single(response) => vec![outcome(response)],
                 BatchResponse::Batch(responses) => responses.iter().map(outcome).collect(),

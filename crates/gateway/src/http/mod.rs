@@ -3,6 +3,7 @@
 //! is JSON with coded errors, never an HTML page.
 
 mod cors;
+mod documents;
 mod errors;
 mod graphiql;
 mod graphql;
@@ -34,12 +35,14 @@ pub fn start(state: AppState, listener: TcpListener) -> Result<Server, GatewayEr
     let cors = cors::CorsPolicy::new(&state.config.cors);
     graphiql::warn_if_not_built(&state.config.graphql.graphiql_assets);
     let access_log = web::Data::new(request_id::AccessLog::new(&state.config.log));
+    let documents = web::Data::new(documents::ParsedDocuments::default());
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(schema.clone())
             .app_data(persisted.clone())
+            .app_data(documents.clone())
             .app_data(access_log.clone())
             .wrap(from_fn(request_id::middleware))
             .configure(|config| routes(config, &cors))

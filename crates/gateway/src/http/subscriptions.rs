@@ -73,8 +73,10 @@ pub async fn subscribe(
     };
     let client_address = graphql::client_address(&request, &app.config);
     let connection = Arc::new(Connection::new(app.config.graphql.ws_max_operations));
+    let app = app.into_inner();
     let executor = SocketExecutor {
         schema: schema.get_ref().clone(),
+        app: app.clone(),
         persisted: persisted.into_inner(),
         connection: connection.clone(),
     };
@@ -83,7 +85,6 @@ pub async fn subscribe(
         connection.clone(),
         app.config.graphql.ws_init_timeout,
     );
-    let app = app.into_inner();
     let upgrade = GraphQLSubscription::new(executor)
         .on_connection_init(move |init_payload| async move {
             connection.initialised.store(true, Ordering::SeqCst);
@@ -182,6 +183,7 @@ impl Drop for OperationSlot {
 #[derive(Clone)]
 struct SocketExecutor {
     schema: GatewaySchema,
+    app: Arc<AppState>,
     persisted: Arc<PersistedQueries>,
     connection: Arc<Connection>,
 }
@@ -229,9 +231,17 @@ impl Executor for SocketExecutor {
                 .to_server_error(),
             );
         };
+        if let Err(error) = crate::graphql::prepare_operation(&self.app, &mut request) {
+            return refusal(error.to_server_error());
+        }
         let responses = self
             .schema
-            .execute_stream_with_session_data(request, session_data.unwrap_or_default());
+            .execute_stream_with_session_data(request, session_data.unwrap_or_default())
+            .map(|mut response| {
+                crate::graphql::finish_operation(&mut response);
+                response
+            })
+            .boxed();
         until_expiry(responses, expires_at, slot)
     }
 }

@@ -3,7 +3,9 @@
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use store::{ExternalProfile, NewSite};
+use std::time::Duration;
+
+use store::{ExternalProfile, NewSite, NewUser, UserChanges};
 
 use crate::common::{EXTERNAL_AUDIENCE, JWT_SECRET, TestApp, error_code, read_key};
 
@@ -314,4 +316,78 @@ async fn tokens_only_work_on_their_users_site() {
     let (status, answer) = app.send(request).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["data"]["viewer"]["username"], "dave");
+}
+
+fn demotion() -> UserChanges {
+    UserChanges {
+        is_staff: Some(false),
+        ..UserChanges::default()
+    }
+}
+
+async fn staff_user(app: &TestApp) -> (store::User, String) {
+    let alice = app
+        .create_user_with(NewUser {
+            is_staff: true,
+            ..NewUser::new(app.site.id, "alice")
+        })
+        .await;
+    let token = app.token_for(&alice);
+    let answer = viewer(app, &token).await;
+    assert_eq!(answer["data"]["viewer"]["isStaff"], true, "{answer}");
+    (alice, token)
+}
+
+#[tokio::test]
+async fn a_user_demoted_or_deleted_through_this_instance_loses_their_token_at_once() {
+    // A long lookup TTL: only the instance's own invalidation can make this pass.
+    let app =
+        TestApp::spawn_with(|config| config.lookup_cache_ttl = Duration::from_secs(600)).await;
+    let (alice, token) = staff_user(&app).await;
+    app.state
+        .store
+        .users()
+        .update(alice.id, demotion())
+        .await
+        .unwrap();
+    let answer = viewer(&app, &token).await;
+    assert_eq!(answer["data"]["viewer"]["isStaff"], false, "{answer}");
+    app.state.store.users().delete(alice.id).await.unwrap();
+    assert_refused(&app, &token, "deleted while the token was in use").await;
+}
+
+#[tokio::test]
+async fn a_change_by_another_instance_reaches_this_one_within_lookup_cache_ttl() {
+    let ttl = Duration::from_millis(400);
+    let app = TestApp::spawn_with(|config| config.lookup_cache_ttl = ttl).await;
+    // Another gateway process on the same database (or the CLI).
+    let other = store::connect(
+        Some(app.state.config.database_url()),
+        app.state.config.secret_key().unwrap(),
+    )
+    .await
+    .unwrap();
+    let (alice, token) = staff_user(&app).await;
+    other.users().update(alice.id, demotion()).await.unwrap();
+    tokio::time::sleep(ttl + Duration::from_millis(300)).await;
+    let answer = viewer(&app, &token).await;
+    assert_eq!(answer["data"]["viewer"]["isStaff"], false, "{answer}");
+    other.users().delete(alice.id).await.unwrap();
+    tokio::time::sleep(ttl + Duration::from_millis(300)).await;
+    assert_refused(&app, &token, "deleted by another instance").await;
+}
+
+#[tokio::test]
+async fn with_a_zero_lookup_cache_ttl_another_instances_change_counts_at_once() {
+    let app = TestApp::spawn_with(|config| config.lookup_cache_ttl = Duration::ZERO).await;
+    let other = store::connect(
+        Some(app.state.config.database_url()),
+        app.state.config.secret_key().unwrap(),
+    )
+    .await
+    .unwrap();
+    let (alice, token) = staff_user(&app).await;
+    other.users().update(alice.id, demotion()).await.unwrap();
+    let answer = viewer(&app, &token).await;
+    assert_eq!(answer["data"]["viewer"]["isStaff"], false, "{answer}");
 }

@@ -205,3 +205,70 @@ async fn taken_names_and_pins_name_their_input_field() {
         "{again}"
     );
 }
+
+/// `meetings` pages hold exactly `first` of the viewer's meetings, with `hasNextPage` and
+/// `endCursor` leading through all of them and past none of someone else's: at the smallest
+/// page, the largest, the benchmark's 50 and a size the store does not write its page query
+/// for (it rounds up and cuts, see `store::page`).
+#[tokio::test]
+async fn meeting_pages_follow_their_cursors_at_every_page_size() {
+    let app = TestApp::spawn().await;
+    let viewer = app.create_user("paula", "paula-password").await;
+    let other = app.create_user("oscar", "oscar-password").await;
+    let mut own = Vec::new();
+    for number in 0..101 {
+        for owner in [&viewer, &other] {
+            let meeting = app
+                .state
+                .store
+                .meetings()
+                .create(store::NewMeeting {
+                    group_id: app.group.id,
+                    owner_id: Some(owner.id),
+                    settings: store::MeetingSettings::new(format!("{} {number}", owner.username)),
+                })
+                .await
+                .unwrap();
+            if owner.id == viewer.id {
+                own.push(meeting.name);
+            }
+        }
+    }
+    let token = app.token_for(&viewer);
+    let query = "query($first: Int, $after: String) { meetings(first: $first, after: $after) \
+        { nodes { name } pageInfo { hasNextPage endCursor } } }";
+    for first in [1_usize, 30, 50, 100] {
+        let mut seen: Vec<String> = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let answer = app
+                .graphql(
+                    query,
+                    json!({ "first": first, "after": after }),
+                    Some(&token),
+                )
+                .await;
+            assert!(answer.get("errors").is_none(), "{answer}");
+            let meetings = &answer["data"]["meetings"];
+            let names = meetings["nodes"].as_array().unwrap();
+            let left = own.len() - seen.len();
+            assert_eq!(names.len(), first.min(left), "first {first}: {answer}");
+            seen.extend(
+                names
+                    .iter()
+                    .map(|node| node["name"].as_str().unwrap().to_owned()),
+            );
+            let has_next_page = meetings["pageInfo"]["hasNextPage"].as_bool().unwrap();
+            assert_eq!(
+                has_next_page,
+                seen.len() < own.len(),
+                "first {first}: {answer}"
+            );
+            if !has_next_page {
+                break;
+            }
+            after = meetings["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(seen, own, "first {first}");
+    }
+}
