@@ -41,9 +41,11 @@
 # PORT_BASE (18420: the run listens on 127.0.0.1 ports PORT_BASE..PORT_BASE+6), LOG_LEVEL
 # (the gateways' log.level, default info as shipped; their logs go to a file emptied before
 # every load), BASELINE_ENV / CANDIDATE_ENV (extra KEY=VALUE settings, space separated, for one
-# side only, e.g. CANDIDATE_ENV='BBB_GATEWAY_LOG__ACCESS=off'), KEEP_WORK=1 (keep the
-# temporary directory with the logs), POSTGRAPHILE (see below), PROFILE=DIR (then profile the
-# candidate with perf under each GraphQL query, see profile_candidate).
+# side only, e.g. CANDIDATE_ENV='BBB_GATEWAY_LOG__ACCESS=off'), MIXED (60s: after the
+# queries, each side in turn under that long a mixed load of viewer, meetings, live and the BBB
+# endpoint's isMeetingRunning, four connections each, then its RSS; 0 skips it), KEEP_WORK=1
+# (keep the temporary directory with the logs), POSTGRAPHILE (see below), PROFILE=DIR (then
+# profile the candidate with perf under each GraphQL query, see profile_candidate).
 #
 # Optional PostGraphile v4 comparison (the issue's reference: what a frontend team would put in
 # front of PostgreSQL instead; one Node.js process, no auth). Install it outside the repository:
@@ -84,6 +86,7 @@ LOG_LEVEL=${LOG_LEVEL:-info}
 MEETINGS=50
 ATTENDEES=3
 POSTGRAPHILE=${POSTGRAPHILE:-}
+MIXED=${MIXED:-60s}
 PROFILE=${PROFILE:-}
 
 for binary in "$BASELINE" "$CANDIDATE" "$SIM"; do
@@ -253,6 +256,7 @@ start_side() { # side gateway-port sim-port-1 sim-port-2
         "http://127.0.0.1:$sim2/sim/meetings/$guid/attendees?count=$ATTENDEES" ||
       die "$side: meeting $guid runs on neither simulator"
   done
+  endpoint_token "$side" "$port"
   local per_server
   per_server=$(for sim in "$sim1" "$sim2"; do
     curl -fsS "http://127.0.0.1:$sim/sim/meetings" | jq 'length'
@@ -260,6 +264,48 @@ start_side() { # side gateway-port sim-port-1 sim-port-2
   echo "$side: ${BINARY[$side]} on $BACKEND, $MEETINGS running meetings ($per_server per simulator)"
   check_side "$side"
   write_scripts "$side"
+}
+
+# A BBB call through the endpoint's per-token path, signed with the token's secret (SHA-1).
+bbb_url() { # side call query
+  local checksum
+  checksum=$(printf '%s' "$2$3${BBB_SECRET[$1]}" | sha1sum | cut -d' ' -f1)
+  echo "http://127.0.0.1:${PORT[$1]}${BBB_PATH[$1]}$2?$3&checksum=$checksum"
+}
+
+# An API token (CLI) and a meeting it created through the BBB endpoint, for the mixed load.
+endpoint_token() { # side port
+  local side=$1 created
+  side_env "$side"
+  created=$(env "${SIDE_ENV[@]}" "${BINARY[$side]}" token create mixed --group bench \
+    2>>"$WORK/$side.setup.log") || die "$side: token create failed"
+  BBB_SECRET[$side]=$(sed -n 's/^secret (shown only now): //p' <<<"$created")
+  BBB_PATH[$side]=$(grep -o '/t/[^/]*/bigbluebutton/api/' <<<"$created" | head -n 1)
+  curl -fsS --max-time 30 "$(bbb_url "$side" create 'meetingID=mixed&name=Mixed')" |
+    grep -q '<returncode>SUCCESS</returncode>' || die "$side: create through the BBB endpoint failed"
+  # (running stays false until someone joins, as on BBB; the call is answered all the same)
+  curl -fsS --max-time 30 "$(bbb_url "$side" isMeetingRunning 'meetingID=mixed')" |
+    grep -q '<returncode>SUCCESS</returncode>' || die "$side: isMeetingRunning through the endpoint failed"
+}
+
+# MIXED of GraphQL (viewer, meetings, live) and BBB endpoint (isMeetingRunning) load at once,
+# four connections each, then the gateway's resident memory.
+mixed_load() { # side
+  local side=$1 what pids=()
+  for what in viewer meetings live; do
+    wrk -t1 -c4 -d"$MIXED" -s "$WORK/$side.$what.lua" "http://127.0.0.1:${PORT[$side]}/graphql" \
+      >"$WORK/$side.mixed.$what.txt" &
+    pids+=($!)
+  done
+  wrk -t1 -c4 -d"$MIXED" "$(bbb_url "$side" isMeetingRunning 'meetingID=mixed')" \
+    >"$WORK/$side.mixed.endpoint.txt" &
+  pids+=($!)
+  wait "${pids[@]}"
+  local requests
+  requests=$(cat "$WORK/$side".mixed.*.txt | awk '/requests in/ { n += $1 } END { print n }')
+  echo "$side RSS after $MIXED of mixed load ($requests requests: viewer, meetings, live," \
+    "BBB isMeetingRunning, wrk -c4 each): $(awk '/^VmRSS/ { printf "%.0f MiB", $2 / 1024 }' \
+      "/proc/${GATEWAY_PID[$side]}/status")"
 }
 
 # Every query once, with the answer the load is meant to produce.
@@ -435,7 +481,7 @@ measure() { # label what sides...
 run_backend() { # sqlite | postgres
   BACKEND=$1
   declare -gA BINARY=([baseline]=$BASELINE [candidate]=$CANDIDATE) DB_URL=() PORT=() TOKEN=() \
-    GATEWAY_PID=() RPS=() CPU=() ERRORS=() RATIO=()
+    GATEWAY_PID=() RPS=() CPU=() ERRORS=() RATIO=() BBB_SECRET=() BBB_PATH=()
   local side
   for side in baseline candidate; do
     if [ "$BACKEND" = sqlite ]; then
@@ -512,6 +558,9 @@ run_backend() { # sqlite | postgres
     echo "$side RSS after the run: $(awk '/^VmRSS/ { printf "%.0f MiB", $2 / 1024 }' \
       "/proc/${GATEWAY_PID[$side]}/status")"
   done
+  if [ "$MIXED" != 0 ]; then
+    for side in baseline candidate; do mixed_load "$side"; done
+  fi
   echo
   stop_all
   drop_databases
