@@ -16,39 +16,28 @@ async fn other_instance(db: &TestDb) -> Store {
         .unwrap()
 }
 
+/// Whether `store`'s lookup (cached) says the user is staff.
+async fn is_staff_now(store: &Store, user_id: i64) -> bool {
+    store.users().get_recent(user_id).await.unwrap().is_staff
+}
+
+async fn promote(store: &Store, user_id: i64) {
+    let staff = UserChanges {
+        is_staff: Some(true),
+        ..UserChanges::default()
+    };
+    store.users().update(user_id, staff).await.unwrap();
+}
+
 #[tokio::test]
 async fn a_write_through_the_same_store_is_seen_at_once() {
     let db = TestDb::new().await;
     let store = db.store().clone().with_lookup_ttl(Duration::from_secs(600));
     let world = fixture(&store).await;
 
-    assert!(
-        !store
-            .users()
-            .get_recent(world.user.id)
-            .await
-            .unwrap()
-            .is_staff
-    );
-    store
-        .users()
-        .update(
-            world.user.id,
-            UserChanges {
-                is_staff: Some(true),
-                ..UserChanges::default()
-            },
-        )
-        .await
-        .unwrap();
-    assert!(
-        store
-            .users()
-            .get_recent(world.user.id)
-            .await
-            .unwrap()
-            .is_staff
-    );
+    assert!(!is_staff_now(&store, world.user.id).await);
+    promote(&store, world.user.id).await;
+    assert!(is_staff_now(&store, world.user.id).await);
 
     // Through a clone, as the GraphQL door and the tests share one store.
     store.clone().users().delete(world.user.id).await.unwrap();
@@ -92,48 +81,17 @@ async fn a_write_by_another_instance_is_seen_within_the_ttl() {
     let other = other_instance(&db).await;
     let world = fixture(&store).await;
 
-    assert!(
-        !store
-            .users()
-            .get_recent(world.user.id)
-            .await
-            .unwrap()
-            .is_staff
-    );
-    other
-        .users()
-        .update(
-            world.user.id,
-            UserChanges {
-                is_staff: Some(true),
-                ..UserChanges::default()
-            },
-        )
-        .await
-        .unwrap();
+    assert!(!is_staff_now(&store, world.user.id).await);
+    promote(&other, world.user.id).await;
     // Until the TTL runs out this instance answers from memory: that is the cache at work
     // (a read per request is what the cache is for avoiding).
-    assert!(
-        !store
-            .users()
-            .get_recent(world.user.id)
-            .await
-            .unwrap()
-            .is_staff
-    );
+    assert!(!is_staff_now(&store, world.user.id).await);
     assert!(
         store.users().get(world.user.id).await.unwrap().is_staff,
         "get reads fresh"
     );
     tokio::time::sleep(ttl + Duration::from_millis(200)).await;
-    assert!(
-        store
-            .users()
-            .get_recent(world.user.id)
-            .await
-            .unwrap()
-            .is_staff
-    );
+    assert!(is_staff_now(&store, world.user.id).await);
 
     other.users().delete(world.user.id).await.unwrap();
     tokio::time::sleep(ttl + Duration::from_millis(200)).await;

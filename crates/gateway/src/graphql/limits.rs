@@ -1,6 +1,6 @@
 //! How much one request may ask the gateway to *do*: one `login`, and at most
-//! `graphql.max_mutation_fields` root fields of mutations, per operation (every transport,
-//! through `super::prepare_operation`) and per batch (the HTTP layer applies [`check_mutation_bounds`] to it).
+//! `graphql.max_mutation_fields` root fields of mutations, per request — a batch as a whole —
+//! on every transport ([`check_mutation_bounds`], through `super::prepare_operations`).
 //!
 //! Depth and complexity limits bound what a query reads, but each root field of a mutation is
 //! a separate action — a BBB call, an argon2 verification, a database write — and aliases let

@@ -124,7 +124,7 @@ impl RequestLoaders {
 
 /// The [`RequestLoaders`] of one operation, all of them over the application's one
 /// [`MeetingCalls`]. Every transport adds them to each operation it runs (see
-/// [`super::prepare_operation`]).
+/// [`super::prepare_operations`]).
 pub fn request_loaders_for(app: &AppState) -> RequestLoaders {
     RequestLoaders::new(orchestrator_of(app), app.meeting_calls.clone())
 }

@@ -1,7 +1,7 @@
 //! The `login` mutation: a local user's username and password for a JWT.
 //!
-//! Password guessing is bounded three ways: one `login` per request (`super::prepare_operation`
-//! for each operation, the HTTP layer for a whole batch), failed logins
+//! Password guessing is bounded three ways: one `login` per request, a batch
+//! as a whole (`super::prepare_operations`, on every transport), failed logins
 //! throttled per username and per client, and argon2 verifications run at most
 //! `login.concurrency` at a time (both in [`crate::auth::LoginThrottle`]).
 

@@ -21,7 +21,8 @@ mod user;
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 pub use context::{GatewayContext, RequestContext};
-pub use limits::{SlugLookupThrottle, check_mutation_bounds};
+pub use limits::SlugLookupThrottle;
+use limits::check_mutation_bounds;
 pub use loaders::Loaders;
 pub use user::UserNode;
 
@@ -72,17 +73,17 @@ pub fn schema_builder(limits: &GraphqlConfig) -> SchemaBuilder<Query, Mutation, 
 // extension chain (a registry lookup and a boxed future per extension per field), which cost
 // a 50-meeting page with live data about a tenth of its CPU, and none of this needs a field.
 
-/// Readies one operation to run: refuses more mutation fields than `max_mutation_fields`
-/// (one `login` at most), and gives it its own BBB loaders.
-pub fn prepare_operation(
+/// Readies the operations of one request (a batch, or a single one) to run: refuses more
+/// mutation fields than `max_mutation_fields` (one `login` at most) in all of them together,
+/// which bounds each one too, and gives each its own BBB loaders.
+pub fn prepare_operations(
     app: &AppState,
-    request: &mut async_graphql::Request,
+    requests: &mut [async_graphql::Request],
 ) -> Result<(), GatewayError> {
-    check_mutation_bounds(
-        std::slice::from_mut(request),
-        app.config.graphql.max_mutation_fields,
-    )?;
-    request.data.insert(live::request_loaders_for(app));
+    check_mutation_bounds(requests, app.config.graphql.max_mutation_fields)?;
+    for request in requests {
+        request.data.insert(live::request_loaders_for(app));
+    }
     Ok(())
 }
 

@@ -140,20 +140,13 @@ async fn execute(
                 .observe_request(FrontDoor::Graphql, call, outcome, started.elapsed());
         }
     };
-    // One login and a bounded number of mutation fields per request, a batch included: each
-    // operation alone is held to it by the schema, the batch as a whole here, before any of
-    // it runs.
+    // One login and a bounded number of mutation fields per request, a batch as a whole,
+    // before any of it runs; and each operation's own loaders.
     let requests = match &mut batch {
         BatchRequest::Single(request) => std::slice::from_mut(request),
         BatchRequest::Batch(requests) => requests.as_mut_slice(),
     };
-    let prepared = graphql::check_mutation_bounds(requests, app.config.graphql.max_mutation_fields)
-        .and_then(|()| {
-            requests
-                .iter_mut()
-                .try_for_each(|request| graphql::prepare_operation(app, request))
-        });
-    if let Err(error) = prepared {
+    if let Err(error) = graphql::prepare_operations(app, requests) {
         observe(vec![error.code().as_str(); calls.len()]);
         return refuse(StatusCode::BAD_REQUEST, error);
     }

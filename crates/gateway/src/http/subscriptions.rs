@@ -231,7 +231,9 @@ impl Executor for SocketExecutor {
                 .to_server_error(),
             );
         };
-        if let Err(error) = crate::graphql::prepare_operation(&self.app, &mut request) {
+        if let Err(error) =
+            crate::graphql::prepare_operations(&self.app, std::slice::from_mut(&mut request))
+        {
             return refusal(error.to_server_error());
         }
         let responses = self

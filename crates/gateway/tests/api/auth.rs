@@ -325,6 +325,16 @@ fn demotion() -> UserChanges {
     }
 }
 
+/// Another gateway process on the same database (or the CLI).
+async fn other_instance(app: &TestApp) -> store::Store {
+    store::connect(
+        Some(app.state.config.database_url()),
+        app.state.config.secret_key().unwrap(),
+    )
+    .await
+    .unwrap()
+}
+
 async fn staff_user(app: &TestApp) -> (store::User, String) {
     let alice = app
         .create_user_with(NewUser {
@@ -360,13 +370,7 @@ async fn a_user_demoted_or_deleted_through_this_instance_loses_their_token_at_on
 async fn a_change_by_another_instance_reaches_this_one_within_lookup_cache_ttl() {
     let ttl = Duration::from_millis(400);
     let app = TestApp::spawn_with(|config| config.lookup_cache_ttl = ttl).await;
-    // Another gateway process on the same database (or the CLI).
-    let other = store::connect(
-        Some(app.state.config.database_url()),
-        app.state.config.secret_key().unwrap(),
-    )
-    .await
-    .unwrap();
+    let other = other_instance(&app).await;
     let (alice, token) = staff_user(&app).await;
     other.users().update(alice.id, demotion()).await.unwrap();
     tokio::time::sleep(ttl + Duration::from_millis(300)).await;
@@ -380,12 +384,7 @@ async fn a_change_by_another_instance_reaches_this_one_within_lookup_cache_ttl()
 #[tokio::test]
 async fn with_a_zero_lookup_cache_ttl_another_instances_change_counts_at_once() {
     let app = TestApp::spawn_with(|config| config.lookup_cache_ttl = Duration::ZERO).await;
-    let other = store::connect(
-        Some(app.state.config.database_url()),
-        app.state.config.secret_key().unwrap(),
-    )
-    .await
-    .unwrap();
+    let other = other_instance(&app).await;
     let (alice, token) = staff_user(&app).await;
     other.users().update(alice.id, demotion()).await.unwrap();
     let answer = viewer(&app, &token).await;
