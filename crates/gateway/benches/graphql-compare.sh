@@ -45,7 +45,9 @@
 # queries, each side in turn under that long a mixed load of viewer, meetings, live and the BBB
 # endpoint's isMeetingRunning, four connections each, then its RSS; 0 skips it), KEEP_WORK=1
 # (keep the temporary directory with the logs), POSTGRAPHILE (see below), PROFILE=DIR (then
-# profile the candidate with perf under each GraphQL query, see profile_candidate).
+# profile the candidate with perf under each GraphQL query, see profile_candidate) and
+# PROFILE_QUERIES (which of them, default all: typename-anonymous typename-authenticated viewer
+# meetings live).
 #
 # Optional PostGraphile v4 comparison (the reference: what a frontend team would put in
 # front of PostgreSQL instead; one Node.js process, no auth). Install it outside the repository:
@@ -88,6 +90,7 @@ ATTENDEES=3
 POSTGRAPHILE=${POSTGRAPHILE:-}
 MIXED=${MIXED:-60s}
 PROFILE=${PROFILE:-}
+PROFILE_QUERIES=${PROFILE_QUERIES:-typename-anonymous typename-authenticated viewer meetings live}
 
 for binary in "$BASELINE" "$CANDIDATE" "$SIM"; do
   [ -x "$binary" ] || {
@@ -406,7 +409,7 @@ profile_candidate() {
   command -v perf >/dev/null || die "PROFILE needs perf (apt-get install -y linux-perf)"
   mkdir -p "$PROFILE"
   local what pid=${GATEWAY_PID[candidate]} data base seconds=${DURATION%s}
-  for what in typename-anonymous typename-authenticated viewer meetings live; do
+  for what in $PROFILE_QUERIES; do
     base="$PROFILE/$BACKEND.$what"
     data="$base.perf.data"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$((seconds + 2))s" -s "$WORK/candidate.$what.lua" \

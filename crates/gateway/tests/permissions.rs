@@ -853,6 +853,133 @@ async fn lists_hold_what_the_caller_may_see() {
     }
 }
 
+/// A list reads only the columns its query asks for (`MeetingColumns`); every field of
+/// `Meeting`, asked alone, with all the others, under `nodes` or through a fragment under
+/// `edges { node }`, must answer in a list exactly what `meeting(id:)` answers, for callers
+/// who see all, some and almost nothing of the meeting. The fields come from introspection, so
+/// a field added later is covered too.
+#[tokio::test]
+async fn a_list_answers_every_meeting_field_as_the_meeting_query_does() {
+    let scene = Scene::new().await;
+    let store = scene.store();
+    // No setting at a value a column left unread could be mistaken for (empty, false, none).
+    let meeting = store
+        .meetings()
+        .create(NewMeeting {
+            group_id: scene.app.group.id,
+            owner_id: Some(scene.owner.id),
+            settings: MeetingSettings {
+                welcome_message: "Welcome".to_owned(),
+                moderator_message: "For moderators".to_owned(),
+                conference_pin: Some("4711".to_owned()),
+                record: true,
+                auto_start_recording: true,
+                webcams_only_for_moderator: true,
+                mute_on_start: true,
+                allow_mods_to_unmute_users: true,
+                max_participants: Some(12),
+                duration: Some(90),
+                ..MeetingSettings::new("Every field")
+            },
+        })
+        .await
+        .unwrap();
+    for (permission, grantee) in &scene.grantees {
+        if *permission == JoinAsAttendee {
+            store
+                .meeting_grants()
+                .grant(meeting.id, grantee.id, *permission)
+                .await
+                .unwrap();
+        }
+    }
+    let introspection = scene
+        .call(
+            Owner,
+            r#"{ __type(name: "Meeting") { fields { name type { kind ofType { kind ofType { kind ofType { kind } } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let selections: Vec<String> = introspection["data"]["__type"]["fields"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{introspection}"))
+        .iter()
+        .map(|field| {
+            let name = field["name"].as_str().unwrap();
+            let mut kind = &field["type"];
+            while matches!(kind["kind"].as_str(), Some("NON_NULL" | "LIST")) {
+                kind = &kind["ofType"];
+            }
+            match kind["kind"].as_str() {
+                Some("OBJECT" | "INTERFACE" | "UNION") => format!("{name} {{ __typename }}"),
+                _ => name.to_owned(),
+            }
+        })
+        .collect();
+    assert!(selections.len() > 20, "{introspection}");
+    let mut cases: Vec<String> = selections.clone();
+    cases.push(selections.join(" "));
+    let meeting_id = id("Meeting", meeting.id);
+    // What an answer says of the meeting: its data, and the code of each error.
+    let outcome = |data: &Value, answer: &Value| {
+        let mut codes: Vec<String> = answer["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|error| error["extensions"]["code"].to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        codes.sort();
+        (data.clone(), codes)
+    };
+    for kind in [Owner, Grantee(JoinAsAttendee), Staff] {
+        for fields in &cases {
+            let single = scene
+                .call(
+                    kind,
+                    &format!("query($id: ID!) {{ meeting(id: $id) {{ id {fields} }} }}"),
+                    json!({ "id": meeting_id }),
+                )
+                .await;
+            let expected = outcome(&single["data"]["meeting"], &single);
+            assert!(
+                expected.0["id"] == meeting_id.as_str(),
+                "{kind:?} {fields}: {single}"
+            );
+            for list in [
+                format!("{{ meetings(first: 50) {{ nodes {{ id {fields} }} }} }}"),
+                format!(
+                    "{{ meetings(first: 50) {{ edges {{ node {{ ...Listed }} }} }} }} \
+                     fragment Listed on Meeting {{ id {fields} }}"
+                ),
+            ] {
+                let answer = scene.call(kind, &list, json!({})).await;
+                let connection = &answer["data"]["meetings"];
+                let nodes: Vec<&Value> = match connection["nodes"].as_array() {
+                    Some(nodes) => nodes.iter().collect(),
+                    None => connection["edges"]
+                        .as_array()
+                        .unwrap_or_else(|| panic!("{kind:?} {list}: {answer}"))
+                        .iter()
+                        .map(|edge| &edge["node"])
+                        .collect(),
+                };
+                let node = nodes
+                    .into_iter()
+                    .find(|node| node["id"] == meeting_id.as_str())
+                    .unwrap_or_else(|| panic!("{kind:?} {list}: {answer}"));
+                assert_eq!(
+                    outcome(node, &answer),
+                    expected,
+                    "{kind:?} {list}: {answer}"
+                );
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn meeting_details_follow_the_viewers_permissions() {
     let scene = Scene::new().await;

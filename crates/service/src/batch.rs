@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use store::{Meeting, MeetingGrant, MeetingUrl, ServerGroup, Store, User};
 
-use crate::permissions::EffectivePermissions;
+use crate::permissions::{EffectivePermissions, grants_matter};
 use crate::{Actor, ServiceError};
 
 /// Users by id in one query; missing ids are skipped. For relations of objects the caller may
@@ -19,7 +19,8 @@ pub async fn groups_by_id(store: &Store, ids: &[i64]) -> Result<Vec<ServerGroup>
 }
 
 /// The actor's permissions on many meetings at once: the groups' sites (kept in memory) and one
-/// for the actor's grants. Meetings of other sites are absent from the result.
+/// for the actor's grants (on the meetings they neither own nor hold as superuser, if any).
+/// Meetings of other sites are absent from the result.
 pub async fn meeting_permissions(
     store: &Store,
     actor: &Actor,
@@ -31,7 +32,11 @@ pub async fn meeting_permissions(
     let site_of_group = store.groups().sites_of(&group_ids).await?;
     let granted = match actor.session_user() {
         Some(user) => {
-            let meeting_ids: Vec<i64> = meetings.iter().map(|m| m.id).collect();
+            let meeting_ids: Vec<i64> = meetings
+                .iter()
+                .filter(|m| grants_matter(user, m.owner_id))
+                .map(|m| m.id)
+                .collect();
             store
                 .meeting_grants()
                 .of_user_for_meetings(user.id, &meeting_ids)

@@ -31,11 +31,13 @@ pub use store::Store;
 /// The domain's data: the rows and value types the services take and return, named by front
 /// doors through here rather than through the store.
 pub mod model {
+    /// A column of the meeting table, for [`MeetingColumns`].
+    pub use store::entity::meeting::Column as MeetingColumn;
     pub use store::{
         ApiToken, CreatedToken, GroupGrant, GroupPermission, HealthThresholds, Meeting,
-        MeetingGrant, MeetingPermission, MeetingSettings, MeetingUrl, NewApiToken, NewMeeting,
-        NewMeetingUrl, NewServer, NewUser, Page, PageRequest, Placement, Secret, Server,
-        ServerChanges, ServerGroup, ServerHealth, ServerState, Site, TokenChanges, TokenScope,
-        TokenSecrets, User, UserChanges,
+        MeetingColumns, MeetingGrant, MeetingPermission, MeetingSettings, MeetingUrl, NewApiToken,
+        NewMeeting, NewMeetingUrl, NewServer, NewUser, Page, PageRequest, Placement, Secret,
+        Server, ServerChanges, ServerGroup, ServerHealth, ServerState, Site, TokenChanges,
+        TokenScope, TokenSecrets, User, UserChanges,
     };
 }

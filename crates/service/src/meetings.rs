@@ -2,7 +2,8 @@
 //! URL slug — each on behalf of an [`Actor`] and checked by [`permissions`].
 
 use store::{
-    Meeting, MeetingFilter, MeetingSettings, MeetingUrl, NewMeeting, Page, PageRequest, Store,
+    Meeting, MeetingColumns, MeetingFilter, MeetingSettings, MeetingUrl, NewMeeting, Page,
+    PageRequest, Store,
 };
 
 use crate::permissions::{
@@ -249,6 +250,18 @@ pub async fn list(
     filter: MeetingListFilter,
     page: PageRequest,
 ) -> Result<Page<Meeting>, ServiceError> {
+    list_columns(store, actor, filter, page, MeetingColumns::ALL).await
+}
+
+/// [`list`] reading only some columns of each meeting: the others hold placeholders, so the
+/// caller shows only what `columns` contains (ids, group and owner always).
+pub async fn list_columns(
+    store: &Store,
+    actor: &Actor,
+    filter: MeetingListFilter,
+    page: PageRequest,
+    columns: MeetingColumns,
+) -> Result<Page<Meeting>, ServiceError> {
     let user = actor.require_user()?;
     let store_filter = MeetingFilter {
         site_id: Some(actor.site.id),
@@ -257,7 +270,10 @@ pub async fn list(
         accessible_by: (!actor.is_staff()).then_some(user.id),
         name_contains: filter.name_contains.filter(|needle| !needle.is_empty()),
     };
-    Ok(store.meetings().list(&store_filter, page).await?)
+    Ok(store
+        .meetings()
+        .list_columns(&store_filter, page, columns)
+        .await?)
 }
 
 /// The meeting behind a URL slug of the actor's site. Guests (anyone without a permission on

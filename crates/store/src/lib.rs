@@ -46,7 +46,8 @@ pub use error::{CryptoError, StoreError};
 pub use groups::Groups;
 pub use lookups::DEFAULT_LOOKUP_TTL;
 pub use meetings::{
-    MeetingFilter, MeetingGrants, MeetingSettings, MeetingUrls, Meetings, NewMeeting, NewMeetingUrl,
+    MeetingColumns, MeetingFilter, MeetingGrants, MeetingSettings, MeetingUrls, Meetings,
+    NewMeeting, NewMeetingUrl,
 };
 pub use page::{Page, PageRequest};
 pub use placements::{NewPlacement, PlacementFilter, Placements};

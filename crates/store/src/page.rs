@@ -1,6 +1,6 @@
 //! Keyset pagination by id: stable under concurrent inserts, and cheap at any depth.
 
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryTrait, Select};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryResult, QueryTrait, Select, Statement};
 
 /// The largest page the store hands out, whatever the caller asks for.
 pub const MAX_PAGE_SIZE: u64 = 500;
@@ -62,10 +62,35 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
+    let items = E::find()
+        .from_raw_sql(page_statement(select, page, db))
+        .all(db)
+        .await?;
+    Ok(Page::from_overfetch(items, page.effective_limit()))
+}
+
+/// [`fetch_page`] for a select of some columns only: each row as the database returned it.
+pub(crate) async fn fetch_page_rows<E, C>(
+    select: Select<E>,
+    page: PageRequest,
+    db: &C,
+) -> Result<Page<QueryResult>, DbErr>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let rows = db.query_all_raw(page_statement(select, page, db)).await?;
+    Ok(Page::from_overfetch(rows, page.effective_limit()))
+}
+
+fn page_statement<E: EntityTrait, C: ConnectionTrait>(
+    select: Select<E>,
+    page: PageRequest,
+    db: &C,
+) -> Statement {
     let mut statement = select.build(db.get_database_backend());
     statement.sql += &format!(" LIMIT {}", page.rows_to_fetch());
-    let items = E::find().from_raw_sql(statement).all(db).await?;
-    Ok(Page::from_overfetch(items, page.effective_limit()))
+    statement
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

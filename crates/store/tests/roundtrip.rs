@@ -3,10 +3,12 @@
 mod common;
 
 use common::{fixture, new_server};
+use sea_orm::{Iterable, ModelTrait};
+use store::entity::meeting;
 use store::{
-    GroupPermission, MeetingFilter, MeetingPermission, MeetingSettings, NewApiToken, NewMeeting,
-    NewMeetingUrl, NewPlacement, NewSite, NewUser, PageRequest, PlacementFilter, Secret,
-    ServerChanges, ServerState, TestDb, TokenScope, UserChanges,
+    GroupPermission, MeetingColumns, MeetingFilter, MeetingPermission, MeetingSettings,
+    NewApiToken, NewMeeting, NewMeetingUrl, NewPlacement, NewSite, NewUser, PageRequest,
+    PlacementFilter, Secret, ServerChanges, ServerState, TestDb, TokenScope, UserChanges,
 };
 
 #[tokio::test]
@@ -397,6 +399,64 @@ async fn meetings_round_trip_every_field() {
             .len(),
         2
     );
+}
+
+/// A list of some columns reads each of them as the whole row has it, with the keys (id,
+/// group, owner) always, and pages as the whole list does.
+#[tokio::test]
+async fn meeting_lists_of_some_columns_read_them_as_stored() {
+    let db = TestDb::new().await;
+    let f = fixture(db.store()).await;
+    let meetings = db.store().meetings();
+    for settings in [full_settings(), MeetingSettings::new("Plain")] {
+        meetings
+            .create(NewMeeting {
+                group_id: f.group.id,
+                owner_id: Some(f.user.id),
+                settings,
+            })
+            .await
+            .unwrap();
+    }
+    let filter = MeetingFilter::default();
+    let whole = meetings
+        .list(&filter, PageRequest::first(10))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(whole.len(), 2);
+    for column in meeting::Column::iter() {
+        let columns = MeetingColumns::KEYS.with(column);
+        let listed = meetings
+            .list_columns(&filter, PageRequest::first(10), columns)
+            .await
+            .unwrap()
+            .items;
+        assert_eq!(listed.len(), whole.len(), "{column:?}");
+        for (listed, whole) in listed.iter().zip(&whole) {
+            for read in columns.iter() {
+                assert_eq!(listed.get(read), whole.get(read), "{read:?} of {column:?}");
+            }
+        }
+    }
+    let first = meetings
+        .list_columns(
+            &filter,
+            PageRequest::first(1),
+            MeetingColumns::KEYS.with(meeting::Column::Name),
+        )
+        .await
+        .unwrap();
+    assert!(first.has_next_page);
+    assert_eq!(
+        (first.items[0].id, first.items[0].name.as_str()),
+        (whole[0].id, whole[0].name.as_str())
+    );
+    let all = meetings
+        .list_columns(&filter, PageRequest::first(10), MeetingColumns::ALL)
+        .await
+        .unwrap();
+    assert_eq!(all.items, whole);
 }
 
 #[tokio::test]

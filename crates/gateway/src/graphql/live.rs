@@ -30,7 +30,7 @@ use service::permissions::{EffectivePermissions, can_see_hosting_server};
 use super::{
     GatewayContext,
     meetings::{MeetingNode, require_details},
-    relay::encode_id,
+    relay::{NodeType, encode_id},
     types::{JoinRole, actor},
 };
 use crate::{app::AppState, error::GatewayError};
@@ -149,7 +149,7 @@ pub async fn live_of(
     meeting: &MeetingNode,
 ) -> Result<Option<LiveMeeting>, GatewayError> {
     let loaders = request_loaders(ctx)?;
-    let Some(placement) = loaders.placements.load_one(meeting.meeting.id).await? else {
+    let Some(placement) = loaders.placements.load_one(meeting.database_id()).await? else {
         return Ok(None);
     };
     let Some(answer) = loaders

@@ -5,7 +5,9 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use service::meetings::{self as meeting_service, MeetingChanges, MeetingListFilter};
-use service::model::{Meeting, MeetingGrant, MeetingSettings, MeetingUrl, Page};
+use service::model::{
+    Meeting, MeetingColumn, MeetingColumns, MeetingGrant, MeetingSettings, MeetingUrl, Page,
+};
 use service::permissions::{EffectivePermissions, MEETING_PERMISSIONS};
 use uuid::Uuid;
 
@@ -20,7 +22,10 @@ use crate::error::GatewayError;
 
 /// A persistent meeting as the viewer may see it.
 pub struct MeetingNode {
-    pub meeting: Meeting,
+    /// Of a list, only `columns` are real: the id, group and owner always, the others read
+    /// through [`MeetingNode::row`].
+    meeting: Meeting,
+    columns: MeetingColumns,
     pub permissions: EffectivePermissions,
 }
 
@@ -34,10 +39,7 @@ impl NodeType for MeetingNode {
 
 impl From<meeting_service::VisibleMeeting> for MeetingNode {
     fn from(visible: meeting_service::VisibleMeeting) -> Self {
-        MeetingNode {
-            meeting: visible.meeting,
-            permissions: visible.permissions,
-        }
+        MeetingNode::whole(visible.meeting, visible.permissions)
     }
 }
 
@@ -52,6 +54,27 @@ pub(super) fn require_details(permissions: &EffectivePermissions) -> Result<(), 
 }
 
 impl MeetingNode {
+    fn whole(meeting: Meeting, permissions: EffectivePermissions) -> MeetingNode {
+        MeetingNode {
+            meeting,
+            columns: MeetingColumns::ALL,
+            permissions,
+        }
+    }
+
+    /// The meeting, for a field that shows its `column`. A list reads only the columns its
+    /// query asks for ([`columns_for_fields`]), so a field reading another column is a defect
+    /// there, answered INTERNAL rather than with a placeholder.
+    fn row(&self, column: MeetingColumn) -> Result<&Meeting, GatewayError> {
+        if self.columns.contains(column) {
+            Ok(&self.meeting)
+        } else {
+            Err(GatewayError::internal(format!(
+                "the meeting list did not read the column {column:?}"
+            )))
+        }
+    }
+
     fn require_details(&self) -> Result<(), GatewayError> {
         require_details(&self.permissions)
     }
@@ -94,114 +117,132 @@ impl MeetingNode {
     /// The default BBB meetingID.
     async fn guid(&self) -> Result<Uuid, GatewayError> {
         self.require_details()?;
-        Ok(self.meeting.guid)
+        Ok(self.row(MeetingColumn::Guid)?.guid)
     }
 
-    async fn name(&self) -> &str {
-        &self.meeting.name
+    async fn name(&self) -> Result<&str, GatewayError> {
+        Ok(&self.row(MeetingColumn::Name)?.name)
     }
 
-    async fn welcome_message(&self) -> &str {
-        &self.meeting.welcome_message
+    async fn welcome_message(&self) -> Result<&str, GatewayError> {
+        Ok(&self.row(MeetingColumn::WelcomeMessage)?.welcome_message)
     }
 
     /// Shown to moderators only; null unless the viewer may join as moderator (or is staff).
-    async fn moderator_message(&self) -> Option<&str> {
-        self.permissions
-            .can_see_moderator_message()
-            .then_some(self.meeting.moderator_message.as_str())
+    async fn moderator_message(&self) -> Result<Option<&str>, GatewayError> {
+        if !self.permissions.can_see_moderator_message() {
+            return Ok(None);
+        }
+        Ok(Some(
+            &self.row(MeetingColumn::ModeratorMessage)?.moderator_message,
+        ))
     }
 
     /// The static phone dial-in PIN (BBB `voiceBridge`), if one is set; null unless the viewer
     /// may join the meeting (`JOIN_AS_ATTENDEE` or more), may set the PIN
     /// (`ENFORCE_CONFERENCE_PIN`) or is staff: it lets its holder into the audio.
-    async fn conference_pin(&self) -> Option<&str> {
+    async fn conference_pin(&self) -> Result<Option<&str>, GatewayError> {
         if !self.permissions.can_see_conference_pin() {
-            return None;
+            return Ok(None);
         }
-        self.meeting.conference_pin.as_deref()
+        Ok(self
+            .row(MeetingColumn::ConferencePin)?
+            .conference_pin
+            .as_deref())
     }
 
     async fn record(&self) -> Result<bool, GatewayError> {
         self.require_details()?;
-        Ok(self.meeting.record)
+        Ok(self.row(MeetingColumn::Record)?.record)
     }
 
     async fn auto_start_recording(&self) -> Result<bool, GatewayError> {
         self.require_details()?;
-        Ok(self.meeting.auto_start_recording)
+        Ok(self
+            .row(MeetingColumn::AutoStartRecording)?
+            .auto_start_recording)
     }
 
     async fn allow_start_stop_recording(&self) -> Result<bool, GatewayError> {
         self.require_details()?;
-        Ok(self.meeting.allow_start_stop_recording)
+        Ok(self
+            .row(MeetingColumn::AllowStartStopRecording)?
+            .allow_start_stop_recording)
     }
 
     async fn webcams_only_for_moderator(&self) -> Result<bool, GatewayError> {
         self.require_details()?;
-        Ok(self.meeting.webcams_only_for_moderator)
+        Ok(self
+            .row(MeetingColumn::WebcamsOnlyForModerator)?
+            .webcams_only_for_moderator)
     }
 
     async fn mute_on_start(&self) -> Result<bool, GatewayError> {
         self.require_details()?;
-        Ok(self.meeting.mute_on_start)
+        Ok(self.row(MeetingColumn::MuteOnStart)?.mute_on_start)
     }
 
     async fn allow_mods_to_unmute_users(&self) -> Result<bool, GatewayError> {
         self.require_details()?;
-        Ok(self.meeting.allow_mods_to_unmute_users)
+        Ok(self
+            .row(MeetingColumn::AllowModsToUnmuteUsers)?
+            .allow_mods_to_unmute_users)
     }
 
     /// Lock setting: `false` locks webcams for attendees (BBB `lockSettingsDisableCam`).
     async fn enable_cam(&self) -> Result<bool, GatewayError> {
         self.require_details()?;
-        Ok(self.meeting.enable_cam)
+        Ok(self.row(MeetingColumn::EnableCam)?.enable_cam)
     }
 
     /// Lock setting: `false` locks microphones for attendees.
     async fn enable_mic(&self) -> Result<bool, GatewayError> {
         self.require_details()?;
-        Ok(self.meeting.enable_mic)
+        Ok(self.row(MeetingColumn::EnableMic)?.enable_mic)
     }
 
     /// Lock setting: `false` locks private chat for attendees.
     async fn enable_private_chat(&self) -> Result<bool, GatewayError> {
         self.require_details()?;
-        Ok(self.meeting.enable_private_chat)
+        Ok(self
+            .row(MeetingColumn::EnablePrivateChat)?
+            .enable_private_chat)
     }
 
     /// Lock setting: `false` locks public chat for attendees.
     async fn enable_public_chat(&self) -> Result<bool, GatewayError> {
         self.require_details()?;
-        Ok(self.meeting.enable_public_chat)
+        Ok(self
+            .row(MeetingColumn::EnablePublicChat)?
+            .enable_public_chat)
     }
 
     /// Lock setting: `false` locks shared notes for attendees.
     async fn enable_note(&self) -> Result<bool, GatewayError> {
         self.require_details()?;
-        Ok(self.meeting.enable_note)
+        Ok(self.row(MeetingColumn::EnableNote)?.enable_note)
     }
 
     /// Null means unlimited.
     async fn max_participants(&self) -> Result<Option<i32>, GatewayError> {
         self.require_details()?;
-        Ok(self.meeting.max_participants)
+        Ok(self.row(MeetingColumn::MaxParticipants)?.max_participants)
     }
 
     /// Minutes; null means unlimited.
     async fn duration(&self) -> Result<Option<i32>, GatewayError> {
         self.require_details()?;
-        Ok(self.meeting.duration)
+        Ok(self.row(MeetingColumn::Duration)?.duration)
     }
 
     async fn created_at(&self) -> Result<DateTime<Utc>, GatewayError> {
         self.require_details()?;
-        Ok(self.meeting.created_at)
+        Ok(self.row(MeetingColumn::CreatedAt)?.created_at)
     }
 
     async fn updated_at(&self) -> Result<DateTime<Utc>, GatewayError> {
         self.require_details()?;
-        Ok(self.meeting.updated_at)
+        Ok(self.row(MeetingColumn::UpdatedAt)?.updated_at)
     }
 
     /// The user who created the meeting; null once that user is deleted, and for a guest.
@@ -494,6 +535,41 @@ pub struct MeetingPermissionChange {
     meeting: MeetingNode,
 }
 
+/// The columns for the fields a `meetings` query asks of each meeting, under `nodes` and
+/// under `edges { node }`, through fragments too.
+fn listed_columns(ctx: &Context<'_>) -> MeetingColumns {
+    let mut names = Vec::new();
+    for child in ctx.field().selection_set() {
+        match child.name() {
+            "nodes" => names.extend(child.selection_set().map(|field| field.name())),
+            "edges" => {
+                for node in child.selection_set().filter(|field| field.name() == "node") {
+                    names.extend(node.selection_set().map(|field| field.name()));
+                }
+            }
+            _ => {}
+        }
+    }
+    columns_for_fields(names)
+}
+
+/// The columns a list reads for these `Meeting` fields: a field named after a column reads
+/// that column, the fields below need only the keys, and any other field the whole row.
+fn columns_for_fields<'a>(fields: impl IntoIterator<Item = &'a str>) -> MeetingColumns {
+    let mut columns = MeetingColumns::KEYS;
+    for field in fields {
+        match field {
+            "__typename" | "id" | "owner" | "group" | "urls" | "grants" | "viewerPermissions"
+            | "live" | "recordings" => {}
+            other => match other.parse::<MeetingColumn>() {
+                Ok(column) => columns = columns.with(column),
+                Err(_) => return MeetingColumns::ALL,
+            },
+        }
+    }
+    columns
+}
+
 #[derive(Default)]
 pub struct MeetingQueries;
 
@@ -517,8 +593,9 @@ impl MeetingQueries {
             owned_only: filter.owned_by_me,
             name_contains: filter.name_contains,
         };
+        let columns = listed_columns(ctx);
         forward_connection(first, after, |page| async move {
-            let page = meeting_service::list(store, actor, filter, page).await?;
+            let page = meeting_service::list_columns(store, actor, filter, page, columns).await?;
             let mut permissions =
                 service::batch::meeting_permissions(store, actor, &page.items).await?;
             let items = page
@@ -528,6 +605,7 @@ impl MeetingQueries {
                     let permissions = permissions.remove(&meeting.id)?;
                     Some(MeetingNode {
                         meeting,
+                        columns,
                         permissions,
                     })
                 })
@@ -562,10 +640,7 @@ impl MeetingQueries {
             .admit(ctx.request()?.client_address)?;
         let through =
             lookup.settle(meeting_service::get_by_url(ctx.store()?, actor(ctx)?, &slug).await)?;
-        Ok(MeetingNode {
-            meeting: through.meeting,
-            permissions: through.permissions,
-        })
+        Ok(MeetingNode::whole(through.meeting, through.permissions))
     }
 }
 
@@ -691,4 +766,27 @@ async fn change_grant(
         user: UserNode(change.user),
         meeting: meeting.into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_reads_the_columns_of_the_fields_asked_and_the_keys() {
+        let columns = columns_for_fields(["id", "name", "welcomeMessage", "record", "live"]);
+        assert_eq!(
+            columns,
+            MeetingColumns::KEYS
+                .with(MeetingColumn::Name)
+                .with(MeetingColumn::WelcomeMessage)
+                .with(MeetingColumn::Record)
+        );
+        assert_eq!(
+            columns_for_fields(["__typename", "owner", "group", "viewerPermissions"]),
+            MeetingColumns::KEYS
+        );
+        // A field the mapping does not know reads the whole row.
+        assert!(columns_for_fields(["name", "somethingNew"]).is_all());
+    }
 }

@@ -9,6 +9,7 @@ use service::bbb::recordings::visible_to;
 
 use super::live::{from_millis, request_loaders};
 use super::meetings::MeetingNode;
+use super::relay::NodeType;
 use crate::error::GatewayError;
 
 /// `Meeting.recordings`: what the viewer may see of the meeting's recordings, newest first.
@@ -18,7 +19,7 @@ pub async fn recordings_of(
 ) -> Result<Vec<RecordingNode>, GatewayError> {
     let found = request_loaders(ctx)?
         .recordings
-        .load_one(meeting.meeting.id)
+        .load_one(meeting.database_id())
         .await?
         .unwrap_or(Ok(Vec::new()))
         .map_err(service::ServiceError::from)?;
