@@ -853,11 +853,12 @@ async fn lists_hold_what_the_caller_may_see() {
     }
 }
 
-/// A list reads only the columns its query asks for (`MeetingColumns`); every field of
-/// `Meeting`, asked alone, with all the others, under `nodes` or through a fragment under
-/// `edges { node }`, must answer in a list exactly what `meeting(id:)` answers, for callers
-/// who see all, some and almost nothing of the meeting. The fields come from introspection, so
-/// a field added later is covered too.
+/// A list reads only the columns its query asks for (`MeetingColumns`). Every field of
+/// `Meeting`, asked alone or with all the others, under `nodes`, through a named fragment under
+/// `edges { node }`, through inline fragments on `Node` and with a directive, or in the second
+/// of two lists under one response key, must answer in a list exactly what `meeting(id:)`
+/// answers, for callers who see all, some and almost nothing of the meeting. The fields come
+/// from introspection, so a field added later is covered too.
 #[tokio::test]
 async fn a_list_answers_every_meeting_field_as_the_meeting_query_does() {
     let scene = Scene::new().await;
@@ -953,6 +954,15 @@ async fn a_list_answers_every_meeting_field_as_the_meeting_query_does() {
                 format!(
                     "{{ meetings(first: 50) {{ edges {{ node {{ ...Listed }} }} }} }} \
                      fragment Listed on Meeting {{ id {fields} }}"
+                ),
+                format!(
+                    "{{ meetings(first: 50) {{ nodes {{ ... on Node {{ id ... on Meeting \
+                     {{ ... @include(if: true) {{ {fields} }} }} }} }} }} }}"
+                ),
+                // The same response key twice: each list reads what its own selection asks.
+                format!(
+                    "{{ meetings: meetings(first: 50) {{ nodes {{ id }} }} \
+                     meetings: meetings(first: 50) {{ nodes {{ id {fields} }} }} }}"
                 ),
             ] {
                 let answer = scene.call(kind, &list, json!({})).await;
