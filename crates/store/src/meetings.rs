@@ -267,15 +267,17 @@ impl<'s> Meetings<'s> {
         if columns.is_all() {
             return self.list(filter, page).await;
         }
+        // One list for the SELECT and for decoding: the row's values come in its order.
+        let selected: Vec<meeting::Column> = columns.iter().collect();
         let select = self
             .matching(filter, page)
             .select_only()
-            .columns(columns.iter());
+            .columns(selected.iter().copied());
         let rows = fetch_page_rows(select, page, self.store.connection()).await?;
         let items = rows
             .items
             .iter()
-            .map(|row| columns.read(row))
+            .map(|row| read_columns(row, &selected))
             .collect::<Result<_, _>>()?;
         Ok(Page {
             items,
@@ -319,76 +321,72 @@ impl MeetingColumns {
     pub fn iter(self) -> impl Iterator<Item = meeting::Column> {
         meeting::Column::iter().filter(move |column| self.contains(*column))
     }
+}
 
-    /// A meeting from a row of these columns, in [`MeetingColumns::iter`]'s order. The
-    /// columns not read hold placeholders (empty texts, false, none, the nil UUID, the Unix
-    /// epoch) that no caller may show: [`MeetingColumns::contains`] says which are real.
-    fn read(self, row: &QueryResult) -> Result<Meeting, sea_orm::DbErr> {
-        use meeting::Column as C;
-        let mut meeting = Meeting {
-            id: 0,
-            group_id: 0,
-            owner_id: None,
-            name: String::new(),
-            welcome_message: String::new(),
-            moderator_message: String::new(),
-            conference_pin: None,
-            record: false,
-            auto_start_recording: false,
-            allow_start_stop_recording: false,
-            webcams_only_for_moderator: false,
-            mute_on_start: false,
-            allow_mods_to_unmute_users: false,
-            enable_cam: false,
-            enable_mic: false,
-            enable_private_chat: false,
-            enable_public_chat: false,
-            enable_note: false,
-            max_participants: None,
-            duration: None,
-            guid: Uuid::nil(),
-            created_at: chrono::DateTime::UNIX_EPOCH,
-            updated_at: chrono::DateTime::UNIX_EPOCH,
-        };
-        for (index, column) in self.iter().enumerate() {
-            match column {
-                C::Id => meeting.id = row.try_get_by_index(index)?,
-                C::GroupId => meeting.group_id = row.try_get_by_index(index)?,
-                C::OwnerId => meeting.owner_id = row.try_get_by_index(index)?,
-                C::Name => meeting.name = row.try_get_by_index(index)?,
-                C::WelcomeMessage => meeting.welcome_message = row.try_get_by_index(index)?,
-                C::ModeratorMessage => meeting.moderator_message = row.try_get_by_index(index)?,
-                C::ConferencePin => meeting.conference_pin = row.try_get_by_index(index)?,
-                C::Record => meeting.record = row.try_get_by_index(index)?,
-                C::AutoStartRecording => {
-                    meeting.auto_start_recording = row.try_get_by_index(index)?
-                }
-                C::AllowStartStopRecording => {
-                    meeting.allow_start_stop_recording = row.try_get_by_index(index)?
-                }
-                C::WebcamsOnlyForModerator => {
-                    meeting.webcams_only_for_moderator = row.try_get_by_index(index)?
-                }
-                C::MuteOnStart => meeting.mute_on_start = row.try_get_by_index(index)?,
-                C::AllowModsToUnmuteUsers => {
-                    meeting.allow_mods_to_unmute_users = row.try_get_by_index(index)?
-                }
-                C::EnableCam => meeting.enable_cam = row.try_get_by_index(index)?,
-                C::EnableMic => meeting.enable_mic = row.try_get_by_index(index)?,
-                C::EnablePrivateChat => {
-                    meeting.enable_private_chat = row.try_get_by_index(index)?
-                }
-                C::EnablePublicChat => meeting.enable_public_chat = row.try_get_by_index(index)?,
-                C::EnableNote => meeting.enable_note = row.try_get_by_index(index)?,
-                C::MaxParticipants => meeting.max_participants = row.try_get_by_index(index)?,
-                C::Duration => meeting.duration = row.try_get_by_index(index)?,
-                C::Guid => meeting.guid = row.try_get_by_index(index)?,
-                C::CreatedAt => meeting.created_at = row.try_get_by_index(index)?,
-                C::UpdatedAt => meeting.updated_at = row.try_get_by_index(index)?,
+/// A meeting from a row of the `columns` selected, in their order. The columns not read hold
+/// placeholders (empty texts, false, none, the nil UUID, the Unix epoch) that no caller may
+/// show: [`MeetingColumns::contains`] says which are real.
+fn read_columns(row: &QueryResult, columns: &[meeting::Column]) -> Result<Meeting, sea_orm::DbErr> {
+    use meeting::Column as C;
+    let mut meeting = Meeting {
+        id: 0,
+        group_id: 0,
+        owner_id: None,
+        name: String::new(),
+        welcome_message: String::new(),
+        moderator_message: String::new(),
+        conference_pin: None,
+        record: false,
+        auto_start_recording: false,
+        allow_start_stop_recording: false,
+        webcams_only_for_moderator: false,
+        mute_on_start: false,
+        allow_mods_to_unmute_users: false,
+        enable_cam: false,
+        enable_mic: false,
+        enable_private_chat: false,
+        enable_public_chat: false,
+        enable_note: false,
+        max_participants: None,
+        duration: None,
+        guid: Uuid::nil(),
+        created_at: chrono::DateTime::UNIX_EPOCH,
+        updated_at: chrono::DateTime::UNIX_EPOCH,
+    };
+    for (index, column) in columns.iter().enumerate() {
+        match column {
+            C::Id => meeting.id = row.try_get_by_index(index)?,
+            C::GroupId => meeting.group_id = row.try_get_by_index(index)?,
+            C::OwnerId => meeting.owner_id = row.try_get_by_index(index)?,
+            C::Name => meeting.name = row.try_get_by_index(index)?,
+            C::WelcomeMessage => meeting.welcome_message = row.try_get_by_index(index)?,
+            C::ModeratorMessage => meeting.moderator_message = row.try_get_by_index(index)?,
+            C::ConferencePin => meeting.conference_pin = row.try_get_by_index(index)?,
+            C::Record => meeting.record = row.try_get_by_index(index)?,
+            C::AutoStartRecording => meeting.auto_start_recording = row.try_get_by_index(index)?,
+            C::AllowStartStopRecording => {
+                meeting.allow_start_stop_recording = row.try_get_by_index(index)?
             }
+            C::WebcamsOnlyForModerator => {
+                meeting.webcams_only_for_moderator = row.try_get_by_index(index)?
+            }
+            C::MuteOnStart => meeting.mute_on_start = row.try_get_by_index(index)?,
+            C::AllowModsToUnmuteUsers => {
+                meeting.allow_mods_to_unmute_users = row.try_get_by_index(index)?
+            }
+            C::EnableCam => meeting.enable_cam = row.try_get_by_index(index)?,
+            C::EnableMic => meeting.enable_mic = row.try_get_by_index(index)?,
+            C::EnablePrivateChat => meeting.enable_private_chat = row.try_get_by_index(index)?,
+            C::EnablePublicChat => meeting.enable_public_chat = row.try_get_by_index(index)?,
+            C::EnableNote => meeting.enable_note = row.try_get_by_index(index)?,
+            C::MaxParticipants => meeting.max_participants = row.try_get_by_index(index)?,
+            C::Duration => meeting.duration = row.try_get_by_index(index)?,
+            C::Guid => meeting.guid = row.try_get_by_index(index)?,
+            C::CreatedAt => meeting.created_at = row.try_get_by_index(index)?,
+            C::UpdatedAt => meeting.updated_at = row.try_get_by_index(index)?,
         }
-        Ok(meeting)
     }
+    Ok(meeting)
 }
 
 /// The row of a primary or unique key, or `None`. Not `.one()`: that adds a bound `LIMIT ?`,

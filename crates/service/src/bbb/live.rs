@@ -84,21 +84,8 @@ impl ServerMeetings {
     }
 }
 
-/// Asks one server for its meetings. Servers the poller found unhealthy are not asked: the
-/// answer would most likely be a timeout, and a page should not wait for it.
-pub async fn fetch_server_meetings(
-    store: &Store,
-    client: &bbb_client::Client,
-    server: &Server,
-) -> Result<ServerMeetings, Unavailable> {
-    refuse_unhealthy(server)?;
-    let meetings = call_get_meetings(store, client, server).await?;
-    Ok(ServerMeetings {
-        server: server.clone(),
-        meetings,
-    })
-}
-
+/// Servers the poller found unhealthy are not asked: the answer would most likely be a
+/// timeout, and a page should not wait for it.
 fn refuse_unhealthy(server: &Server) -> Result<(), Unavailable> {
     if server.health == ServerHealth::Unhealthy {
         return Err(Unavailable {
@@ -305,20 +292,16 @@ impl MeetingCalls {
 pub type ServerAnswer = Result<Arc<ServerMeetings>, Unavailable>;
 
 /// `getMeetings` of each server in `server_ids`, concurrently, one call per server, made for
-/// this caller alone ([`MeetingCalls::meetings_on_servers`] shares calls in flight). Ids of
-/// servers that no longer exist are left out of the map.
+/// this caller alone: [`MeetingCalls::meetings_on_servers`] over calls of its own, shared with
+/// nobody. Ids of servers that no longer exist are left out of the map.
 pub async fn meetings_on_servers(
     store: &Store,
     client: &bbb_client::Client,
     server_ids: &[i64],
 ) -> Result<HashMap<i64, ServerAnswer>, ServiceError> {
-    let servers = servers_by_id(store, server_ids).await?;
-    let answers = join_all(servers.into_values().map(|server| async move {
-        let answer = fetch_server_meetings(store, client, &server).await;
-        (server.id, answer.map(Arc::new))
-    }))
-    .await;
-    Ok(answers.into_iter().collect())
+    MeetingCalls::default()
+        .meetings_on_servers(store, client, server_ids)
+        .await
 }
 
 /// Servers by id, in one query; ids of removed servers are left out.
