@@ -1,8 +1,6 @@
 //! The typed BBB calls (spec §2, §6): each builds its parameters, goes through
 //! [`Client::call_raw`] and decodes the answer with [`crate::response`].
 
-use serde::de::DeserializeOwned;
-
 use crate::catalogue::Call;
 use crate::client::{Client, RawBody};
 use crate::create::CreateMeeting;
@@ -20,6 +18,7 @@ use crate::multipart::{self, FilePart};
 use crate::origin::{Origin, target_of};
 use crate::params::{Params, csv, flag};
 use crate::recordings::{RecordingUpdate, RecordingsPage, RecordingsQuery, TextTrackUpload};
+use crate::response::Answer;
 use crate::server::Server;
 
 impl Client {
@@ -272,7 +271,7 @@ impl Client {
         Ok(response.hooks.hook)
     }
 
-    async fn call<T: DeserializeOwned>(
+    async fn call<T: Answer>(
         &self,
         server: &Server,
         call: Call,

@@ -31,6 +31,7 @@ mod documents;
 mod error;
 mod hooks;
 mod join;
+mod meeting_reader;
 pub mod model;
 mod multipart;
 mod origin;

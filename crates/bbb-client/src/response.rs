@@ -5,8 +5,46 @@
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
-use crate::model::{ErrorItem, MessageResponse, ReturnCode};
+use crate::meeting_reader;
+use crate::model::*;
 use crate::xml::from_xml;
+
+/// A document BBB answers with. serde reads it (from XML, after a first pass over the envelope
+/// for a failure; from JSON), unless the type has a one-pass reader for the plain successes
+/// it covers: the documents that list meetings (see [`crate::meeting_reader`]).
+pub trait Answer: DeserializeOwned {
+    /// The document read in one pass from an XML answer that is a plain success, or `None`
+    /// to leave it to serde, which reads it or says what is wrong with it.
+    fn read_success(_xml: &str) -> Option<Self> {
+        None
+    }
+}
+
+impl Answer for MeetingsResponse {
+    fn read_success(xml: &str) -> Option<Self> {
+        meeting_reader::meetings_response(xml)
+    }
+}
+
+impl Answer for MeetingInfo {
+    fn read_success(xml: &str) -> Option<Self> {
+        meeting_reader::meeting_info_response(xml)
+    }
+}
+
+impl Answer for MessageResponse {}
+impl Answer for VersionResponse {}
+impl Answer for CreateResponse {}
+impl Answer for JoinResponse {}
+impl Answer for RunningResponse {}
+impl Answer for RecordingsResponse {}
+impl Answer for PublishResponse {}
+impl Answer for DeleteResponse {}
+impl Answer for UpdateResponse {}
+impl Answer for HookCreateResponse {}
+impl Answer for HookDestroyResponse {}
+impl Answer for HookListResponse {}
+impl Answer for TextTrackResponse {}
 
 /// What came back from one request, unchanged: the gateway forwards it as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +90,7 @@ impl RawResponse {
     }
 
     /// [`Self::success_body`] then [`decode`].
-    pub fn decode<T: DeserializeOwned>(&self, call: &str) -> Result<T, Error> {
+    pub fn decode<T: Answer>(&self, call: &str) -> Result<T, Error> {
         decode(call, self.success_body(call)?)
     }
 }
@@ -62,7 +100,7 @@ impl RawResponse {
 /// because bbb-web answers JSON errors to XML calls when content negotiation goes that way.
 /// `SUCCESS` answers with a warning key (`duplicateWarning`, `noMeetings`, `noRecordings`)
 /// are successes.
-pub fn decode<T: DeserializeOwned>(call: &str, body: &[u8]) -> Result<T, Error> {
+pub fn decode<T: Answer>(call: &str, body: &[u8]) -> Result<T, Error> {
     let text = std::str::from_utf8(body).map_err(|e| Error::malformed(call, e))?;
     let text = text.trim_start_matches('\u{feff}').trim_start();
     match text.as_bytes().first() {
@@ -73,7 +111,10 @@ pub fn decode<T: DeserializeOwned>(call: &str, body: &[u8]) -> Result<T, Error> 
     }
 }
 
-fn decode_xml<T: DeserializeOwned>(call: &str, text: &str) -> Result<T, Error> {
+fn decode_xml<T: Answer>(call: &str, text: &str) -> Result<T, Error> {
+    if let Some(document) = T::read_success(text) {
+        return Ok(document);
+    }
     let envelope: MessageResponse = from_xml(text).map_err(|e| Error::malformed(call, e))?;
     if let Some(failure) = failure(&envelope) {
         return Err(failure);
@@ -105,10 +146,15 @@ fn decode_json<T: DeserializeOwned>(call: &str, text: &str) -> Result<T, Error> 
     T::deserialize(inner).map_err(|e| Error::malformed(call, e))
 }
 
+/// Whether a `messageKey` means failure even under `returncode=SUCCESS`.
+pub(crate) fn is_failure_key(message_key: &str) -> bool {
+    FAILURE_KEYS.contains(&message_key.trim())
+}
+
 /// The error an envelope reports, if it reports one.
 fn failure(envelope: &MessageResponse) -> Option<Error> {
     let key = envelope.message_key.as_deref().unwrap_or_default().trim();
-    if envelope.returncode == ReturnCode::Success && !FAILURE_KEYS.contains(&key) {
+    if envelope.returncode == ReturnCode::Success && !is_failure_key(key) {
         return None;
     }
     let listed: Vec<ErrorItem> = envelope

@@ -507,3 +507,43 @@ fn every_fixture_also_survives_every_other_parser() {
         }
     }
 }
+
+/// The real `getMeetings` and `getMeetingInfo` answers that are successes are read by the
+/// one-pass readers (not left to serde), to exactly what serde reads; the failures are left to
+/// serde, which reports them.
+#[test]
+fn real_meeting_documents_are_read_in_one_pass_as_serde_reads_them() {
+    use bbb_client::response::Answer;
+    use bbb_client::xml::from_xml;
+
+    fn serde_success<T: Answer>(xml: &str) -> Option<T> {
+        let envelope: MessageResponse = from_xml(xml).ok()?;
+        (envelope.returncode == ReturnCode::Success).then(|| from_xml(xml).unwrap())
+    }
+    let root = fixtures_dir();
+    let (mut read, mut left) = (0, 0);
+    for (file, _) in EXPECTATIONS {
+        let xml = std::fs::read_to_string(root.join(file)).unwrap();
+        let (one_pass, serde) = match call_of(file).as_str() {
+            "getMeetings" => (
+                MeetingsResponse::read_success(&xml).map(Parsed::Meetings),
+                serde_success(&xml).map(Parsed::Meetings),
+            ),
+            "getMeetingInfo" => (
+                MeetingInfo::read_success(&xml).map(|m| Parsed::Meeting(Box::new(m))),
+                serde_success(&xml).map(|m| Parsed::Meeting(Box::new(m))),
+            ),
+            _ => continue,
+        };
+        assert_eq!(format!("{one_pass:?}"), format!("{serde:?}"), "{file}");
+        if one_pass.is_some() {
+            read += 1;
+        } else {
+            left += 1;
+        }
+    }
+    assert!(
+        read >= 7 && left >= 1,
+        "{read} read in one pass, {left} left to serde"
+    );
+}

@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use bbb_client::response::RawResponse;
+use bbb_client::response::{Answer, RawResponse};
 use bbb_client::{Params, RawBody};
-use serde::de::DeserializeOwned;
 use service::bbb::placements;
 use service::model::{ApiToken, Placement};
 use service::tokens::TokenView;
@@ -185,7 +184,7 @@ pub fn unavailable(server: &Backend, call: &str, error: bbb_client::Error) -> En
 
 /// Reads a backend answer as `T`. A `FAILED` answer is passed on with `rewrite` applied to its
 /// texts (so no backend ID leaks); anything unreadable makes the server unavailable.
-pub fn decode<T: DeserializeOwned>(
+pub fn decode<T: Answer>(
     raw: &RawResponse,
     call: &str,
     server: &Backend,

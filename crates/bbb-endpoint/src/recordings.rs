@@ -14,8 +14,8 @@ use bbb_client::model::{
     DeleteResponse, PublishResponse, Recording, Recordings, RecordingsResponse, ReturnCode,
     UpdateResponse,
 };
+use bbb_client::response::Answer;
 use futures_util::future::join_all;
-use serde::de::DeserializeOwned;
 
 use crate::call::Call;
 use crate::callbacks;
@@ -227,10 +227,7 @@ fn required_record_ids(ctx: &Ctx<'_>) -> Result<Vec<String>, EndpointError> {
 
 /// publishRecordings, deleteRecordings, updateRecordings: each holding server gets its own
 /// visible recordings; the other parameters (publish, meta_*) go through unchanged.
-async fn change<T: DeserializeOwned>(
-    ctx: &Ctx<'_>,
-    call: &'static str,
-) -> Result<Vec<T>, EndpointError> {
+async fn change<T: Answer>(ctx: &Ctx<'_>, call: &'static str) -> Result<Vec<T>, EndpointError> {
     let requested = required_record_ids(ctx)?;
     if call == "publishRecordings" && ctx.params.get("publish").is_none_or(str::is_empty) {
         return Err(EndpointError::MissingPublish);

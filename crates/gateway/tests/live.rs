@@ -303,6 +303,86 @@ async fn a_page_of_meetings_asks_each_server_once() {
     }
 }
 
+/// Pages load their live state at once, but through the request's loaders: two lists, a
+/// fragment-spread list and a single meeting in one request still make one getMeetings per
+/// server; a page whose query does not ask for `live` (or skips it) makes none.
+#[tokio::test]
+async fn the_lists_and_meetings_of_a_request_share_one_call_per_server() {
+    let app = TestApp::spawn().await;
+    organizer(&app, "olivia").await;
+    let token = log_in(&app, "olivia", "organizer-password").await;
+    let mut ids = Vec::new();
+    for number in 0..6 {
+        let id = create_meeting(&app, &token, json!({ "name": format!("Room {number}") })).await;
+        start_meeting(&app, &token, &id).await;
+        ids.push(id);
+    }
+    let idle = create_meeting(&app, &token, json!({ "name": "Idle" })).await;
+    for sim in &app.simulators {
+        sim.reset_api_calls();
+    }
+
+    let request = app
+        .graphql(
+            "query($id: ID!, $idle: ID!) {
+               first: meetings(first: 3) { nodes { id live { running } } }
+               all: meetings(first: 10) { edges { node { ...Live } } }
+               one: meeting(id: $id) { live { running server { name } } }
+               idle: meeting(id: $idle) { live { running } }
+             }
+             fragment Live on Meeting { id live { participantCount } }",
+            json!({ "id": ids[5], "idle": idle }),
+            Some(&token),
+        )
+        .await;
+
+    assert!(request["errors"].is_null(), "{request:#}");
+    let data = &request["data"];
+    assert_eq!(data["first"]["nodes"].as_array().unwrap().len(), 3);
+    let all = data["all"]["edges"].as_array().unwrap();
+    assert_eq!(all.len(), 7);
+    let running: Vec<&str> = all
+        .iter()
+        .filter(|edge| edge["node"]["live"].is_object())
+        .map(|edge| edge["node"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(running, ids.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        data["first"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|node| node["live"]["running"].is_boolean())
+    );
+    assert!(
+        data["one"]["live"]["server"]["name"].is_string(),
+        "{data:#}"
+    );
+    assert!(data["idle"]["live"].is_null(), "{data:#}");
+    for sim in &app.simulators {
+        let server = sim.base_url();
+        assert_eq!(calls(sim, "getMeetings"), 1, "getMeetings on {server}");
+        sim.reset_api_calls();
+    }
+
+    for query in [
+        "{ meetings(first: 10) { nodes { id name } } }",
+        "query($no: Boolean = false) { meetings(first: 10) { nodes { id live @include(if: $no) { running } } } }",
+        "{ meetings(first: 10) { nodes { id ... on Meeting @skip(if: true) { live { running } } } } }",
+    ] {
+        let page = app.graphql(query, json!({}), Some(&token)).await;
+        assert!(page["errors"].is_null(), "{page:#}");
+        assert_eq!(
+            page["data"]["meetings"]["nodes"].as_array().unwrap().len(),
+            7
+        );
+        for sim in &app.simulators {
+            let total: u64 = sim.api_calls().values().sum();
+            assert_eq!(total, 0, "{query} called {} on {}", total, sim.base_url());
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_failing_server_fails_only_the_live_field() {
     let app = TestApp::spawn().await;

@@ -34,10 +34,10 @@ pub mod model {
     /// A column of the meeting table, for [`MeetingColumns`].
     pub use store::entity::meeting::Column as MeetingColumn;
     pub use store::{
-        ApiToken, CreatedToken, GroupGrant, GroupPermission, HealthThresholds, Meeting,
-        MeetingColumns, MeetingGrant, MeetingPermission, MeetingSettings, MeetingUrl, NewApiToken,
-        NewMeeting, NewMeetingUrl, NewServer, NewUser, Page, PageRequest, Placement, Secret,
-        Server, ServerChanges, ServerGroup, ServerHealth, ServerState, Site, TokenChanges,
+        ApiToken, CreatedToken, GroupGrant, GroupPermission, HealthThresholds, LiveLocation,
+        Meeting, MeetingColumns, MeetingGrant, MeetingPermission, MeetingSettings, MeetingUrl,
+        NewApiToken, NewMeeting, NewMeetingUrl, NewServer, NewUser, Page, PageRequest, Placement,
+        Secret, Server, ServerChanges, ServerGroup, ServerHealth, ServerState, Site, TokenChanges,
         TokenScope, TokenSecrets, User, UserChanges,
     };
 }

@@ -952,7 +952,7 @@ async fn live_state_comes_from_one_get_meetings_per_server() {
     let idle = fx.meeting(MeetingSettings::new("Idle")).await;
     let ids: Vec<i64> = meetings.iter().chain([&idle]).map(|m| m.id).collect();
 
-    let placements = live::live_placements(fx.store(), &ids).await.unwrap();
+    let placements = live::live_locations(fx.store(), &ids).await.unwrap();
     assert_eq!(placements.len(), 4);
     assert!(!placements.contains_key(&idle.id));
     let server_ids: Vec<i64> = fx.servers.iter().map(|s| s.id).collect();

@@ -50,7 +50,7 @@ pub use meetings::{
     NewMeeting, NewMeetingUrl,
 };
 pub use page::{Page, PageRequest};
-pub use placements::{NewPlacement, PlacementFilter, Placements};
+pub use placements::{LiveLocation, NewPlacement, PlacementFilter, Placements};
 pub use secrets::{Secret, SecretKey};
 pub use servers::{HealthThresholds, NewServer, PollOutcome, ServerChanges, Servers};
 pub use sites::{NewSite, Sites, normalize_host};

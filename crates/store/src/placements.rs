@@ -4,11 +4,20 @@
 use entity::{api_token, placement};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, Set,
 };
 
 use crate::{Placement, Store, StoreError, now, validate};
+
+/// Where a persistent meeting runs now (see [`Placements::live_locations`]).
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct LiveLocation {
+    pub meeting_id: i64,
+    pub server_id: i64,
+    /// The meetingID on the BBB server.
+    pub bbb_meeting_id: String,
+}
 
 pub struct NewPlacement {
     pub group_id: i64,
@@ -401,6 +410,32 @@ impl Placements<'_> {
         }
         Ok(query
             .order_by_asc(placement::Column::Id)
+            .all(self.store.connection())
+            .await?)
+    }
+
+    /// Where each of the meetings that runs now runs: its live placement's server and backend
+    /// meetingID, nothing else of the row (read for every page with live data). The meetings
+    /// without a live placement are left out; one with several (which starting prevents) comes
+    /// once per placement, oldest first.
+    pub async fn live_locations(
+        &self,
+        meeting_ids: &[i64],
+    ) -> Result<Vec<LiveLocation>, StoreError> {
+        if meeting_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(placement::Entity::find()
+            .select_only()
+            .columns([
+                placement::Column::MeetingId,
+                placement::Column::ServerId,
+                placement::Column::BbbMeetingId,
+            ])
+            .filter(placement::Column::MeetingId.is_in(meeting_ids.iter().copied()))
+            .filter(placement::Column::EndedAt.is_null())
+            .order_by_asc(placement::Column::Id)
+            .into_model::<LiveLocation>()
             .all(self.store.connection())
             .await?)
     }

@@ -5,8 +5,8 @@ mod common;
 
 use common::{fixture, new_server};
 use store::{
-    GroupPermission, Meeting, MeetingPermission, MeetingSettings, NewApiToken, NewMeeting,
-    NewMeetingUrl, NewPlacement, NewSite, NewUser, Page, PageRequest, Store, TestDb,
+    GroupPermission, LiveLocation, Meeting, MeetingPermission, MeetingSettings, NewApiToken,
+    NewMeeting, NewMeetingUrl, NewPlacement, NewSite, NewUser, Page, PageRequest, Store, TestDb,
 };
 
 async fn meeting(store: &Store, group_id: i64, name: &str) -> Meeting {
@@ -308,6 +308,20 @@ async fn placements_of_many_meetings_oldest_first() {
             .unwrap()
             .is_empty()
     );
+
+    // Where the asked meetings run now: the live placements' server and backend meetingID.
+    let locations = placements.live_locations(&asked).await.unwrap();
+    let expected: Vec<LiveLocation> = live
+        .iter()
+        .map(|p| LiveLocation {
+            meeting_id: p.meeting_id.unwrap(),
+            server_id: p.server_id,
+            bbb_meeting_id: p.bbb_meeting_id.clone(),
+        })
+        .collect();
+    assert_eq!(locations, expected);
+    assert_eq!(locations[1].bbb_meeting_id, "bbb-first");
+    assert!(placements.live_locations(&[]).await.unwrap().is_empty());
 }
 
 fn all_pages_ids(pages: &[Page<store::ApiToken>]) -> Vec<i64> {

@@ -7,11 +7,16 @@
 //! What requests share is the application's one [`MeetingCalls`]: concurrent requests wait for the
 //! same `getMeetings` call in flight instead of each making its own.
 //!
+//! A listed page asks for the live state of all its meetings at once ([`ListedPage`]): the
+//! first `live` field of the page to resolve loads it for every meeting of the page, through the
+//! loaders (so other fields of the request share it), and the other fields of the page wait for
+//! that instead of each queueing its key with a loader.
+//!
 //! A page shows many meetings of few servers, so a live meeting and its attendees point into
 //! the shared answer (`Arc`s) instead of copying it, and strings are copied only into the
 //! fields the query asks for.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use async_graphql::{
@@ -23,7 +28,8 @@ use chrono::{DateTime, Utc};
 use service::Store;
 use service::bbb::live::{self as live_service, MeetingCalls, ServerAnswer, ServerMeetings};
 use service::bbb::{Orchestrator, Unavailable};
-use service::model::Placement;
+use service::model::LiveLocation;
+use tokio::sync::OnceCell;
 
 use service::permissions::{EffectivePermissions, can_see_hosting_server};
 
@@ -35,22 +41,22 @@ use super::{
 };
 use crate::{app::AppState, error::GatewayError};
 
-/// The live placement of each meeting (one `IN (…)` query per batch). Behind an `Arc`: the
-/// loader hands out a copy of its value on every load.
-pub struct LivePlacements(Store);
+/// Where each meeting runs (one `IN (…)` query per batch). Behind an `Arc`: the loader hands
+/// out a copy of its value on every load.
+pub struct LiveLocations(Store);
 
-impl Loader<i64> for LivePlacements {
-    type Value = Arc<Placement>;
+impl Loader<i64> for LiveLocations {
+    type Value = Arc<LiveLocation>;
     type Error = GatewayError;
 
     async fn load(
         &self,
         meeting_ids: &[i64],
-    ) -> Result<HashMap<i64, Arc<Placement>>, GatewayError> {
-        let placements = live_service::live_placements(&self.0, meeting_ids).await?;
-        Ok(placements
+    ) -> Result<HashMap<i64, Arc<LiveLocation>>, GatewayError> {
+        let locations = live_service::live_locations(&self.0, meeting_ids).await?;
+        Ok(locations
             .into_iter()
-            .map(|(meeting_id, placement)| (meeting_id, Arc::new(placement)))
+            .map(|(meeting_id, location)| (meeting_id, Arc::new(location)))
             .collect())
     }
 }
@@ -89,7 +95,7 @@ impl Loader<i64> for RecordingsOfMeeting {
 
 /// The loaders of one request.
 pub struct RequestLoaders {
-    pub placements: DataLoader<LivePlacements, HashMapCache>,
+    pub locations: DataLoader<LiveLocations, HashMapCache>,
     pub server_meetings: DataLoader<MeetingsOnServer, HashMapCache>,
     pub recordings: DataLoader<RecordingsOfMeeting, HashMapCache>,
 }
@@ -99,8 +105,8 @@ impl RequestLoaders {
         let store = orchestrator.store().clone();
         let client = orchestrator.client().clone();
         RequestLoaders {
-            placements: DataLoader::with_cache(
-                LivePlacements(store.clone()),
+            locations: DataLoader::with_cache(
+                LiveLocations(store.clone()),
                 tokio::spawn,
                 HashMapCache::default(),
             ),
@@ -143,24 +149,82 @@ pub fn request_loaders<'c>(ctx: &'c Context<'_>) -> Result<&'c RequestLoaders, G
         .map_err(|_| GatewayError::internal("request executed without BBB loaders"))
 }
 
+/// The meetings of one listed page, whose live state is loaded for all of them at once, by
+/// the first of their `live` fields to resolve (so only when the query asks for it).
+pub struct ListedPage {
+    meeting_ids: Vec<i64>,
+    live: OnceCell<Result<PageLive, GatewayError>>,
+}
+
+/// Where the meetings of a page run, and their servers' answers.
+struct PageLive {
+    locations: HashMap<i64, Arc<LiveLocation>>,
+    answers: HashMap<i64, ServerAnswer>,
+}
+
+impl ListedPage {
+    pub fn new(meeting_ids: Vec<i64>) -> Self {
+        ListedPage {
+            meeting_ids,
+            live: OnceCell::new(),
+        }
+    }
+
+    /// The page's live state, loaded on first use through the request's loaders: one query
+    /// for the locations, one `getMeetings` per server (none for a page where nothing runs).
+    async fn live(&self, loaders: &RequestLoaders) -> Result<&PageLive, GatewayError> {
+        let loaded = self
+            .live
+            .get_or_init(|| async {
+                let locations = loaders
+                    .locations
+                    .load_many(self.meeting_ids.iter().copied())
+                    .await?;
+                let server_ids: BTreeSet<i64> = locations
+                    .values()
+                    .map(|location| location.server_id)
+                    .collect();
+                let answers = loaders.server_meetings.load_many(server_ids).await?;
+                Ok(PageLive { locations, answers })
+            })
+            .await;
+        loaded.as_ref().map_err(Clone::clone)
+    }
+}
+
 /// `Meeting.live`: the meeting as BBB sees it now, or null when it does not run on BBB.
 pub async fn live_of(
     ctx: &Context<'_>,
     meeting: &MeetingNode,
+    page: Option<&ListedPage>,
 ) -> Result<Option<LiveMeeting>, GatewayError> {
     let loaders = request_loaders(ctx)?;
-    let Some(placement) = loaders.placements.load_one(meeting.database_id()).await? else {
-        return Ok(None);
+    let id = meeting.database_id();
+    let (location, answer) = match page {
+        Some(page) => {
+            let live = page.live(loaders).await?;
+            let Some(location) = live.locations.get(&id) else {
+                return Ok(None);
+            };
+            (
+                location.clone(),
+                live.answers.get(&location.server_id).cloned(),
+            )
+        }
+        None => {
+            let Some(location) = loaders.locations.load_one(id).await? else {
+                return Ok(None);
+            };
+            let answer = loaders.server_meetings.load_one(location.server_id).await?;
+            (location, answer)
+        }
     };
-    let Some(answer) = loaders
-        .server_meetings
-        .load_one(placement.server_id)
-        .await?
-    else {
+    // No answer: the server was removed since the location was read.
+    let Some(answer) = answer else {
         return Ok(None);
     };
     let on_server = answer.map_err(service::ServiceError::from)?;
-    let Some(info) = on_server.live(&placement.bbb_meeting_id).cloned() else {
+    let Some(info) = on_server.live(&location.bbb_meeting_id).cloned() else {
         return Ok(None);
     };
     Ok(Some(LiveMeeting {

@@ -2,6 +2,8 @@
 //! meeting queries, and the mutations on meetings, their grants, URLs and conference PIN.
 //! Every resolver parses, calls `service`, and maps; the rules live in `service::permissions`.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use service::meetings::{self as meeting_service, MeetingChanges, MeetingListFilter};
@@ -13,6 +15,7 @@ use uuid::Uuid;
 
 use super::{
     GatewayContext, UserNode,
+    live::ListedPage,
     loaders::loaders,
     relay::{NodeConnection, NodeType, decode_id_of, forward_connection},
     servers::ServerGroupNode,
@@ -27,6 +30,8 @@ pub struct MeetingNode {
     meeting: Meeting,
     columns: MeetingColumns,
     pub permissions: EffectivePermissions,
+    /// The page of a list the meeting is on, whose live state is loaded at once.
+    page: Option<Arc<ListedPage>>,
 }
 
 impl NodeType for MeetingNode {
@@ -59,6 +64,7 @@ impl MeetingNode {
             meeting,
             columns: MeetingColumns::ALL,
             permissions,
+            page: None,
         }
     }
 
@@ -322,7 +328,7 @@ impl MeetingNode {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Option<super::live::LiveMeeting>, GatewayError> {
-        super::live::live_of(ctx, self).await
+        super::live::live_of(ctx, self, self.page.as_deref()).await
     }
 
     /// Recordings of the meeting's sessions, newest first: published ones for everyone who
@@ -598,16 +604,24 @@ impl MeetingQueries {
             let page = meeting_service::list_columns(store, actor, filter, page, columns).await?;
             let mut permissions =
                 service::batch::meeting_permissions(store, actor, &page.items).await?;
-            let items = page
+            let listed: Vec<(Meeting, EffectivePermissions)> = page
                 .items
                 .into_iter()
                 .filter_map(|meeting| {
                     let permissions = permissions.remove(&meeting.id)?;
-                    Some(MeetingNode {
-                        meeting,
-                        columns,
-                        permissions,
-                    })
+                    Some((meeting, permissions))
+                })
+                .collect();
+            let live_page = Arc::new(ListedPage::new(
+                listed.iter().map(|(meeting, _)| meeting.id).collect(),
+            ));
+            let items = listed
+                .into_iter()
+                .map(|(meeting, permissions)| MeetingNode {
+                    meeting,
+                    columns,
+                    permissions,
+                    page: Some(live_page.clone()),
                 })
                 .collect();
             Ok(Page {

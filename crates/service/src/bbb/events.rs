@@ -149,8 +149,8 @@ async fn live_snapshot(
     client: &bbb_client::Client,
     meeting_id: i64,
 ) -> Result<Option<LiveSnapshot>, ServiceError> {
-    let placements = live::live_placements(store, &[meeting_id]).await?;
-    let Some(placement) = placements.get(&meeting_id) else {
+    let locations = live::live_locations(store, &[meeting_id]).await?;
+    let Some(placement) = locations.get(&meeting_id) else {
         return Ok(None);
     };
     let server = store.servers().get(placement.server_id).await?;

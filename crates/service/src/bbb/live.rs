@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use bbb_client::model::MeetingInfo;
 use futures_util::future::{BoxFuture, FutureExt as _, Shared, join_all};
-use store::{Placement, PlacementFilter, Server, ServerHealth, Store};
+use store::{LiveLocation, Placement, PlacementFilter, Server, ServerHealth, Store};
 
 use crate::ServiceError;
 
@@ -313,15 +313,18 @@ pub async fn servers_by_id(
     Ok(servers.into_iter().map(|s| (s.id, s)).collect())
 }
 
-/// The live placement of each meeting that has one, by meeting id.
-pub async fn live_placements(
+/// Where each meeting that runs now runs, by meeting id (the newest live placement, should a
+/// meeting have several).
+pub async fn live_locations(
     store: &Store,
     meeting_ids: &[i64],
-) -> Result<HashMap<i64, Placement>, ServiceError> {
-    Ok(placements_of_meetings(store, meeting_ids, true)
+) -> Result<HashMap<i64, LiveLocation>, ServiceError> {
+    Ok(store
+        .placements()
+        .live_locations(meeting_ids)
         .await?
         .into_iter()
-        .filter_map(|placement| Some((placement.meeting_id?, placement)))
+        .map(|location| (location.meeting_id, location))
         .collect())
 }
 
