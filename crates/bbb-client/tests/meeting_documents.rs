@@ -17,7 +17,7 @@ use proptest::prelude::*;
 fn text() -> impl Strategy<Value = String> {
     prop_oneof![
         "[a-zA-Z0-9 _.-]{0,12}",
-        "[&<>\"' \t\n\r\\]é€😀a-z]{0,10}",
+        "[&<>\"' \t\n\r\\]é€😀\u{85}\u{2028}a-z]{0,10}",
         Just(String::new()),
         Just(" padded ".to_owned()),
     ]
@@ -169,6 +169,7 @@ const SNIPPETS: &[&str] = &[
     "<errors><error><key>k</key><message>m</message></error></errors>",
     "<!DOCTYPE response>",
     "<?xml version=\"1.1\"?>",
+    "<?xml version=\"2.0\"?>",
     "</meeting>",
     "<meeting>",
 ];
@@ -276,6 +277,11 @@ fn unusual_documents_are_left_to_serde() {
         "<response><returncode>FAILED</returncode><messageKey>checksumError</messageKey></response>".to_owned(),
         "<response><meetings/></response>".to_owned(),
         "<response><returncode>SUCCESS</returncode><meetings>".to_owned(),
+        // A declaration past the start changes how serde reads text (it reads one event
+        // ahead, and inside skipped elements too), or fails it.
+        success("<meetings><meeting><meetingName>a\u{85}<?xml version=\"1.1\"?></meetingName></meeting></meetings>"),
+        success("<x><?xml version=\"1.1\"?></x><meetings><meeting><meetingName>a\u{85}b</meetingName></meeting></meetings>"),
+        success("<x><?xml version=\"2.0\"?></x>"),
     ];
     for xml in left {
         assert_eq!(MeetingsResponse::read_success(&xml), None, "{xml}");
@@ -285,6 +291,14 @@ fn unusual_documents_are_left_to_serde() {
             "{xml}"
         );
     }
+    // A declaration at the start is the reader's: XML 1.1 reads U+0085 as a line end.
+    let declared = format!(
+        "<?xml version=\"1.1\"?>\n{}",
+        success("<meetings><meeting><meetingName>a\u{85}b</meetingName></meeting></meetings>")
+    );
+    let read = MeetingsResponse::read_success(&declared).expect("read in one pass");
+    assert_eq!(read.meetings.meeting[0].meeting_name, "a\nb");
+    assert_eq!(Some(read), serde_success(&declared));
     // And a document the one-pass reader takes, with what it reads.
     let taken = success(
         "<!-- bbb-web --><meetings>\n  <meeting><meetingName> A &amp; <![CDATA[<B>]]> </meetingName>\
@@ -298,4 +312,21 @@ fn unusual_documents_are_left_to_serde() {
     assert!(meeting.running);
     assert_eq!(meeting.metadata.get("k").map(String::as_str), Some("w"));
     assert_eq!(Some(read), serde_success(&taken));
+}
+
+/// A hostile server's answer costs time in proportion to its size, never the stack: layout and
+/// comments before the root, deep unknown nesting, many references.
+#[test]
+fn hostile_layouts_are_read_without_recursion() {
+    let body = "<returncode>SUCCESS</returncode><meetings><meeting><meetingName>";
+    let xml = format!(
+        "{}<response>{body}{}</meetingName>{}{}</meeting></meetings></response>",
+        " <!-- -->".repeat(200_000),
+        "&amp;".repeat(100_000),
+        "<unknown>".repeat(50_000),
+        "</unknown>".repeat(50_000),
+    );
+    let read = MeetingsResponse::read_success(&xml).expect("read in one pass");
+    assert_eq!(read.meetings.meeting[0].meeting_name.len(), 100_000);
+    assert_eq!(Some(read), serde_success(&xml));
 }

@@ -319,6 +319,10 @@ async fn the_lists_and_meetings_of_a_request_share_one_call_per_server() {
     }
     let idle = create_meeting(&app, &token, json!({ "name": "Idle" })).await;
     for sim in &app.simulators {
+        assert!(
+            calls(sim, "create") > 0,
+            "meetings spread over both servers"
+        );
         sim.reset_api_calls();
     }
 

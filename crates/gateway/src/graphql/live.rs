@@ -156,10 +156,11 @@ pub struct ListedPage {
     live: OnceCell<Result<PageLive, GatewayError>>,
 }
 
-/// Where the meetings of a page run, and their servers' answers.
+/// Where the meetings of a page run, and their servers' answers: an error there fails the
+/// meetings that run, never those that do not (null, as they are without it).
 struct PageLive {
     locations: HashMap<i64, Arc<LiveLocation>>,
-    answers: HashMap<i64, ServerAnswer>,
+    answers: Result<HashMap<i64, ServerAnswer>, GatewayError>,
 }
 
 impl ListedPage {
@@ -184,7 +185,7 @@ impl ListedPage {
                     .values()
                     .map(|location| location.server_id)
                     .collect();
-                let answers = loaders.server_meetings.load_many(server_ids).await?;
+                let answers = loaders.server_meetings.load_many(server_ids).await;
                 Ok(PageLive { locations, answers })
             })
             .await;
@@ -206,10 +207,8 @@ pub async fn live_of(
             let Some(location) = live.locations.get(&id) else {
                 return Ok(None);
             };
-            (
-                location.clone(),
-                live.answers.get(&location.server_id).cloned(),
-            )
+            let answers = live.answers.as_ref().map_err(Clone::clone)?;
+            (location.clone(), answers.get(&location.server_id).cloned())
         }
         None => {
             let Some(location) = loaders.locations.load_one(id).await? else {
