@@ -37,29 +37,33 @@ type Read<T> = Result<T, LeftToSerde>;
 
 /// A `getMeetings` document, when it is a plain success these readers cover.
 pub fn meetings_response(xml: &str) -> Option<MeetingsResponse> {
-    let mut document = Document::new(xml).ok()?;
-    document.root().ok()?;
+    read_meetings_response(xml).ok()
+}
+
+/// A `getMeetingInfo` document (the meeting's fields straight under the root), when it is a
+/// plain success these readers cover.
+pub fn meeting_info_response(xml: &str) -> Option<MeetingInfo> {
+    read_meeting_info_response(xml).ok()
+}
+
+fn read_meetings_response(xml: &str) -> Read<MeetingsResponse> {
+    let mut document = Document::new(xml)?;
+    document.root()?;
     let mut seen = Seen::default();
-    let mut returncode = None;
-    let mut meetings = None;
-    let (mut message_key, mut message) = (None, None);
-    let read: Read<()> = (|| {
-        while let Some(child) = document.next_child()? {
-            match child.name() {
-                "returncode" => returncode = Some(seen.once(0, document.text())?),
-                "meetings" => meetings = Some(seen.once(1, document.meetings())?),
-                "messageKey" => message_key = Some(seen.once(2, document.text())?),
-                "message" => message = Some(seen.once(3, document.text())?),
-                // The envelope's multi-error list: only failures carry it.
-                "errors" => return Err(LeftToSerde),
-                _ => document.skip(&child)?,
-            }
+    let (mut returncode, mut meetings, mut message_key, mut message) = (None, None, None, None);
+    while let Some(child) = document.next_child()? {
+        match child.name() {
+            "returncode" => returncode = Some(seen.once(0, document.text())?),
+            "meetings" => meetings = Some(seen.once(1, document.meetings())?),
+            "messageKey" => message_key = Some(seen.once(2, document.text())?),
+            "message" => message = Some(seen.once(3, document.text())?),
+            // The envelope's multi-error list: only failures carry it.
+            "errors" => return Err(LeftToSerde),
+            _ => document.skip(&child)?,
         }
-        Ok(())
-    })();
-    read.ok()?;
+    }
     plain_success(returncode.as_deref(), message_key.as_deref())?;
-    Some(MeetingsResponse {
+    Ok(MeetingsResponse {
         returncode: ReturnCode::Success,
         meetings: meetings.unwrap_or_default(),
         message_key: message_key.map(Cow::into_owned),
@@ -67,40 +71,35 @@ pub fn meetings_response(xml: &str) -> Option<MeetingsResponse> {
     })
 }
 
-/// A `getMeetingInfo` document (the meeting's fields straight under the root), when it is a
-/// plain success these readers cover.
-pub fn meeting_info_response(xml: &str) -> Option<MeetingInfo> {
-    let mut document = Document::new(xml).ok()?;
-    document.root().ok()?;
+fn read_meeting_info_response(xml: &str) -> Read<MeetingInfo> {
+    let mut document = Document::new(xml)?;
+    document.root()?;
     let mut meeting = MeetingInfo::default();
-    let mut envelope = Seen::default();
+    let (mut envelope, mut fields) = (Seen::default(), Seen::default());
     let (mut returncode, mut message_key) = (None, None);
-    let read: Read<()> = (|| {
-        let mut fields = MeetingFields::default();
-        while let Some(child) = document.next_child()? {
-            match child.name() {
-                "returncode" => returncode = Some(envelope.once(0, document.text())?),
-                // Read by the envelope only: the meeting has no such fields.
-                "messageKey" => message_key = Some(envelope.once(1, document.text())?),
-                "message" => envelope.once(2, document.text()).map(drop)?,
-                "errors" => return Err(LeftToSerde),
-                _ => fields.read(&mut document, &child, &mut meeting)?,
-            }
+    while let Some(child) = document.next_child()? {
+        match child.name() {
+            "returncode" => returncode = Some(envelope.once(0, document.text())?),
+            // Read by the envelope only: the meeting has no such fields.
+            "messageKey" => message_key = Some(envelope.once(1, document.text())?),
+            "message" => envelope.once(2, document.text()).map(drop)?,
+            "errors" => return Err(LeftToSerde),
+            _ => document.meeting_field(&child, &mut meeting, &mut fields)?,
         }
-        Ok(())
-    })();
-    read.ok()?;
+    }
     plain_success(returncode.as_deref(), message_key.as_deref())?;
     meeting.returncode = Some(ReturnCode::Success);
-    Some(meeting)
+    Ok(meeting)
 }
 
-/// `Some` for the envelope of a success that [`crate::response::decode`] passes on: a
+/// Whether the envelope is a success that [`crate::response::decode`] passes on: a
 /// `returncode` of exactly `SUCCESS` (serde reads anything else as `FAILED`) and no key that
 /// means failure.
-fn plain_success(returncode: Option<&str>, message_key: Option<&str>) -> Option<()> {
-    let failed = returncode != Some("SUCCESS") || message_key.is_some_and(is_failure_key);
-    (!failed).then_some(())
+fn plain_success(returncode: Option<&str>, message_key: Option<&str>) -> Read<()> {
+    if returncode != Some("SUCCESS") || message_key.is_some_and(is_failure_key) {
+        return Err(LeftToSerde);
+    }
+    Ok(())
 }
 
 /// Which fields of one element were read, to leave a duplicated one to serde (which refuses
@@ -116,71 +115,6 @@ impl Seen {
         }
         self.0 |= bit;
         value
-    }
-}
-
-/// The fields of one meeting read so far, for `getMeetingInfo`'s root and each `<meeting>`.
-#[derive(Default)]
-struct MeetingFields {
-    seen: Seen,
-}
-
-impl MeetingFields {
-    fn read<'a>(
-        &mut self,
-        document: &mut Document<'a>,
-        child: &Element<'a>,
-        meeting: &mut MeetingInfo,
-    ) -> Read<()> {
-        let seen = &mut self.seen;
-        match child.name() {
-            "meetingName" => meeting.meeting_name = seen.once(0, document.string())?,
-            "meetingID" => meeting.meeting_id = seen.once(1, document.string())?,
-            "internalMeetingID" => {
-                meeting.internal_meeting_id = seen.once(2, document.string())?;
-            }
-            "createTime" => meeting.create_time = seen.once(3, document.number())?,
-            "createDate" => meeting.create_date = seen.once(4, document.string())?,
-            "voiceBridge" => meeting.voice_bridge = seen.once(5, document.string())?,
-            "dialNumber" => meeting.dial_number = seen.once(6, document.string())?,
-            "attendeePW" => meeting.attendee_pw = Some(seen.once(7, document.string())?),
-            "moderatorPW" => meeting.moderator_pw = Some(seen.once(8, document.string())?),
-            "running" => meeting.running = seen.once(9, document.boolean())?,
-            "duration" => meeting.duration = seen.once(10, document.number())?,
-            "hasUserJoined" => meeting.has_user_joined = seen.once(11, document.boolean())?,
-            "recording" => meeting.recording = seen.once(12, document.boolean())?,
-            "hasBeenForciblyEnded" => {
-                meeting.has_been_forcibly_ended = seen.once(13, document.boolean())?;
-            }
-            "startTime" => meeting.start_time = seen.once(14, document.number())?,
-            "endTime" => meeting.end_time = seen.once(15, document.number())?,
-            "participantCount" => {
-                meeting.participant_count = seen.once(16, document.number())?;
-            }
-            "listenerCount" => meeting.listener_count = seen.once(17, document.number())?,
-            "voiceParticipantCount" => {
-                meeting.voice_participant_count = seen.once(18, document.number())?;
-            }
-            "videoCount" => meeting.video_count = seen.once(19, document.number())?,
-            "maxUsers" => meeting.max_users = seen.once(20, document.number())?,
-            "moderatorCount" => meeting.moderator_count = seen.once(21, document.number())?,
-            "attendees" => meeting.attendees = seen.once(22, document.attendees())?,
-            "metadata" => meeting.metadata = seen.once(23, document.map())?,
-            "isBreakout" => meeting.is_breakout = seen.once(24, document.boolean())?,
-            "parentMeetingID" => {
-                meeting.parent_meeting_id = Some(seen.once(25, document.string())?);
-            }
-            "sequence" => meeting.sequence = Some(seen.once(26, document.number())?),
-            "freeJoin" => meeting.free_join = Some(seen.once(27, document.boolean())?),
-            "breakout" => meeting.breakout = Some(seen.once(28, document.breakout())?),
-            "breakoutRooms" => {
-                meeting.breakout_rooms = Some(seen.once(29, document.breakout_rooms())?);
-            }
-            // Only getMeetingInfo's root has one, and it is read there as the envelope's.
-            "returncode" => return Err(LeftToSerde),
-            _ => document.skip(child)?,
-        }
-        Ok(())
     }
 }
 
@@ -354,12 +288,69 @@ impl<'a> Document<'a> {
         Ok(items)
     }
 
+    /// One field of a meeting, for `getMeetingInfo`'s root and each `<meeting>`; `seen`
+    /// holds the meeting's fields read so far.
+    fn meeting_field(
+        &mut self,
+        child: &Element<'a>,
+        meeting: &mut MeetingInfo,
+        seen: &mut Seen,
+    ) -> Read<()> {
+        match child.name() {
+            "meetingName" => meeting.meeting_name = seen.once(0, self.string())?,
+            "meetingID" => meeting.meeting_id = seen.once(1, self.string())?,
+            "internalMeetingID" => {
+                meeting.internal_meeting_id = seen.once(2, self.string())?;
+            }
+            "createTime" => meeting.create_time = seen.once(3, self.number())?,
+            "createDate" => meeting.create_date = seen.once(4, self.string())?,
+            "voiceBridge" => meeting.voice_bridge = seen.once(5, self.string())?,
+            "dialNumber" => meeting.dial_number = seen.once(6, self.string())?,
+            "attendeePW" => meeting.attendee_pw = Some(seen.once(7, self.string())?),
+            "moderatorPW" => meeting.moderator_pw = Some(seen.once(8, self.string())?),
+            "running" => meeting.running = seen.once(9, self.boolean())?,
+            "duration" => meeting.duration = seen.once(10, self.number())?,
+            "hasUserJoined" => meeting.has_user_joined = seen.once(11, self.boolean())?,
+            "recording" => meeting.recording = seen.once(12, self.boolean())?,
+            "hasBeenForciblyEnded" => {
+                meeting.has_been_forcibly_ended = seen.once(13, self.boolean())?;
+            }
+            "startTime" => meeting.start_time = seen.once(14, self.number())?,
+            "endTime" => meeting.end_time = seen.once(15, self.number())?,
+            "participantCount" => {
+                meeting.participant_count = seen.once(16, self.number())?;
+            }
+            "listenerCount" => meeting.listener_count = seen.once(17, self.number())?,
+            "voiceParticipantCount" => {
+                meeting.voice_participant_count = seen.once(18, self.number())?;
+            }
+            "videoCount" => meeting.video_count = seen.once(19, self.number())?,
+            "maxUsers" => meeting.max_users = seen.once(20, self.number())?,
+            "moderatorCount" => meeting.moderator_count = seen.once(21, self.number())?,
+            "attendees" => meeting.attendees = seen.once(22, self.attendees())?,
+            "metadata" => meeting.metadata = seen.once(23, self.map())?,
+            "isBreakout" => meeting.is_breakout = seen.once(24, self.boolean())?,
+            "parentMeetingID" => {
+                meeting.parent_meeting_id = Some(seen.once(25, self.string())?);
+            }
+            "sequence" => meeting.sequence = Some(seen.once(26, self.number())?),
+            "freeJoin" => meeting.free_join = Some(seen.once(27, self.boolean())?),
+            "breakout" => meeting.breakout = Some(seen.once(28, self.breakout())?),
+            "breakoutRooms" => {
+                meeting.breakout_rooms = Some(seen.once(29, self.breakout_rooms())?);
+            }
+            // Only getMeetingInfo's root has one, and it is read there as the envelope's.
+            "returncode" => return Err(LeftToSerde),
+            _ => self.skip(child)?,
+        }
+        Ok(())
+    }
+
     fn meetings(&mut self) -> Read<Meetings> {
         let meeting = self.list("meeting", |document| {
-            let mut meeting = MeetingInfo::default();
-            let mut fields = MeetingFields::default();
+            let (mut meeting, mut seen) = (MeetingInfo::default(), Seen::default());
             while let Some(field) = document.next_child()? {
-                fields.read(document, &field, &mut meeting)?;
+                document.meeting_field(&field, &mut meeting, &mut seen)?;
             }
             Ok(meeting)
         })?;

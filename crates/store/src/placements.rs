@@ -19,6 +19,16 @@ pub struct LiveLocation {
     pub bbb_meeting_id: String,
 }
 
+/// The placements of the meetings (only live ones with `live_only`), oldest first.
+fn of_meetings(meeting_ids: &[i64], live_only: bool) -> Select<placement::Entity> {
+    let mut query = placement::Entity::find()
+        .filter(placement::Column::MeetingId.is_in(meeting_ids.iter().copied()));
+    if live_only {
+        query = query.filter(placement::Column::EndedAt.is_null());
+    }
+    query.order_by_asc(placement::Column::Id)
+}
+
 pub struct NewPlacement {
     pub group_id: i64,
     pub server_id: i64,
@@ -393,8 +403,8 @@ impl Placements<'_> {
     }
 
     /// The placements of many meetings (only live ones with `live_only`) in one `IN (…)`
-    /// query, oldest first: the live fields of a page of meetings, or every server that ever
-    /// held one of them (where their recordings are).
+    /// query, oldest first: every server that ever held one of them (where their recordings
+    /// are).
     pub async fn for_meetings(
         &self,
         meeting_ids: &[i64],
@@ -403,13 +413,7 @@ impl Placements<'_> {
         if meeting_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut query = placement::Entity::find()
-            .filter(placement::Column::MeetingId.is_in(meeting_ids.iter().copied()));
-        if live_only {
-            query = query.filter(placement::Column::EndedAt.is_null());
-        }
-        Ok(query
-            .order_by_asc(placement::Column::Id)
+        Ok(of_meetings(meeting_ids, live_only)
             .all(self.store.connection())
             .await?)
     }
@@ -425,16 +429,13 @@ impl Placements<'_> {
         if meeting_ids.is_empty() {
             return Ok(Vec::new());
         }
-        Ok(placement::Entity::find()
+        Ok(of_meetings(meeting_ids, true)
             .select_only()
             .columns([
                 placement::Column::MeetingId,
                 placement::Column::ServerId,
                 placement::Column::BbbMeetingId,
             ])
-            .filter(placement::Column::MeetingId.is_in(meeting_ids.iter().copied()))
-            .filter(placement::Column::EndedAt.is_null())
-            .order_by_asc(placement::Column::Id)
             .into_model::<LiveLocation>()
             .all(self.store.connection())
             .await?)

@@ -150,13 +150,13 @@ async fn live_snapshot(
     meeting_id: i64,
 ) -> Result<Option<LiveSnapshot>, ServiceError> {
     let locations = live::live_locations(store, &[meeting_id]).await?;
-    let Some(placement) = locations.get(&meeting_id) else {
+    let Some(location) = locations.get(&meeting_id) else {
         return Ok(None);
     };
-    let server = store.servers().get(placement.server_id).await?;
+    let server = store.servers().get(location.server_id).await?;
     let endpoint = super::endpoint(store, &server)?;
     match client
-        .get_meeting_info(&endpoint, &placement.bbb_meeting_id)
+        .get_meeting_info(&endpoint, &location.bbb_meeting_id)
         .await
     {
         Ok(info) if info.has_been_forcibly_ended => Ok(None),

@@ -340,17 +340,12 @@ pub async fn every_live_placement(store: &Store) -> Result<Vec<Placement>, Servi
         .await?)
 }
 
-/// Every placement (only live ones with `live_only`) of the meetings, oldest first, in one
-/// `IN (…)` query.
+/// Every placement, live or ended, of the meetings, oldest first, in one `IN (…)` query.
 pub async fn placements_of_meetings(
     store: &Store,
     meeting_ids: &[i64],
-    live_only: bool,
 ) -> Result<Vec<Placement>, ServiceError> {
-    Ok(store
-        .placements()
-        .for_meetings(meeting_ids, live_only)
-        .await?)
+    Ok(store.placements().for_meetings(meeting_ids, false).await?)
 }
 
 #[cfg(test)]

@@ -163,7 +163,7 @@ impl Orchestrator {
         meetings: &[Meeting],
     ) -> Result<HashMap<i64, Result<Vec<(i64, Recording)>, Unavailable>>, ServiceError> {
         let meeting_ids: Vec<i64> = meetings.iter().map(|m| m.id).collect();
-        let placements = placements_of_meetings(&self.store, &meeting_ids, false).await?;
+        let placements = placements_of_meetings(&self.store, &meeting_ids).await?;
         let by_guid: HashMap<String, i64> = meetings
             .iter()
             .map(|meeting| (meeting.guid.to_string(), meeting.id))
